@@ -1,0 +1,239 @@
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+
+import { RoboflowApiError } from '../helpers/errors';
+import type { ModelRef } from '../input/modelId';
+import { apiErrorFromNetwork, apiErrorFromStatus } from './errorMapping';
+import type { AttemptOutcome, SharedPause } from './retry';
+import { retryDelayMs } from './retry';
+
+/** A classification answer is a few KB; anything far larger is not one and is not buffered. */
+export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
+/** Sleeps are sliced so a stopped execution is noticed within this time. */
+const SLEEP_SLICE_MS = 200;
+
+export interface ClassifyRequest {
+	apiUrl: string;
+	model: ModelRef;
+	/** Roboflow query parameters besides the key: `confidence`, `image`. */
+	query: IDataObject;
+	/** The image as bare base64, or undefined when Roboflow downloads it from `query.image`. */
+	base64?: string;
+}
+
+export interface RequestPolicy {
+	timeoutMs: number;
+	maxRetries: number;
+	pause: SharedPause;
+	signal?: AbortSignal;
+	onRetry: () => void;
+}
+
+/** Signals that the user stopped the execution; never retried, never mapped to an item error. */
+export class RequestCancelledError extends Error {
+	constructor() {
+		super('The execution was stopped');
+		this.name = 'RequestCancelledError';
+	}
+}
+
+type Attempt =
+	| { ok: true; body: unknown }
+	| { ok: false; cancelled: true }
+	| (AttemptOutcome & { ok: false; cancelled?: false; error: RoboflowApiError });
+
+/** The parts of Node's response stream that the body reader uses. */
+interface BodyStream {
+	on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+	on(event: 'end', listener: () => void): unknown;
+	on(event: 'error', listener: (error: Error & { code?: string }) => void): unknown;
+	destroy(): void;
+	setTimeout?: (ms: number, listener: () => void) => unknown;
+}
+
+interface FullResponse {
+	body: BodyStream;
+	headers: Record<string, string | string[] | undefined>;
+	statusCode: number;
+}
+
+export function classifyUrl(apiUrl: string, model: ModelRef): string {
+	return `${apiUrl.replace(/\/+$/, '')}/${model.project}/${model.version}`;
+}
+
+function networkCode(error: unknown): string | undefined {
+	// n8n wraps axios' error in a NodeApiError; the code sits on the error or on its cause.
+	for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+		if (typeof e.code === 'string' && e.code) return e.code;
+		e = e.cause as typeof e;
+	}
+	return undefined;
+}
+
+function header(headers: FullResponse['headers'], name: string): string | undefined {
+	const value = headers[name] ?? headers[name.toLowerCase()];
+	return Array.isArray(value) ? value[0] : value;
+}
+
+class BodyError extends Error {
+	constructor(readonly code: string) {
+		super(code);
+	}
+}
+
+/**
+ * Reads a response stream up to `maxBytes`, destroying it past that or when it stalls for
+ * `idleMs` (the socket's idle timeout; axios' own timeout ends once the headers arrive).
+ */
+async function readBody(stream: BodyStream, maxBytes: number, idleMs: number): Promise<string> {
+	return await new Promise<string>((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		let size = 0;
+		let settled = false;
+		const fail = (code: string) => {
+			if (settled) return;
+			settled = true;
+			stream.destroy();
+			reject(new BodyError(code));
+		};
+		stream.setTimeout?.(idleMs, () => fail('ETIMEDOUT'));
+		stream.on('data', (chunk: Buffer) => {
+			size += chunk.length;
+			if (size > maxBytes) fail('ETOOLARGE');
+			else chunks.push(chunk);
+		});
+		stream.on('end', () => {
+			if (settled) return;
+			settled = true;
+			stream.setTimeout?.(0, () => {});
+			resolve(Buffer.concat(chunks).toString('utf8'));
+		});
+		stream.on('error', (error) => fail(error.code ?? 'ECONNRESET'));
+	});
+}
+
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return undefined;
+	}
+}
+
+function describeNonJson(status: number, contentType: string | undefined, text: string): RoboflowApiError {
+	const looksHtml = /^\s*</.test(text) || (contentType ?? '').includes('html');
+	const kind = looksHtml ? 'an HTML page' : text.trim() ? 'text that is not JSON' : 'an empty body';
+	return new RoboflowApiError(
+		`Roboflow answered with ${kind} instead of a classification result`,
+		`HTTP ${status}, content type ${contentType ?? 'unknown'}. Check that the API URL in the Roboflow API credential points at a Roboflow classification endpoint (hosted, serverless, or your own Inference server), not at a web page or proxy.`,
+		status,
+	);
+}
+
+async function attemptOnce(
+	this: IExecuteFunctions,
+	request: ClassifyRequest,
+	timeoutMs: number,
+): Promise<Attempt> {
+	const options: IHttpRequestOptions = {
+		method: 'POST',
+		url: classifyUrl(request.apiUrl, request.model),
+		qs: request.query,
+		timeout: timeoutMs,
+		maxRedirects: MAX_REDIRECTS,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		encoding: 'stream',
+		json: false,
+	};
+	if (request.base64 !== undefined) {
+		// Roboflow reads the raw body as bare base64; the form content type is what its docs send.
+		options.body = request.base64;
+		options.headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+	}
+
+	let response: FullResponse;
+	try {
+		response = (await this.helpers.httpRequestWithAuthentication.call(
+			this,
+			'roboflowApi',
+			options,
+		)) as FullResponse;
+	} catch (error) {
+		if (this.getExecutionCancelSignal()?.aborted) return { ok: false, cancelled: true };
+		const code = networkCode(error);
+		if (code === 'ERR_FR_TOO_MANY_REDIRECTS') {
+			return {
+				ok: false,
+				error: new RoboflowApiError(
+					'Roboflow\'s address redirected too many times',
+					`More than ${MAX_REDIRECTS} redirects. Check the API URL in the Roboflow API credential.`,
+				),
+			};
+		}
+		return { ok: false, networkCode: code, error: apiErrorFromNetwork(code) };
+	}
+
+	const status = response.statusCode;
+	let text: string;
+	try {
+		text = await readBody(response.body, MAX_RESPONSE_BYTES, timeoutMs);
+	} catch (error) {
+		const code = error instanceof BodyError ? error.code : 'ECONNRESET';
+		if (code === 'ETOOLARGE') {
+			return {
+				ok: false,
+				error: new RoboflowApiError(
+					'Roboflow\'s answer is too large to be a classification result',
+					`It exceeded ${MAX_RESPONSE_BYTES / (1024 * 1024)} MB (HTTP ${status}). Check the API URL in the Roboflow API credential.`,
+					status,
+				),
+			};
+		}
+		return { ok: false, networkCode: code, error: apiErrorFromNetwork(code) };
+	}
+
+	const body = parseJson(text);
+	if (status >= 200 && status < 300) {
+		if (body === undefined) return { ok: false, error: describeNonJson(status, header(response.headers, 'content-type'), text) };
+		return { ok: true, body };
+	}
+	return {
+		ok: false,
+		status,
+		retryAfter: header(response.headers, 'retry-after'),
+		error: apiErrorFromStatus(status, body),
+	};
+}
+
+async function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	const end = Date.now() + ms;
+	for (let left = ms; left > 0; left = end - Date.now()) {
+		if (signal?.aborted) throw new RequestCancelledError();
+		await sleep(Math.min(left, SLEEP_SLICE_MS));
+	}
+	if (signal?.aborted) throw new RequestCancelledError();
+}
+
+/**
+ * Sends one classification request, retrying temporary failures (429, 502-504, dropped
+ * connections, timeouts) with backoff, and returns Roboflow's parsed JSON answer.
+ */
+export async function requestClassification(
+	this: IExecuteFunctions,
+	request: ClassifyRequest,
+	policy: RequestPolicy,
+): Promise<unknown> {
+	for (let attempt = 1; ; attempt++) {
+		await pauseFor(policy.pause.remainingMs(), policy.signal);
+		const result = await attemptOnce.call(this, request, policy.timeoutMs);
+		if (result.ok) return result.body;
+		if (result.cancelled) throw new RequestCancelledError();
+		const delay = retryDelayMs(result, attempt, policy.maxRetries);
+		if (delay === undefined) throw result.error;
+		if (result.status === 429) policy.pause.extend(delay);
+		policy.onRetry();
+		await pauseFor(delay, policy.signal);
+	}
+}

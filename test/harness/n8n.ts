@@ -1,0 +1,262 @@
+/**
+ * Runs the Roboflow node through n8n-core's real WorkflowExecute: real ExecuteContext, real
+ * request helpers (axios through @n8n/backend-network), real BinaryDataService in filesystem
+ * mode. Only what the n8n CLI would supply around it (node/credential registry, stored
+ * credentials) is provided here, the way n8n's own nodes-testing harness does.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+// n8n-core reads its storage locations from the environment when its services are first built.
+const userFolder = mkdtempSync(path.join(tmpdir(), 'roboflow-n8n-'));
+process.env.N8N_USER_FOLDER ??= userFolder;
+process.env.N8N_BINARY_DATA_STORAGE_PATH ??= path.join(userFolder, 'binary');
+process.env.N8N_DEFAULT_BINARY_DATA_MODE ??= 'filesystem';
+process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
+
+import { Container } from '@n8n/di';
+import { BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentials,
+	ICredentialType,
+	IDataObject,
+	IHttpRequestOptions,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IRunExecutionData,
+	IWorkflowExecuteAdditionalData,
+	NodeExecutionHint,
+	WorkflowExecuteMode,
+} from 'n8n-workflow';
+import { createRunExecutionData, ICredentialsHelper, Workflow } from 'n8n-workflow';
+
+import { RoboflowApi } from '../../credentials/RoboflowApi.credentials';
+import { Roboflow } from '../../nodes/Roboflow/Roboflow.node';
+
+export const NODE_TYPE = 'n8n-nodes-roboflow.roboflow';
+const NODE_NAME = 'Roboflow';
+
+class TestNodeTypes implements INodeTypes {
+	private readonly types: Record<string, INodeType> = { [NODE_TYPE]: new Roboflow() };
+
+	getByName(name: string) {
+		return this.types[name];
+	}
+
+	getByNameAndVersion(name: string) {
+		return this.types[name];
+	}
+
+	getKnownTypes() {
+		return {};
+	}
+}
+
+const credentialTypes: Record<string, ICredentialType> = { roboflowApi: new RoboflowApi() };
+
+/** Stores credentials in memory and applies a credential's generic `authenticate` as n8n's CLI does. */
+class TestCredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly stored: Record<string, ICredentialDataDecryptedObject>) {
+		super();
+	}
+
+	getParentTypes() {
+		return [];
+	}
+
+	isCredentialUsableByNode() {
+		return true;
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+		workflow?: Workflow,
+		node?: INode,
+	): Promise<IHttpRequestOptions> {
+		const { authenticate } = credentialTypes[typeName];
+		if (typeof authenticate === 'function') return await authenticate(credentials, requestOptions);
+		if (!authenticate || !workflow || !node) return requestOptions;
+		const resolve = (value: string) =>
+			String(
+				workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }) ??
+					'',
+			);
+		for (const [target, values] of Object.entries(authenticate.properties)) {
+			const options = requestOptions as unknown as Record<string, IDataObject>;
+			options[target] ??= {};
+			for (const [key, value] of Object.entries(values as IDataObject)) {
+				options[target][resolve(key)] = resolve(value as string);
+			}
+		}
+		return requestOptions;
+	}
+
+	async preAuthentication() {
+		return undefined;
+	}
+
+	async runPreAuthentication() {
+		return undefined;
+	}
+
+	async getCredentials(): Promise<ICredentials> {
+		throw new Error('not used by the Roboflow node');
+	}
+
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		_nodeCredentials: unknown,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
+		return { ...this.stored[type] };
+	}
+
+	async updateCredentials() {}
+
+	async updateCredentialsOauthTokenData() {}
+
+	getCredentialsProperties(type: string) {
+		return credentialTypes[type].properties;
+	}
+}
+
+let binaryReady: Promise<BinaryDataService> | undefined;
+
+/** n8n's binary data service, initialised once in filesystem mode (n8n 2.x's default). */
+export async function binaryDataService(): Promise<BinaryDataService> {
+	binaryReady ??= (async () => {
+		const service = Container.get(BinaryDataService);
+		await service.init();
+		return service;
+	})();
+	return await binaryReady;
+}
+
+/** Stores `bytes` through n8n's binary data service and returns the item's binary entry. */
+export async function storeBinary(
+	bytes: Buffer,
+	mimeType: string,
+	fileName: string,
+): Promise<INodeExecutionData['binary']> {
+	const service = await binaryDataService();
+	const stored = await service.store(
+		{ type: 'execution', workflowId: 'test', executionId: String(Date.now()) },
+		bytes,
+		{ data: '', mimeType, fileName },
+	);
+	return { data: stored };
+}
+
+export interface RunOptions {
+	parameters: INodeParameters;
+	items: INodeExecutionData[];
+	credentials?: ICredentialDataDecryptedObject;
+	onError?: INode['onError'];
+	/** Called once the run has started, with a function that stops the execution as the UI's stop button does. */
+	onStarted?: (cancel: () => void) => void;
+	mode?: WorkflowExecuteMode;
+}
+
+export interface RunResult {
+	run: IRun;
+	/** The node's outputs: [main] or [main, error] with "continue using error output". */
+	outputs: INodeExecutionData[][];
+	error?: Error & { description?: string; itemIndex?: number; context?: IDataObject };
+	hints: NodeExecutionHint[];
+}
+
+/** Executes a one-node workflow (the Roboflow node) with `items` as its input. */
+export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
+	const node: INode = {
+		id: 'roboflow-node',
+		name: NODE_NAME,
+		type: NODE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: options.parameters,
+		credentials: { roboflowApi: { id: '1', name: 'Roboflow account' } },
+		...(options.onError ? { onError: options.onError } : {}),
+	};
+	const workflow = new Workflow({
+		id: 'test',
+		nodes: [node],
+		connections: {},
+		nodeTypes: new TestNodeTypes(),
+		active: false,
+		settings: { executionOrder: 'v1' },
+	});
+
+	const mode = options.mode ?? 'manual';
+	const hooks = new ExecutionLifecycleHooks(mode, 'execution-1', {
+		id: 'test',
+		name: 'test',
+		active: false,
+		isArchived: false,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		nodes: [node],
+		connections: {},
+		activeVersionId: null,
+	});
+	let resolveFinished: (run: IRun) => void = () => {};
+	const finished = new Promise<IRun>((resolve) => (resolveFinished = resolve));
+	hooks.addHandler('workflowExecuteAfter', (run) => resolveFinished(run));
+
+	const credentialsHelper = new TestCredentialsHelper({ roboflowApi: options.credentials ?? {} });
+	const base = {
+		hooks,
+		credentialsHelper,
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		formBaseUrl: 'http://127.0.0.1/formBaseUrl',
+		formWaitingBaseUrl: 'http://127.0.0.1/formWaitingBaseUrl',
+		formTestBaseUrl: 'http://127.0.0.1/formTestBaseUrl',
+		webhookBaseUrl: 'http://127.0.0.1/webhookBaseUrl',
+		webhookWaitingBaseUrl: 'http://127.0.0.1/webhookWaitingBaseUrl',
+		webhookTestBaseUrl: 'http://127.0.0.1/webhookTestBaseUrl',
+		mcpBaseUrl: 'http://127.0.0.1/mcpBaseUrl',
+		mcpTestBaseUrl: 'http://127.0.0.1/mcpTestBaseUrl',
+		variables: {},
+		executionId: 'execution-1',
+		logAiEvent: () => {},
+	};
+	// Anything else the engine asks for is absent, as it would be for a plain manual run.
+	const additionalData = new Proxy(base, {
+		get: (target, key) => (target as Record<string | symbol, unknown>)[key],
+	}) as unknown as IWorkflowExecuteAdditionalData;
+
+	const runExecutionData: IRunExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node, data: { main: [options.items] }, source: null }],
+		},
+	});
+	await binaryDataService();
+	const execution = new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(
+		workflow,
+	);
+	options.onStarted?.(() => execution.cancel());
+	let run: IRun;
+	try {
+		run = await execution;
+	} catch {
+		run = await finished;
+	}
+
+	const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
+	const outputs = (taskData?.data?.main ?? []).map((items) => items ?? []);
+	return {
+		run,
+		outputs,
+		error: (taskData?.error ?? run.data.resultData.error) as RunResult['error'],
+		hints: taskData?.hints ?? [],
+	};
+}
