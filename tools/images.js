@@ -1,4 +1,3 @@
-// @ts-check
 'use strict';
 // Makes real PNG and JPEG images of a known dominant colour, for tests, the demo and the benchmark.
 const { PNG } = require('pngjs');
@@ -51,6 +50,7 @@ const COLOURS = {
 	blue: [30, 40, 220],
 	white: [245, 245, 245],
 	black: [12, 12, 12],
+	grey: [128, 128, 128],
 };
 
 module.exports = { makePng, makeJpeg, COLOURS };

@@ -1,4 +1,3 @@
-// @ts-check
 'use strict';
 /**
  * A local server that speaks Roboflow's classification contract (see README, "Local Roboflow
@@ -32,7 +31,7 @@ function decodeImage(bytes) {
 	throw new Error('not a PNG or JPEG image');
 }
 
-/** Mean red, green, blue (0..1), luminance and saturation of an RGBA image. */
+/** Mean red, green, blue (0..1), luminance and chroma ("saturation") of an RGBA image. */
 function colourStats({ data }) {
 	let r = 0;
 	let g = 0;
@@ -50,7 +49,7 @@ function colourStats({ data }) {
 		b += pb;
 		const max = Math.max(pr, pg, pb);
 		const min = Math.min(pr, pg, pb);
-		sat += max === 0 ? 0 : (max - min) / max;
+		sat += max - min;
 		n++;
 	}
 	r /= n;
@@ -120,10 +119,12 @@ function newStats() {
 		requests: 0,
 		inFlight: 0,
 		maxInFlight: 0,
+		/** @type {Record<number, number>} */
 		statuses: {},
 		injected: { 429: 0, 503: 0, drop: 0, other: 0 },
 		/** Requests for an image already seen: what a client's retries look like from here. */
 		repeats: 0,
+		/** @type {number[]} */
 		arrivals: [],
 	};
 }
@@ -138,7 +139,7 @@ function createRoboflowServer(options = {}) {
 	const seen = new Map();
 	const state = {
 		stats: newStats(),
-		/** @type {{ latencyMs?: number, firstAttempt?: any[], always?: any }} */
+		/** @type {{ latencyMs?: number | ((body: Buffer, url: URL) => number), firstAttempt?: any[], always?: any }} */
 		faults: {},
 	};
 
@@ -198,7 +199,9 @@ function createRoboflowServer(options = {}) {
 			return true;
 		}
 		state.stats.injected.other++;
-		if (kind === 'html') {
+		if (kind === 'status') {
+			send(res, fault.status, { message: fault.message ?? `Injected HTTP ${fault.status}` }, fault.headers ?? {});
+		} else if (kind === 'html') {
 			send(res, fault.status ?? 502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
 		} else if (kind === 'truncated') {
 			const text = '{"inference_id":"x","predictions":[{"class":"red","confid';
@@ -258,7 +261,9 @@ function createRoboflowServer(options = {}) {
 		const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
 		const key = url.searchParams.get('api_key') ?? bearer;
 		const body = await readBody(req);
-		if (state.faults.latencyMs) await new Promise((r) => setTimeout(r, state.faults.latencyMs));
+		const { latencyMs } = state.faults;
+		const delay = typeof latencyMs === 'function' ? latencyMs(body, url) : latencyMs;
+		if (delay) await new Promise((r) => setTimeout(r, delay));
 
 		if (!key) return send(res, 401, { message: 'Unauthorized api_key' });
 		if (!apiKeys.has(key)) return send(res, 403, { message: 'Forbidden' });

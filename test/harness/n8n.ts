@@ -41,9 +41,34 @@ import { Roboflow } from '../../nodes/Roboflow/Roboflow.node';
 
 export const NODE_TYPE = 'n8n-nodes-roboflow.roboflow';
 const NODE_NAME = 'Roboflow';
+const SOURCE_TYPE = 'test.items';
+
+/** Stands in for the node before Roboflow (Read Files, Gmail...): emits the test's items. */
+function sourceNodeType(items: INodeExecutionData[]): INodeType {
+	return {
+		description: {
+			displayName: 'Items',
+			name: SOURCE_TYPE,
+			group: ['input'],
+			version: 1,
+			description: 'Emits the test items',
+			defaults: { name: 'Items' },
+			inputs: ['main'],
+			outputs: ['main'],
+			properties: [],
+		},
+		async execute() {
+			return [items.map((item) => ({ ...item, pairedItem: { item: 0 } }))];
+		},
+	};
+}
 
 class TestNodeTypes implements INodeTypes {
-	private readonly types: Record<string, INodeType> = { [NODE_TYPE]: new Roboflow() };
+	private readonly types: Record<string, INodeType>;
+
+	constructor(items: INodeExecutionData[]) {
+		this.types = { [NODE_TYPE]: new Roboflow(), [SOURCE_TYPE]: sourceNodeType(items) };
+	}
 
 	getByName(name: string) {
 		return this.types[name];
@@ -185,11 +210,20 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 		credentials: { roboflowApi: { id: '1', name: 'Roboflow account' } },
 		...(options.onError ? { onError: options.onError } : {}),
 	};
+	const source: INode = {
+		id: 'source-node',
+		name: 'Items',
+		type: SOURCE_TYPE,
+		typeVersion: 1,
+		position: [-200, 0],
+		parameters: {},
+	};
+	const connections = { Items: { main: [[{ node: NODE_NAME, type: 'main' as const, index: 0 }]] } };
 	const workflow = new Workflow({
 		id: 'test',
-		nodes: [node],
-		connections: {},
-		nodeTypes: new TestNodeTypes(),
+		nodes: [source, node],
+		connections,
+		nodeTypes: new TestNodeTypes(options.items),
 		active: false,
 		settings: { executionOrder: 'v1' },
 	});
@@ -202,8 +236,8 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 		isArchived: false,
 		createdAt: new Date(),
 		updatedAt: new Date(),
-		nodes: [node],
-		connections: {},
+		nodes: [source, node],
+		connections,
 		activeVersionId: null,
 	});
 	let resolveFinished: (run: IRun) => void = () => {};
@@ -236,7 +270,7 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 
 	const runExecutionData: IRunExecutionData = createRunExecutionData({
 		executionData: {
-			nodeExecutionStack: [{ node, data: { main: [options.items] }, source: null }],
+			nodeExecutionStack: [{ node: source, data: { main: [[{ json: {} }]] }, source: null }],
 		},
 	});
 	await binaryDataService();

@@ -123,11 +123,12 @@ export async function classify(this: IExecuteFunctions): Promise<INodeExecutionD
 				}
 				const nodeError = toNodeError.call(this, error, itemIndex, secrets);
 				if (!this.continueOnFail()) throw nodeError;
-				// The failed item keeps its data and image, so an error branch can still forward it.
+				// Only `error` and `message` in the JSON: that is how n8n (1.x and 2.x) recognises a
+				// failed item for "continue using error output", where it merges the input's JSON back
+				// in. The image stays attached so an error branch can still forward it.
 				return {
-					json: { ...item.json, error: nodeError.message, details: nodeError.description ?? '' },
+					json: { error: nodeError.message, message: nodeError.description ?? '' },
 					...(item.binary ? { binary: item.binary } : {}),
-					error: nodeError,
 					pairedItem: { item: itemIndex },
 				};
 			}

@@ -1,0 +1,124 @@
+'use strict';
+// Runs real n8n (the pinned, cached install) in a throwaway user folder with this package
+// installed the way n8n installs community packages: into <user folder>/.n8n/nodes.
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const { ensureN8n } = require('../../tools/n8n-install');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Builds and packs the node once; returns the tarball path. */
+function packPackage(log) {
+	log('Building and packing n8n-nodes-roboflow...');
+	execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roboflow-pack-'));
+	const out = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
+	return path.join(dir, out.trim().split('\n').pop());
+}
+
+class N8nInstance {
+	constructor({ version, tarball, allowDirs = [], log = () => {} }) {
+		this.version = version;
+		this.log = log;
+		this.bin = ensureN8n(version, log);
+		this.home = fs.mkdtempSync(path.join(os.tmpdir(), `n8n-${version}-`));
+		const nodesDir = path.join(this.home, '.n8n', 'nodes');
+		fs.mkdirSync(nodesDir, { recursive: true });
+		fs.writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }));
+		// Peer dependencies stay out: n8n provides n8n-workflow itself, as for any community node.
+		execFileSync('npm', ['install', tarball, '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+			cwd: nodesDir,
+			stdio: ['ignore', 'ignore', 'inherit'],
+		});
+		this.env = {
+			...process.env,
+			N8N_USER_FOLDER: this.home,
+			N8N_ENCRYPTION_KEY: 'roboflow-e2e-encryption-key',
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+			N8N_RESTRICT_FILE_ACCESS_TO: allowDirs.join(';'),
+			N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+			N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'info',
+			N8N_RUNNERS_ENABLED: 'true',
+			N8N_SECURE_COOKIE: 'false',
+			DB_SQLITE_POOL_SIZE: '2',
+		};
+	}
+
+	/**
+	 * Runs an n8n CLI command without blocking this process, whose event loop may be serving
+	 * the local Roboflow server that n8n is about to call.
+	 */
+	async cli(args, { allowFailure = false } = {}) {
+		const child = spawn(process.execPath, [this.bin, ...args], { env: this.env, cwd: this.home, stdio: ['ignore', 'pipe', 'pipe'] });
+		const out = [];
+		const err = [];
+		child.stdout.on('data', (c) => out.push(c));
+		child.stderr.on('data', (c) => err.push(c));
+		const status = await new Promise((resolve) => child.on('close', resolve));
+		const stdout = Buffer.concat(out).toString('utf8');
+		const output = `${stdout}\n${Buffer.concat(err).toString('utf8')}`;
+		if (status !== 0 && !allowFailure) {
+			throw new Error(`n8n ${args[0]} failed (exit ${status}):\n${output.slice(-4000)}`);
+		}
+		return { status, stdout, output };
+	}
+
+	async importCredentials(credentials) {
+		const file = path.join(this.home, 'credentials.json');
+		fs.writeFileSync(file, JSON.stringify(credentials));
+		await this.cli(['import:credentials', `--input=${file}`, '--decrypted']);
+	}
+
+	async importWorkflows(workflows) {
+		const dir = path.join(this.home, 'workflows');
+		fs.mkdirSync(dir, { recursive: true });
+		for (const wf of workflows) fs.writeFileSync(path.join(dir, `${wf.id}.json`), JSON.stringify(wf));
+		await this.cli(['import:workflow', '--separate', `--input=${dir}`]);
+	}
+
+	/** Runs a workflow with `n8n execute`; returns the run data (when it succeeded) and the whole output. */
+	async execute(id) {
+		const { status, stdout, output } = await this.cli(['execute', `--id=${id}`, '--rawOutput'], { allowFailure: true });
+		let run;
+		const start = stdout.indexOf('{');
+		if (status === 0 && start >= 0) run = JSON.parse(stdout.slice(start));
+		return { ok: status === 0, run, output };
+	}
+
+	/** Starts the editor (`n8n start`) on `port`; resolves once it answers. */
+	async startEditor(port) {
+		const child = spawn(process.execPath, [this.bin, 'start'], {
+			env: { ...this.env, N8N_PORT: String(port), N8N_HOST: '127.0.0.1', N8N_LISTEN_ADDRESS: '127.0.0.1' },
+			cwd: this.home,
+			stdio: ['ignore', 'inherit', 'inherit'],
+		});
+		for (let i = 0; i < 240; i++) {
+			try {
+				const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+				if (res.ok) return child;
+			} catch {}
+			await new Promise((r) => setTimeout(r, 500));
+		}
+		child.kill();
+		throw new Error('n8n did not start within 2 minutes');
+	}
+
+	cleanup() {
+		fs.rmSync(this.home, { recursive: true, force: true });
+	}
+}
+
+/** The items a node emitted on each output of its first run. */
+function nodeOutputs(run, nodeName) {
+	const task = run?.data?.resultData?.runData?.[nodeName]?.[0];
+	return (task?.data?.main ?? []).map((items) => items ?? []);
+}
+
+module.exports = { packPackage, N8nInstance, nodeOutputs, ROOT };

@@ -1,0 +1,52 @@
+/**
+ * The credential's own `test` request, resolved with n8n's expression engine and authenticated
+ * the way n8n applies a generic credential, then sent to the local server.
+ */
+import axios from 'axios';
+import type { ICredentialDataDecryptedObject, INode, INodeTypes } from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
+
+import { RoboflowApi } from '../credentials/RoboflowApi.credentials';
+import { API_KEY, useLocalServer } from './helpers';
+
+const { server } = useLocalServer();
+const credential = new RoboflowApi();
+const node: INode = { id: '1', name: 'Test', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [0, 0], parameters: {} };
+const nodeTypes = { getByName: () => undefined, getByNameAndVersion: () => undefined, getKnownTypes: () => ({}) } as unknown as INodeTypes;
+const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
+
+function resolve(value: string | undefined, credentials: ICredentialDataDecryptedObject): string {
+	if (!value?.startsWith('=')) return value ?? '';
+	return String(workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }));
+}
+
+async function testCredential(credentials: ICredentialDataDecryptedObject) {
+	const { request } = credential.test;
+	const baseURL = resolve(request.baseURL, credentials);
+	const qs = Object.fromEntries(
+		Object.entries(credential.authenticate.properties.qs ?? {}).map(([k, v]) => [k, resolve(String(v), credentials)]),
+	);
+	const response = await axios.request({ baseURL, url: request.url, method: request.method, params: qs, validateStatus: () => true });
+	return { baseURL, status: response.status, ok: response.status >= 200 && response.status < 300 };
+}
+
+test('hosted URLs are checked against Roboflow\'s management API, self-hosted ones against themselves', () => {
+	const base = (apiUrl: string) => resolve(credential.test.request.baseURL, { apiKey: 'k', apiUrl });
+	expect(base('https://classify.roboflow.com')).toBe('https://api.roboflow.com');
+	expect(base('https://serverless.roboflow.com/')).toBe('https://api.roboflow.com');
+	expect(base('http://localhost:9001/')).toBe('http://localhost:9001');
+});
+
+test('the credential test passes with the right key and fails with a wrong one', async () => {
+	const good = await testCredential({ apiKey: API_KEY, apiUrl: `${server.url}/` });
+	expect(good).toMatchObject({ baseURL: server.url, ok: true });
+	const bad = await testCredential({ apiKey: 'not-the-key', apiUrl: server.url });
+	expect(bad).toMatchObject({ ok: false, status: 401 });
+});
+
+test('the key is a password field and travels as the api_key query parameter', () => {
+	const apiKey = credential.properties.find((p) => p.name === 'apiKey');
+	expect(apiKey?.typeOptions?.password).toBe(true);
+	expect(credential.authenticate.properties.qs).toEqual({ api_key: '={{$credentials.apiKey}}' });
+	expect(credential.properties.find((p) => p.name === 'apiUrl')?.default).toBe('https://classify.roboflow.com');
+});

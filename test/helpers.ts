@@ -1,0 +1,59 @@
+import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
+
+import { COLOURS, makeJpeg, makePng } from '../tools/images';
+import { createRoboflowServer } from '../tools/roboflow-server';
+import type { RunOptions } from './harness/n8n';
+import { runRoboflowNode, storeBinary } from './harness/n8n';
+
+export const API_KEY = 'rf_test_SECRET_key_5a1f';
+
+export type LocalServer = ReturnType<typeof createRoboflowServer>;
+
+/** Starts the local Roboflow server for one test file and stops it afterwards. */
+export function useLocalServer(): { server: LocalServer; credentials: () => { apiKey: string; apiUrl: string } } {
+	const server = createRoboflowServer({ apiKeys: [API_KEY] });
+	beforeAll(async () => {
+		await server.start();
+	});
+	afterAll(async () => {
+		await server.stop();
+	});
+	beforeEach(() => {
+		server.reset();
+		server.setFaults({});
+	});
+	return { server, credentials: () => ({ apiKey: API_KEY, apiUrl: server.url }) };
+}
+
+export type Colour = keyof typeof COLOURS;
+
+/** An item whose `data` binary is a real image of `colour`, stored by n8n's binary data service. */
+export async function imageItem(
+	colour: Colour,
+	json: Record<string, unknown> = {},
+	{ format = 'png', size = 24, mimeType }: { format?: 'png' | 'jpeg'; size?: number; mimeType?: string } = {},
+): Promise<INodeExecutionData> {
+	const bytes = format === 'png' ? makePng(size, size, COLOURS[colour], { noise: 10 }) : makeJpeg(size, size, COLOURS[colour]);
+	const type = mimeType ?? (format === 'png' ? 'image/png' : 'image/jpeg');
+	return { json: { colour, ...json }, binary: await storeBinary(bytes, type, `${colour}.${format}`) };
+}
+
+export function classifyParams(overrides: INodeParameters = {}): INodeParameters {
+	return {
+		operation: 'classify',
+		modelId: 'colors/1',
+		inputType: 'binaryData',
+		binaryPropertyName: 'data',
+		options: {},
+		...overrides,
+	};
+}
+
+export async function run(
+	credentials: { apiKey: string; apiUrl: string },
+	items: INodeExecutionData[],
+	parameters: INodeParameters = {},
+	extra: Partial<RunOptions> = {},
+) {
+	return await runRoboflowNode({ parameters: classifyParams(parameters), items, credentials, ...extra });
+}

@@ -1,0 +1,122 @@
+import { redact, RoboflowInputError } from '../../nodes/Roboflow/helpers/errors';
+import { mapWithConcurrency } from '../../nodes/Roboflow/helpers/pool';
+import { parseImageUrl, sniffImageType } from '../../nodes/Roboflow/input/imageSource';
+import { parseModelId } from '../../nodes/Roboflow/input/modelId';
+import { apiErrorFromNetwork, apiErrorFromStatus } from '../../nodes/Roboflow/transport/errorMapping';
+import { COLOURS, makeJpeg, makePng } from '../../tools/images';
+
+describe('parseModelId', () => {
+	test('accepts project/version as Roboflow shows it', () => {
+		expect(parseModelId('vehicle-classification-eapcd/2')).toEqual({
+			project: 'vehicle-classification-eapcd',
+			version: '2',
+			id: 'vehicle-classification-eapcd/2',
+		});
+		expect(parseModelId('  fruit/12 ').id).toBe('fruit/12');
+	});
+
+	test.each(['', 'project', 'project/', '/2', 'project/v2', 'a/b/3', '../secret/1', 'p/1?x=1', 'p/1#x', 'my project/1', 'p/0', 42])(
+		'rejects %p with the expected form in the message',
+		(value) => {
+			expect(() => parseModelId(value)).toThrow(RoboflowInputError);
+			expect(() => parseModelId(value)).toThrow(/project\/version/);
+		},
+	);
+});
+
+describe('parseImageUrl', () => {
+	test('accepts http and https', () => {
+		expect(parseImageUrl('https://example.com/a.jpg')).toBe('https://example.com/a.jpg');
+		expect(parseImageUrl(' http://127.0.0.1:9/x.png ')).toBe('http://127.0.0.1:9/x.png');
+	});
+
+	test.each([
+		['file:///etc/passwd', /only http and https/],
+		['ftp://example.com/a.jpg', /only http and https/],
+		['javascript:alert(1)', /only http and https/],
+		['not a url', /not a valid URL/],
+		['', /empty/],
+		['https://user:pass@example.com/a.jpg', /user name or password/],
+	])('rejects %p', (value, message) => {
+		expect(() => parseImageUrl(value)).toThrow(message);
+	});
+});
+
+test('sniffImageType recognises real PNG and JPEG bytes and nothing else', () => {
+	expect(sniffImageType(makePng(2, 2, COLOURS.red))).toBe('image/png');
+	expect(sniffImageType(makeJpeg(2, 2, COLOURS.red))).toBe('image/jpeg');
+	expect(sniffImageType(Buffer.from('%PDF-1.7'))).toBeUndefined();
+	expect(sniffImageType(Buffer.alloc(0))).toBeUndefined();
+});
+
+describe('error mapping', () => {
+	test.each([
+		[400, /could not read the image/],
+		[401, /rejected the API key/],
+		[402, /out of credits/],
+		[403, /rejected the API key/],
+		[404, /no model with this ID/],
+		[413, /too large/],
+		[423, /paused usage/],
+		[429, /rate-limited/],
+		[500, /unavailable/],
+		[503, /unavailable/],
+	])('HTTP %i has a plain message and quotes the server', (status, message) => {
+		const error = apiErrorFromStatus(status, { message: 'server words' });
+		expect(error.message).toMatch(message);
+		expect(error.description).toContain('server words');
+		expect(error.httpCode).toBe(status);
+	});
+
+	test('network failures name the cause without a URL', () => {
+		expect(apiErrorFromNetwork('ECONNREFUSED').message).toMatch(/Could not connect/);
+		expect(apiErrorFromNetwork('ECONNABORTED').description).toMatch(/Timeout/);
+		expect(apiErrorFromNetwork(undefined).message).toMatch(/failed/);
+	});
+
+	test('redact removes every copy of the key', () => {
+		expect(redact('key=abcd1234&x=abcd1234', ['abcd1234'])).toBe('key=***&x=***');
+		expect(redact('nothing', [''])).toBe('nothing');
+	});
+});
+
+describe('mapWithConcurrency', () => {
+	test('keeps index order and never runs more than the limit at once', async () => {
+		let running = 0;
+		let peak = 0;
+		const results = await mapWithConcurrency(20, 4, async (i) => {
+			running++;
+			peak = Math.max(peak, running);
+			await new Promise((r) => setTimeout(r, (20 - i) * 2));
+			running--;
+			return i * 10;
+		});
+		expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i * 10));
+		expect(peak).toBe(4);
+	});
+
+	test('starts no new work after a failure or an abort', async () => {
+		const started: number[] = [];
+		await expect(
+			mapWithConcurrency(10, 2, async (i) => {
+				started.push(i);
+				if (i === 1) throw new Error('boom');
+				await new Promise((r) => setTimeout(r, 5));
+			}),
+		).rejects.toThrow('boom');
+		expect(started.length).toBeLessThanOrEqual(3);
+
+		const controller = new AbortController();
+		const seen: number[] = [];
+		await mapWithConcurrency(
+			10,
+			1,
+			async (i) => {
+				seen.push(i);
+				if (i === 2) controller.abort();
+			},
+			controller.signal,
+		);
+		expect(seen).toEqual([0, 1, 2]);
+	});
+});
