@@ -278,12 +278,10 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 		workflow,
 	);
 	options.onStarted?.(() => execution.cancel());
-	let run: IRun;
-	try {
-		run = await execution;
-	} catch {
-		run = await finished;
-	}
+	// The first workflowExecuteAfter is the run as n8n reports it; after a stop that is the
+	// canceled run, while the engine winds down in the background.
+	execution.catch(() => {});
+	const run = await finished;
 
 	const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
 	const outputs = (taskData?.data?.main ?? []).map((items) => items ?? []);

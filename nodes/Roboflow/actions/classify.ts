@@ -92,7 +92,11 @@ export async function classify(this: IExecuteFunctions): Promise<INodeExecutionD
 	const apiUrl = (credentials.apiUrl || DEFAULT_API_URL).trim();
 	const secrets = [credentials.apiKey];
 	const options = this.getNodeParameter('options', 0, {}) as ClassifyOptions;
-	const signal = this.getExecutionCancelSignal();
+	const cancelSignal = this.getExecutionCancelSignal();
+	// Aborted when the user stops the execution, or when one item fails the node: either way no
+	// new request starts and pending retries are dropped.
+	const halt = new AbortController();
+	const signal = cancelSignal ? AbortSignal.any([cancelSignal, halt.signal]) : halt.signal;
 	let retries = 0;
 	const policy: RequestPolicy = {
 		timeoutMs: Math.max(1, Number(options.timeout ?? 30_000)),
@@ -118,11 +122,14 @@ export async function classify(this: IExecuteFunctions): Promise<INodeExecutionD
 					pairedItem: { item: itemIndex },
 				};
 			} catch (error) {
-				if (error instanceof RequestCancelledError || signal?.aborted) {
-					throw new NodeOperationError(this.getNode(), 'The execution was stopped', { itemIndex });
+				if (error instanceof RequestCancelledError || signal.aborted) {
+					throw new NodeOperationError(this.getNode(), 'The execution was canceled', { itemIndex });
 				}
 				const nodeError = toNodeError.call(this, error, itemIndex, secrets);
-				if (!this.continueOnFail()) throw nodeError;
+				if (!this.continueOnFail()) {
+					halt.abort();
+					throw nodeError;
+				}
 				// Only `error` and `message` in the JSON: that is how n8n (1.x and 2.x) recognises a
 				// failed item for "continue using error output", where it merges the input's JSON back
 				// in. The image stays attached so an error branch can still forward it.
@@ -136,7 +143,7 @@ export async function classify(this: IExecuteFunctions): Promise<INodeExecutionD
 		signal,
 	);
 
-	if (signal?.aborted) throw new NodeOperationError(this.getNode(), 'The execution was stopped');
+	if (cancelSignal?.aborted) throw new NodeOperationError(this.getNode(), 'The execution was canceled');
 	if (retries > 0) {
 		this.addExecutionHints({
 			message: `${retries} Roboflow request${retries === 1 ? ' was' : 's were'} retried after rate limiting or a temporary error.`,
