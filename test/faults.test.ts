@@ -11,7 +11,6 @@ async function batch(count: number) {
 	const items = [];
 	// Distinct sizes make distinct images, so the server's per-image fault pick varies.
 	for (let i = 0; i < count; i++) items.push(await imageItem(colours[i % 3], { index: i }, { size: 8 + (i % 40), format: i % 2 ? 'jpeg' : 'png' }));
-	for (let i = 0; i < count; i++) items[i].json.size = 8 + (i % 40);
 	return items;
 }
 

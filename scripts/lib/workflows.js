@@ -91,6 +91,11 @@ function chain(...names) {
 	return connections;
 }
 
+/** A workflow whose nodes run one after another, in the order given. */
+function linear(id, name, nodes) {
+	return { id, name, nodes, connections: chain(...nodes.map((n) => n.name)), settings: { executionOrder: 'v1' } };
+}
+
 /**
  * The project's main job: images from a folder -> Roboflow -> Switch on the predicted class,
  * one output per class, each saving the image into a folder named after its class.
@@ -125,4 +130,4 @@ function noOp(name, position) {
 	return { id: name.toLowerCase().replace(/\W+/g, '-'), name, type: 'n8n-nodes-base.noOp', typeVersion: 1, position, parameters: {} };
 }
 
-module.exports = { routeByClass, readFiles, roboflowNode, codeNode, noOp, trigger, chain, CREDENTIAL, switchOnTop };
+module.exports = { linear, routeByClass, readFiles, roboflowNode, codeNode, noOp, trigger, chain, CREDENTIAL, switchOnTop };

@@ -27,17 +27,11 @@ function workflows(imagesDir, outputDir, server) {
 	];
 	const routed = wf.routeByClass({ id: 'e2eRouteByClass', imagesGlob: `${imagesDir}/*.{png,jpg}`, outputDir, modelId: 'colors/1', classes: ['red', 'green', 'blue'] });
 
-	const urlFlow = {
-		id: 'e2eUrlInput',
-		name: 'URL input',
-		nodes: [
-			wf.trigger,
-			wf.codeNode('Image URLs', `return ${JSON.stringify(urls)}.map((url) => ({ json: { url } }));`, [220, 0]),
-			wf.roboflowNode({ modelId: 'colors/1', inputType: 'imageUrl', imageUrl: '={{ $json.url }}' }, wf.CREDENTIAL('roboflow-local', 'Roboflow account'), [440, 0]),
-		],
-		connections: wf.chain(wf.trigger.name, 'Image URLs', 'Roboflow'),
-		settings: { executionOrder: 'v1' },
-	};
+	const urlFlow = wf.linear('e2eUrlInput', 'URL input', [
+		wf.trigger,
+		wf.codeNode('Image URLs', `return ${JSON.stringify(urls)}.map((url) => ({ json: { url } }));`, [220, 0]),
+		wf.roboflowNode({ modelId: 'colors/1', inputType: 'imageUrl', imageUrl: '={{ $json.url }}' }, wf.CREDENTIAL('roboflow-local', 'Roboflow account'), [440, 0]),
+	]);
 
 	const multi = wf.switchOnTop([], [660, 0]);
 	multi.name = 'Has dark';
@@ -52,30 +46,18 @@ function workflows(imagesDir, outputDir, server) {
 			outputKey: 'dark',
 		},
 	];
-	const multiFlow = {
-		id: 'e2eMultiLabel',
-		name: 'Multi-label',
-		nodes: [
-			wf.trigger,
-			wf.readFiles(`${imagesDir}/*.{png,jpg}`, [220, 0]),
-			wf.roboflowNode({ modelId: 'tones/1', options: { confidence: 0.5 } }, wf.CREDENTIAL('roboflow-local', 'Roboflow account'), [440, 0]),
-			multi,
-		],
-		connections: wf.chain(wf.trigger.name, 'Read images', 'Roboflow', 'Has dark'),
-		settings: { executionOrder: 'v1' },
-	};
+	const multiFlow = wf.linear('e2eMultiLabel', 'Multi-label', [
+		wf.trigger,
+		wf.readFiles(`${imagesDir}/*.{png,jpg}`, [220, 0]),
+		wf.roboflowNode({ modelId: 'tones/1', options: { confidence: 0.5 } }, wf.CREDENTIAL('roboflow-local', 'Roboflow account'), [440, 0]),
+		multi,
+	]);
 
-	const badKeyFlow = {
-		id: 'e2eBadKey',
-		name: 'Bad key',
-		nodes: [
-			wf.trigger,
-			wf.readFiles(`${imagesDir}/*.png`, [220, 0]),
-			wf.roboflowNode({ modelId: 'colors/1' }, wf.CREDENTIAL('roboflow-bad', 'Roboflow wrong key'), [440, 0]),
-		],
-		connections: wf.chain(wf.trigger.name, 'Read images', 'Roboflow'),
-		settings: { executionOrder: 'v1' },
-	};
+	const badKeyFlow = wf.linear('e2eBadKey', 'Bad key', [
+		wf.trigger,
+		wf.readFiles(`${imagesDir}/*.png`, [220, 0]),
+		wf.roboflowNode({ modelId: 'colors/1' }, wf.CREDENTIAL('roboflow-bad', 'Roboflow wrong key'), [440, 0]),
+	]);
 
 	const mixedFlow = {
 		id: 'e2eMixedBatch',
