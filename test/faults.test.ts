@@ -63,6 +63,10 @@ test('a server that never recovers: without continue-on-fail the run fails fast'
 	expect(error?.message).toMatch(/Roboflow is unavailable right now \[item [01]\]/);
 	// Two items in flight, one retry each: no new items start after the first failure.
 	expect(server.stats.requests).toBeLessThanOrEqual(6);
+	// The node returned only after its in-flight requests settled: nothing arrives later.
+	const seen = server.stats.requests;
+	await new Promise((r) => setTimeout(r, 1000));
+	expect(server.stats.requests).toBe(seen);
 });
 
 test('never retries 4xx answers', async () => {

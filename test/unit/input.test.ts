@@ -95,17 +95,23 @@ describe('mapWithConcurrency', () => {
 		expect(peak).toBe(4);
 	});
 
-	test('starts no new work after a failure or an abort', async () => {
+	test('starts no new work after a failure, and rejects only once running work has settled', async () => {
 		const started: number[] = [];
+		const finished: number[] = [];
 		await expect(
 			mapWithConcurrency(10, 2, async (i) => {
 				started.push(i);
 				if (i === 1) throw new Error('boom');
-				await new Promise((r) => setTimeout(r, 5));
+				await new Promise((r) => setTimeout(r, 30));
+				finished.push(i);
 			}),
 		).rejects.toThrow('boom');
-		expect(started.length).toBeLessThanOrEqual(3);
+		expect(started).toEqual([0, 1]);
+		// Item 0 was in flight when item 1 failed: the rejection waited for it.
+		expect(finished).toEqual([0]);
+	});
 
+	test('starts no new work after an abort', async () => {
 		const controller = new AbortController();
 		const seen: number[] = [];
 		await mapWithConcurrency(

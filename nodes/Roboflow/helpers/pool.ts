@@ -1,8 +1,9 @@
 /**
  * Runs `task` for indexes 0..count-1 with at most `limit` running at once and returns the
  * results in index order. Work starts lazily, so only `limit` items hold data at any time.
- * On the first rejection no further work starts and the returned promise rejects with it;
- * when `signal` aborts, no further work starts either.
+ * On the first rejection no further work starts; once the tasks already running have settled
+ * (so nothing outlives the call) the returned promise rejects with that first error.
+ * When `signal` aborts, no further work starts either.
  */
 export async function mapWithConcurrency<T>(
 	count: number,
@@ -12,22 +13,20 @@ export async function mapWithConcurrency<T>(
 ): Promise<T[]> {
 	const results = new Array<T>(count);
 	let next = 0;
-	let failed = false;
+	let failure: { error: unknown } | undefined;
 
 	const worker = async (): Promise<void> => {
-		while (!failed && !signal?.aborted && next < count) {
+		while (!failure && !signal?.aborted && next < count) {
 			const index = next++;
-			let succeeded = false;
 			try {
 				results[index] = await task(index);
-				succeeded = true;
-			} finally {
-				if (!succeeded) failed = true;
+			} catch (error) {
+				failure ??= { error };
 			}
 		}
 	};
 
-	const workers = Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker);
-	await Promise.all(workers);
+	await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker));
+	if (failure) throw failure.error;
 	return results;
 }
