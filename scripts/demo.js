@@ -23,6 +23,9 @@ const { routeByClass } = require('./lib/workflows');
 
 const log = (message) => process.stderr.write(`${message}\n`);
 
+/** The throwaway editor's login; its user folder is deleted when the demo stops. */
+const DEMO_OWNER = { email: 'demo@example.com', password: 'Roboflow-demo-1' };
+
 async function main() {
 	const ui = process.argv.includes('--ui');
 	const real = Boolean(process.env.ROBOFLOW_API_KEY && process.env.ROBOFLOW_MODEL);
@@ -104,18 +107,22 @@ async function main() {
 
 	if (ui) {
 		const port = Number(process.env.N8N_PORT ?? 5678);
-		const child = await n8n.startEditor(port);
+		const child = await n8n.startEditor(port, DEMO_OWNER);
 		process.stdout.write(
 			`\nn8n editor: http://127.0.0.1:${port}/workflow/${workflow.id}\n` +
-				'Create the owner account when asked, open the workflow and press "Execute workflow". Ctrl-C stops.\n',
+				`Sign in as ${DEMO_OWNER.email} / ${DEMO_OWNER.password}, then press "Execute workflow". Ctrl-C stops.\n`,
 		);
-		await new Promise((resolve) => {
-			process.on('SIGINT', () => {
-				child.kill('SIGTERM');
-				resolve(undefined);
-			});
-			child.on('exit', resolve);
+		const exited = new Promise((resolve) => child.on('exit', resolve));
+		const stopped = new Promise((resolve) => {
+			for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, resolve);
 		});
+		if ((await Promise.race([exited.then(() => 'exited'), stopped])) !== 'exited') {
+			child.kill('SIGTERM');
+			// n8n shuts down gracefully; do not leave it running if that stalls.
+			const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+			await exited;
+			clearTimeout(force);
+		}
 	}
 	await server?.stop();
 	n8n.cleanup();

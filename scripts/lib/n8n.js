@@ -3,6 +3,7 @@
 // installed the way n8n installs community packages: into <user folder>/.n8n/nodes.
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -56,6 +57,7 @@ class N8nInstance {
 	 * the local Roboflow server that n8n is about to call.
 	 */
 	async cli(args, { allowFailure = false } = {}) {
+		await this.pickBrokerPort();
 		const child = spawn(process.execPath, [this.bin, ...args], { env: this.env, cwd: this.home, stdio: ['ignore', 'pipe', 'pipe'] });
 		const out = [];
 		const err = [];
@@ -68,6 +70,18 @@ class N8nInstance {
 			throw new Error(`n8n ${args[0]} failed (exit ${status}):\n${output.slice(-4000)}`);
 		}
 		return { status, stdout, output };
+	}
+
+	/**
+	 * The task runner broker listens on 5679 by default; a free port instead lets this
+	 * instance run beside another n8n (a user's own, or the demo's editor).
+	 */
+	async pickBrokerPort() {
+		if (this.env.N8N_RUNNERS_BROKER_PORT) return;
+		const probe = net.createServer();
+		await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+		this.env.N8N_RUNNERS_BROKER_PORT = String(probe.address().port);
+		await new Promise((resolve) => probe.close(resolve));
 	}
 
 	async importCredentials(credentials) {
@@ -92,22 +106,39 @@ class N8nInstance {
 		return { ok: status === 0, run, output };
 	}
 
-	/** Starts the editor (`n8n start`) on `port`; resolves once it answers. */
-	async startEditor(port) {
-		const child = spawn(process.execPath, [this.bin, 'start'], {
-			env: { ...this.env, N8N_PORT: String(port), N8N_HOST: '127.0.0.1', N8N_LISTEN_ADDRESS: '127.0.0.1' },
-			cwd: this.home,
-			stdio: ['ignore', 'inherit', 'inherit'],
-		});
+	/**
+	 * Starts `n8n start` and resolves once the editor page is served and an owner account
+	 * exists. /healthz answers long before the editor routes are mounted, so it is not enough.
+	 */
+	async startEditor(port, owner) {
+		await this.pickBrokerPort();
+		const env = { ...this.env, N8N_PORT: String(port), N8N_HOST: '127.0.0.1', N8N_LISTEN_ADDRESS: '127.0.0.1' };
+		// 2.x refreshes an MCP server list from api.n8n.io at start; offline that only logs stack traces.
+		if (Number(this.version.split('.')[0]) >= 2) env.N8N_DISABLED_MODULES = 'mcp-registry';
+		const child = spawn(process.execPath, [this.bin, 'start'], { env, cwd: this.home, stdio: ['ignore', 'inherit', 'inherit'] });
+		const base = `http://127.0.0.1:${port}`;
 		for (let i = 0; i < 240; i++) {
 			try {
-				const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-				if (res.ok) return child;
+				const res = await fetch(`${base}/`, { headers: { Accept: 'text/html' } });
+				if (res.ok && (res.headers.get('content-type') ?? '').includes('html')) {
+					await this.setUpOwner(base, owner);
+					return child;
+				}
 			} catch {}
+			if (child.exitCode !== null) break;
 			await new Promise((r) => setTimeout(r, 500));
 		}
 		child.kill();
 		throw new Error('n8n did not start within 2 minutes');
+	}
+
+	async setUpOwner(base, { email, password }) {
+		const res = await fetch(`${base}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ email, password, firstName: 'Demo', lastName: 'User' }),
+		});
+		if (!res.ok) throw new Error(`Setting up the n8n owner failed: HTTP ${res.status} ${await res.text()}`);
 	}
 
 	cleanup() {
