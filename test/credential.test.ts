@@ -1,6 +1,6 @@
 /**
  * The credential's own `test` request, resolved with n8n's expression engine and authenticated
- * the way n8n applies a generic credential, then sent to the local server.
+ * by the credential's `authenticate`, as n8n's credential tester does, then sent to the local server.
  */
 import axios from 'axios';
 import type { ICredentialDataDecryptedObject, INode, INodeTypes } from 'n8n-workflow';
@@ -23,9 +23,7 @@ function resolve(value: string | undefined, credentials: ICredentialDataDecrypte
 async function testCredential(credentials: ICredentialDataDecryptedObject) {
 	const { request } = credential.test;
 	const baseURL = resolve(request.baseURL, credentials);
-	const qs = Object.fromEntries(
-		Object.entries(credential.authenticate.properties.qs ?? {}).map(([k, v]) => [k, resolve(String(v), credentials)]),
-	);
+	const { qs } = await credential.authenticate(credentials, { url: request.url ?? '/', method: request.method });
 	const response = await axios.request({ baseURL, url: request.url, method: request.method, params: qs, validateStatus: () => true });
 	return { baseURL, status: response.status, ok: response.status >= 200 && response.status < 300 };
 }
@@ -44,9 +42,10 @@ test('the credential test passes with the right key and fails with a wrong one',
 	expect(bad).toMatchObject({ ok: false, status: 401 });
 });
 
-test('the key is a password field and travels as the api_key query parameter', () => {
+test('the key is a password field and travels as the api_key query parameter', async () => {
 	const apiKey = credential.properties.find((p) => p.name === 'apiKey');
 	expect(apiKey?.typeOptions?.password).toBe(true);
-	expect(credential.authenticate.properties.qs).toEqual({ api_key: '={{$credentials.apiKey}}' });
+	const authenticated = await credential.authenticate({ apiKey: 'k1', apiUrl: 'x' }, { url: '/a/1', qs: { confidence: 0.5 } });
+	expect(authenticated).toEqual({ url: '/a/1', qs: { confidence: 0.5, api_key: 'k1' } });
 	expect(credential.properties.find((p) => p.name === 'apiUrl')?.default).toBe('https://classify.roboflow.com');
 });

@@ -34,6 +34,8 @@ describe('binary input', () => {
 			const predictions = item.json.predictions as Array<{ confidence: number }>;
 			expect(predictions.map((p) => p.confidence)).toEqual([...predictions.map((p) => p.confidence)].sort((a, b) => b - a));
 		}
+		// Roboflow's documented form type, with a charset so n8n's helper does not form-parse the image.
+		expect(server.stats.contentTypes).toEqual({ 'application/x-www-form-urlencoded; charset=utf-8': 3 });
 	});
 
 	test('passes the binary through untouched, still readable from n8n\'s binary store', async () => {

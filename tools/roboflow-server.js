@@ -31,6 +31,32 @@ function decodeImage(bytes) {
 	throw new Error('not a PNG or JPEG image');
 }
 
+/**
+ * Width and height from a PNG's IHDR chunk or a JPEG's SOFn marker, without decoding pixels
+ * (the benchmark's header-only mode, where the server must not be the bottleneck).
+ */
+function readImageSize(bytes) {
+	if (bytes.length >= 24 && bytes[0] === 0x89 && bytes[1] === 0x50) {
+		return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+	}
+	if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
+		for (let i = 2; i + 9 < bytes.length; ) {
+			if (bytes[i] !== 0xff) break;
+			const marker = bytes[i + 1];
+			const isFrame = marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker);
+			if (isFrame) return { width: bytes.readUInt16BE(i + 7), height: bytes.readUInt16BE(i + 5) };
+			i += 2 + bytes.readUInt16BE(i + 2);
+		}
+	}
+	throw new Error('not a PNG or JPEG image');
+}
+
+/** Stand-in colour statistics derived from a content hash: stable per image, no decoding. */
+function statsFromHash(hex) {
+	const [r, g, b, sat] = [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+	return { r, g, b, luminance: 0.2126 * r + 0.7152 * g + 0.0722 * b, saturation: sat };
+}
+
 /** Mean red, green, blue (0..1), luminance and chroma ("saturation") of an RGBA image. */
 function colourStats({ data }) {
 	let r = 0;
@@ -126,11 +152,15 @@ function newStats() {
 		repeats: 0,
 		/** @type {number[]} */
 		arrivals: [],
+		/** @type {Record<string, number>} Content-Type headers of classification requests with a body. */
+		contentTypes: {},
 	};
 }
 
 /**
- * @param {{ apiKeys?: string[], models?: Record<string, string>, workspace?: string }} [options]
+ * `headerOnly` (for the benchmark) reads only the image's size from its header and derives the
+ * class from a content hash, so that the server's own CPU time does not limit the measurement.
+ * @param {{ apiKeys?: string[], models?: Record<string, string>, workspace?: string, headerOnly?: boolean }} [options]
  */
 function createRoboflowServer(options = {}) {
 	const apiKeys = new Set(options.apiKeys ?? ['local-test-key']);
@@ -291,12 +321,15 @@ function createRoboflowServer(options = {}) {
 			}
 		} else {
 			const contentType = req.headers['content-type'];
+			stats.contentTypes[contentType ?? ''] = (stats.contentTypes[contentType ?? ''] ?? 0) + 1;
 			if (!contentType) return send(res, 400, { message: 'Content-Type header not provided with request.' });
 			if (contentType.startsWith('multipart/form-data')) {
 				return send(res, 400, { message: 'The local server accepts base64 bodies and image URLs only.' });
 			}
-			const text = body.toString('latin1').trim().replace(/^data:image\/[a-z+]+;base64,/i, '');
-			if (!text || !/^[A-Za-z0-9+/\r\n]+={0,2}$/.test(text)) {
+			// Header-only mode checks and decodes just the start of the body, where the size is.
+			const raw = options.headerOnly ? body.subarray(0, 64 * 1024) : body;
+			const text = raw.toString('latin1').trim().replace(/^data:image\/[a-z+]+;base64,/i, '');
+			if (!text || !/^[A-Za-z0-9+/\r\n]+={0,2}$/.test(options.headerOnly ? text.slice(0, 4096) : text)) {
 				return send(res, 400, { message: 'Invalid base64 input' });
 			}
 			bytes = Buffer.from(text, 'base64');
@@ -304,12 +337,12 @@ function createRoboflowServer(options = {}) {
 
 		let image;
 		try {
-			image = decodeImage(bytes);
+			image = options.headerOnly ? readImageSize(bytes) : decodeImage(bytes);
 		} catch (error) {
 			return send(res, 400, { message: `Could not decode image: ${error.message}` });
 		}
 		const started = process.hrtime.bigint();
-		const stats2 = colourStats(image);
+		const stats2 = options.headerOnly ? statsFromHash(identity) : colourStats(image);
 		const confidence = threshold(url.searchParams.get('confidence'));
 		const answer = model === 'colors' ? classifyColors(stats2, confidence) : classifyTones(stats2, confidence);
 		send(res, 200, {
@@ -381,7 +414,7 @@ function createRoboflowServer(options = {}) {
 	};
 }
 
-module.exports = { createRoboflowServer, decodeImage, threshold };
+module.exports = { createRoboflowServer, decodeImage, readImageSize, threshold };
 
 if (require.main === module) {
 	const port = Number(process.env.PORT ?? 9001);

@@ -56,15 +56,20 @@ class N8nInstance {
 	 * Runs an n8n CLI command without blocking this process, whose event loop may be serving
 	 * the local Roboflow server that n8n is about to call.
 	 */
-	async cli(args, { allowFailure = false } = {}) {
+	async cli(args, { allowFailure = false, env = {}, onSpawn } = {}) {
 		await this.pickBrokerPort();
-		const child = spawn(process.execPath, [this.bin, ...args], { env: this.env, cwd: this.home, stdio: ['ignore', 'pipe', 'pipe'] });
-		const out = [];
+		// stdout goes to a file: n8n exits right after printing a large execution, and a pipe loses
+		// what was not yet written (files are written synchronously).
+		const outFile = path.join(this.home, `stdout-${process.hrtime.bigint()}.txt`);
+		const fd = fs.openSync(outFile, 'w');
+		const child = spawn(process.execPath, [this.bin, ...args], { env: { ...this.env, ...env }, cwd: this.home, stdio: ['ignore', fd, 'pipe'] });
+		fs.closeSync(fd);
+		onSpawn?.(child);
 		const err = [];
-		child.stdout.on('data', (c) => out.push(c));
 		child.stderr.on('data', (c) => err.push(c));
 		const status = await new Promise((resolve) => child.on('close', resolve));
-		const stdout = Buffer.concat(out).toString('utf8');
+		const stdout = fs.readFileSync(outFile, 'utf8');
+		fs.rmSync(outFile);
 		const output = `${stdout}\n${Buffer.concat(err).toString('utf8')}`;
 		if (status !== 0 && !allowFailure) {
 			throw new Error(`n8n ${args[0]} failed (exit ${status}):\n${output.slice(-4000)}`);
@@ -97,12 +102,17 @@ class N8nInstance {
 		await this.cli(['import:workflow', '--separate', `--input=${dir}`]);
 	}
 
-	/** Runs a workflow with `n8n execute`; returns the run data (when it succeeded) and the whole output. */
-	async execute(id) {
-		const { status, stdout, output } = await this.cli(['execute', `--id=${id}`, '--rawOutput'], { allowFailure: true });
+	/**
+	 * Runs a workflow with `n8n execute`; returns the run data (when it succeeded) and the whole
+	 * output. `options` go to cli(): extra `env`, and `onSpawn(child)` to watch the process.
+	 */
+	async execute(id, options = {}) {
+		const { status, stdout, output } = await this.cli(['execute', `--id=${id}`, '--rawOutput'], { ...options, allowFailure: true });
 		let run;
+		// The JSON is pretty-printed, so its only unindented "}" closes it; a runner's log line may follow.
 		const start = stdout.indexOf('{');
-		if (status === 0 && start >= 0) run = JSON.parse(stdout.slice(start));
+		const end = stdout.indexOf('\n}', start);
+		if (status === 0 && start >= 0 && end > 0) run = JSON.parse(stdout.slice(start, end + 2));
 		return { ok: status === 0, run, output };
 	}
 

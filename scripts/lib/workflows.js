@@ -130,4 +130,54 @@ function noOp(name, position) {
 	return { id: name.toLowerCase().replace(/\W+/g, '-'), name, type: 'n8n-nodes-base.noOp', typeVersion: 1, position, parameters: {} };
 }
 
-module.exports = { linear, routeByClass, readFiles, roboflowNode, codeNode, noOp, trigger, chain, CREDENTIAL, switchOnTop };
+/** The do-it-yourself alternative, step 1: the image into a base64 string in the item's JSON. */
+function extractToBase64(position) {
+	return {
+		id: 'extract-base64',
+		name: 'Extract base64',
+		type: 'n8n-nodes-base.extractFromFile',
+		typeVersion: 1.1,
+		position,
+		parameters: { operation: 'binaryToPropery', binaryPropertyName: 'data', destinationKey: 'data', options: {} },
+	};
+}
+
+/**
+ * The do-it-yourself alternative, step 2: an HTTP Request node posting that string to Roboflow
+ * with the key in the URL. Its only throttle is batching: `batchSize` requests every `batchInterval` ms.
+ */
+function httpRequestClassify({ url, apiKey, batchSize, batchInterval }, position) {
+	return {
+		id: 'http-request',
+		name: 'HTTP Request',
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position,
+		parameters: {
+			method: 'POST',
+			url,
+			sendQuery: true,
+			queryParameters: { parameters: [{ name: 'api_key', value: apiKey }] },
+			sendBody: true,
+			contentType: 'raw',
+			rawContentType: 'application/x-www-form-urlencoded',
+			body: '={{ $json.data }}',
+			options: { batching: { batch: { batchSize, batchInterval } } },
+		},
+	};
+}
+
+module.exports = {
+	linear,
+	routeByClass,
+	readFiles,
+	roboflowNode,
+	codeNode,
+	noOp,
+	trigger,
+	chain,
+	CREDENTIAL,
+	switchOnTop,
+	extractToBase64,
+	httpRequestClassify,
+};

@@ -85,7 +85,7 @@ class TestNodeTypes implements INodeTypes {
 
 const credentialTypes: Record<string, ICredentialType> = { roboflowApi: new RoboflowApi() };
 
-/** Stores credentials in memory and applies a credential's generic `authenticate` as n8n's CLI does. */
+/** Stores credentials in memory and applies a credential's `authenticate` as n8n's CLI does. */
 class TestCredentialsHelper extends ICredentialsHelper {
 	constructor(private readonly stored: Record<string, ICredentialDataDecryptedObject>) {
 		super();
@@ -103,25 +103,11 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		credentials: ICredentialDataDecryptedObject,
 		typeName: string,
 		requestOptions: IHttpRequestOptions,
-		workflow?: Workflow,
-		node?: INode,
 	): Promise<IHttpRequestOptions> {
 		const { authenticate } = credentialTypes[typeName];
-		if (typeof authenticate === 'function') return await authenticate(credentials, requestOptions);
-		if (!authenticate || !workflow || !node) return requestOptions;
-		const resolve = (value: string) =>
-			String(
-				workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }) ??
-					'',
-			);
-		for (const [target, values] of Object.entries(authenticate.properties)) {
-			const options = requestOptions as unknown as Record<string, IDataObject>;
-			options[target] ??= {};
-			for (const [key, value] of Object.entries(values as IDataObject)) {
-				options[target][resolve(key)] = resolve(value as string);
-			}
-		}
-		return requestOptions;
+		// Our credential's authenticate is a function; n8n calls it the same way.
+		if (typeof authenticate !== 'function') throw new Error(`${typeName}: expected an authenticate function`);
+		return await authenticate(credentials, requestOptions);
 	}
 
 	async preAuthentication() {

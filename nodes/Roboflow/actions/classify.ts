@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { ICredentialsDecrypted, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { RoboflowApiError, RoboflowInputError, redact } from '../helpers/errors';
@@ -17,10 +17,11 @@ interface ClassifyOptions {
 	timeout?: number;
 }
 
-interface RoboflowCredentials {
+// A type alias, not an interface, so it fits n8n's indexed credential data type.
+type RoboflowCredentials = {
 	apiKey: string;
 	apiUrl?: string;
-}
+};
 
 export const DEFAULT_API_URL = 'https://classify.roboflow.com';
 
@@ -29,6 +30,7 @@ async function buildRequest(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	item: INodeExecutionData,
+	credentials: ICredentialsDecrypted,
 	apiUrl: string,
 ): Promise<ClassifyRequest> {
 	const model = parseModelId(this.getNodeParameter('modelId', itemIndex));
@@ -47,11 +49,11 @@ async function buildRequest(
 	const inputType = this.getNodeParameter('inputType', itemIndex) as string;
 	if (inputType === 'imageUrl') {
 		query.image = parseImageUrl(this.getNodeParameter('imageUrl', itemIndex));
-		return { apiUrl, model, query };
+		return { credentials, apiUrl, model, query };
 	}
 	const propertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 	const base64 = await readBinaryImage.call(this, itemIndex, propertyName, item.binary);
-	return { apiUrl, model, query, base64 };
+	return { credentials, apiUrl, model, query, base64 };
 }
 
 function toNodeError(this: IExecuteFunctions, error: unknown, itemIndex: number, secrets: string[]) {
@@ -88,9 +90,11 @@ function toNodeError(this: IExecuteFunctions, error: unknown, itemIndex: number,
 /** Classifies every input item, at most `maxConcurrency` at a time, keeping input order. */
 export async function classify(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
-	const credentials = (await this.getCredentials('roboflowApi')) as unknown as RoboflowCredentials;
-	const apiUrl = (credentials.apiUrl || DEFAULT_API_URL).trim();
-	const secrets = [credentials.apiKey];
+	const data = await this.getCredentials<RoboflowCredentials>('roboflowApi');
+	const ref = this.getNode().credentials?.roboflowApi;
+	const credentials: ICredentialsDecrypted = { id: ref?.id ?? '', name: ref?.name ?? '', type: 'roboflowApi', data };
+	const apiUrl = (data.apiUrl || DEFAULT_API_URL).trim();
+	const secrets = [data.apiKey];
 	const options = this.getNodeParameter('options', 0, {}) as ClassifyOptions;
 	const cancelSignal = this.getExecutionCancelSignal();
 	// Aborted when the user stops the execution, or when one item fails the node: either way no
@@ -113,7 +117,7 @@ export async function classify(this: IExecuteFunctions): Promise<INodeExecutionD
 		async (itemIndex): Promise<INodeExecutionData> => {
 			const item = items[itemIndex];
 			try {
-				const request = await buildRequest.call(this, itemIndex, item, apiUrl);
+				const request = await buildRequest.call(this, itemIndex, item, credentials, apiUrl);
 				const answer = await requestClassification.call(this, request, policy);
 				const classification = normalizeClassification(answer, request.model.id);
 				return {

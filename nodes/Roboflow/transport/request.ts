@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { ICredentialsDecrypted, IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
 import { RoboflowApiError } from '../helpers/errors';
@@ -10,10 +10,16 @@ import { retryDelayMs } from './retry';
 /** A classification answer is a few KB; anything far larger is not one and is not buffered. */
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
+export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
 /** Sleeps are sliced so a stopped execution is noticed within this time. */
 const SLEEP_SLICE_MS = 200;
 
 export interface ClassifyRequest {
+	/**
+	 * The node's Roboflow credential, read once per run. Handing it to n8n's helper saves a
+	 * database read and a decryption on every request.
+	 */
+	credentials: ICredentialsDecrypted;
 	apiUrl: string;
 	model: ModelRef;
 	/** Roboflow query parameters besides the key: `confidence`, `image`. */
@@ -148,18 +154,19 @@ async function attemptOnce(
 		json: false,
 	};
 	if (request.base64 !== undefined) {
-		// Roboflow reads the raw body as bare base64; the form content type is what its docs send.
+		// Roboflow reads the raw body as bare base64 whatever the (non-multipart) content type; its
+		// docs send the form type. The charset parameter matters to n8n: given exactly
+		// "application/x-www-form-urlencoded", its helper first parses the whole base64 string into
+		// URLSearchParams and then discards them, a copy and a parse of every image for nothing.
 		options.body = request.base64;
-		options.headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+		options.headers = { 'Content-Type': FORM_CONTENT_TYPE };
 	}
 
 	let response: FullResponse;
 	try {
-		response = (await this.helpers.httpRequestWithAuthentication.call(
-			this,
-			'roboflowApi',
-			options,
-		)) as FullResponse;
+		response = (await this.helpers.httpRequestWithAuthentication.call(this, 'roboflowApi', options, {
+			credentialsDecrypted: request.credentials,
+		})) as FullResponse;
 	} catch (error) {
 		if (this.getExecutionCancelSignal()?.aborted) return { ok: false, cancelled: true };
 		const code = networkCode(error);
