@@ -112,17 +112,11 @@ async function main() {
 			`\nn8n editor: http://127.0.0.1:${port}/workflow/${workflow.id}\n` +
 				`Sign in as ${DEMO_OWNER.email} / ${DEMO_OWNER.password}, then press "Execute workflow". Ctrl-C stops.\n`,
 		);
-		const exited = new Promise((resolve) => child.on('exit', resolve));
-		const stopped = new Promise((resolve) => {
+		await new Promise((resolve) => {
+			child.on('exit', resolve);
 			for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, resolve);
 		});
-		if ((await Promise.race([exited.then(() => 'exited'), stopped])) !== 'exited') {
-			child.kill('SIGTERM');
-			// n8n shuts down gracefully; do not leave it running if that stalls.
-			const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-			await exited;
-			clearTimeout(force);
-		}
+		await n8n.stopEditor(child);
 	}
 	await server?.stop();
 	n8n.cleanup();

@@ -20,6 +20,15 @@ function packPackage(log) {
 	return path.join(dir, out.trim().split('\n').pop());
 }
 
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+async function freePort() {
+	const probe = net.createServer();
+	await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+	const { port } = probe.address();
+	await new Promise((resolve) => probe.close(resolve));
+	return port;
+}
+
 class N8nInstance {
 	constructor({ version, tarball, allowDirs = [], log = () => {} }) {
 		this.version = version;
@@ -82,11 +91,7 @@ class N8nInstance {
 	 * instance run beside another n8n (a user's own, or the demo's editor).
 	 */
 	async pickBrokerPort() {
-		if (this.env.N8N_RUNNERS_BROKER_PORT) return;
-		const probe = net.createServer();
-		await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-		this.env.N8N_RUNNERS_BROKER_PORT = String(probe.address().port);
-		await new Promise((resolve) => probe.close(resolve));
+		this.env.N8N_RUNNERS_BROKER_PORT ??= String(await freePort());
 	}
 
 	async importCredentials(credentials) {
@@ -120,12 +125,16 @@ class N8nInstance {
 	 * Starts `n8n start` and resolves once the editor page is served and an owner account
 	 * exists. /healthz answers long before the editor routes are mounted, so it is not enough.
 	 */
-	async startEditor(port, owner) {
+	async startEditor(port, owner, { quiet = false } = {}) {
 		await this.pickBrokerPort();
 		const env = { ...this.env, N8N_PORT: String(port), N8N_HOST: '127.0.0.1', N8N_LISTEN_ADDRESS: '127.0.0.1' };
 		// 2.x refreshes an MCP server list from api.n8n.io at start; offline that only logs stack traces.
 		if (Number(this.version.split('.')[0]) >= 2) env.N8N_DISABLED_MODULES = 'mcp-registry';
-		const child = spawn(process.execPath, [this.bin, 'start'], { env, cwd: this.home, stdio: ['ignore', 'inherit', 'inherit'] });
+		// Quiet keeps n8n's log out of the terminal but the last of it for a start-up failure.
+		const output = quiet ? 'pipe' : 'inherit';
+		const child = spawn(process.execPath, [this.bin, 'start'], { env, cwd: this.home, stdio: ['ignore', output, output] });
+		let tail = '';
+		for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => (tail = (tail + chunk).slice(-4000)));
 		const base = `http://127.0.0.1:${port}`;
 		for (let i = 0; i < 240; i++) {
 			try {
@@ -139,7 +148,36 @@ class N8nInstance {
 			await new Promise((r) => setTimeout(r, 500));
 		}
 		child.kill();
-		throw new Error('n8n did not start within 2 minutes');
+		throw new Error(`n8n did not start within 2 minutes${tail ? `:\n${tail}` : ''}`);
+	}
+
+	/** Stops what startEditor started: SIGTERM, then SIGKILL if n8n's graceful shutdown stalls. */
+	async stopEditor(child) {
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		const exited = new Promise((resolve) => child.once('exit', resolve));
+		child.kill('SIGTERM');
+		const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+		await exited;
+		clearTimeout(force);
+	}
+
+	/** Signs in to the editor's REST API; returns a fetch for `/rest/...` paths with the session cookie. */
+	async restSession(base, { email, password }) {
+		const res = await fetch(`${base}/rest/login`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ emailOrLdapLoginId: email, password }),
+		});
+		if (!res.ok) throw new Error(`Signing in to n8n failed: HTTP ${res.status} ${await res.text()}`);
+		const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+		return async (method, route, body) => {
+			const answer = await fetch(`${base}/rest${route}`, {
+				method,
+				headers: { 'Content-Type': 'application/json', Cookie: cookie },
+				body: body === undefined ? undefined : JSON.stringify(body),
+			});
+			return { status: answer.status, body: await answer.json().catch(() => undefined) };
+		};
 	}
 
 	async setUpOwner(base, { email, password }) {
@@ -162,4 +200,4 @@ function nodeOutputs(run, nodeName) {
 	return (task?.data?.main ?? []).map((items) => items ?? []);
 }
 
-module.exports = { packPackage, N8nInstance, nodeOutputs, ROOT };
+module.exports = { packPackage, N8nInstance, nodeOutputs, freePort, ROOT };

@@ -14,7 +14,7 @@ const { N8N_VERSIONS } = require('../../tools/n8n-install');
 const { createRoboflowServer } = require('../../tools/roboflow-server');
 const { COLOURS, makePng } = require('../../tools/images');
 const { writeSampleImages } = require('../../scripts/lib/demo-images');
-const { N8nInstance, nodeOutputs, packPackage } = require('../../scripts/lib/n8n');
+const { N8nInstance, freePort, nodeOutputs, packPackage } = require('../../scripts/lib/n8n');
 const wf = require('../../scripts/lib/workflows');
 
 const API_KEY = 'e2e-SECRET-key-7c3e91';
@@ -162,6 +162,25 @@ async function runVersion(label, version, tarball, results) {
 		assert.match(bad[0].json.message, /"attachment"/);
 		assert.equal(nodeOutputs(run, 'Failed')[0].length, 1);
 		assert.equal(nodeOutputs(run, 'Classified')[0].length, samples.length - 1);
+	});
+
+	await check('credential test through the editor\'s REST API: right key OK, wrong key refused', async () => {
+		const owner = { email: 'e2e@example.com', password: 'E2e-password-1' };
+		const port = await freePort();
+		const editor = await n8n.startEditor(port, owner, { quiet: true });
+		try {
+			const rest = await n8n.restSession(`http://127.0.0.1:${port}`, owner);
+			const test = async (id, name, apiKey) =>
+				await rest('POST', '/credentials/test', { credentials: { id, name, type: 'roboflowApi', data: { apiKey, apiUrl: server.url } } });
+			const good = await test('roboflow-local', 'Roboflow account', API_KEY);
+			assert.equal(good.status, 200, JSON.stringify(good.body));
+			assert.equal(good.body.data.status, 'OK', JSON.stringify(good.body));
+			const bad = await test('roboflow-bad', 'Roboflow wrong key', 'wrong-key-0000');
+			assert.equal(bad.body.data.status, 'Error', JSON.stringify(bad.body));
+			assert.ok(!JSON.stringify(bad.body).includes('wrong-key-0000'), 'the wrong key appears in the answer');
+		} finally {
+			await n8n.stopEditor(editor);
+		}
 	});
 
 	await server.stop();
