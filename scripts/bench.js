@@ -92,6 +92,17 @@ function rawClient(url, dir, concurrency) {
 	});
 }
 
+/** A fixed latency, or JITTER: uniform 25-75 ms from a seeded sequence, the same for every run. */
+const JITTER = '25-75';
+function latencyMs(spec) {
+	if (spec !== JITTER) return spec;
+	let seed = 1;
+	return () => {
+		seed = (seed * 1103515245 + 12345) % 2 ** 31;
+		return 25 + (50 * seed) / 2 ** 31;
+	};
+}
+
 const fmtMs = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const fmtMb = (mb) => `${Math.round(mb)} MB`;
 const pct = (x) => `${Math.round(x * 100)}%`;
@@ -140,7 +151,7 @@ async function main() {
 
 	const run = async (key, latency, timedNodes, { expectItems } = {}) => {
 		server.reset();
-		server.setFaults({ latencyMs: latency });
+		server.setFaults({ latencyMs: latencyMs(latency) });
 		log(`  ${flows[key].name}, L = ${latency} ms...`);
 		const result = await measure(n8n, flows[key], timedNodes);
 		const last = timedNodes[timedNodes.length - 1];
@@ -161,7 +172,7 @@ async function main() {
 	const ideal = (S.count * L) / C;
 	const raw = async (latency) => {
 		server.reset();
-		server.setFaults({ latencyMs: latency });
+		server.setFaults({ latencyMs: latencyMs(latency) });
 		log(`  bare Node http client, L = ${latency} ms...`);
 		const result = await rawClient(`${serverUrl}/colors/1?api_key=${API_KEY}`, S.dir, C);
 		return { ...result, peakMb: NaN, maxInFlight: server.stats.maxInFlight };
@@ -171,6 +182,8 @@ async function main() {
 		node: () => run('small-node', L, ['Roboflow'], { expectItems: S.count }),
 		diy: () => run('small-diy', L, ['Extract base64', 'HTTP Request'], { expectItems: S.count }),
 		raw: () => raw(L),
+		nodeJitter: () => run('small-node', JITTER, ['Roboflow'], { expectItems: S.count }),
+		rawJitter: () => raw(JITTER),
 	});
 
 	const large = {};
@@ -212,13 +225,16 @@ async function main() {
 		`## Throughput: ${S.count} images x ${kb(S.bytes)}, L = ${L} ms, C = ${C} (median of ${REPEAT} interleaved runs)`,
 		'',
 		table(
-			['path', 'time (median)', 'runs', 'items/s', `ideal ${S.count} x ${L} / ${C}`, 'of ideal', 'max in flight at server', 'peak RSS', 'added peak RSS'],
+			['path', 'L', 'time (median)', 'runs', 'items/s', `ideal ${S.count} x ${L} / ${C}`, 'of ideal', 'max in flight at server', 'peak RSS', 'added peak RSS'],
 			[
 				['Roboflow node', small.node],
 				[`Extract From File -> HTTP Request (batches of ${C} every ${L} ms)`, small.diy],
 				['bare Node http client, separate process (reference: the latency-bound floor)', small.raw],
-			].map(([name, r]) => [
+				['Roboflow node', small.nodeJitter, JITTER],
+				['bare Node http client, separate process', small.rawJitter, JITTER],
+			].map(([name, r, latency = L]) => [
 				name,
+				latency === JITTER ? 'uniform 25-75 ms' : `${latency} ms`,
 				fmtMs(r.ms),
 				r.times.map(fmtMs).join(', '),
 				(S.count / (r.ms / 1000)).toFixed(0),
@@ -232,7 +248,9 @@ async function main() {
 		'',
 		`Time, alternative / node: **${(small.diy.ms / small.node.ms).toFixed(2)}x**. ` +
 			`Added peak RSS, alternative / node: **${((small.diy.peakMb - small.read.peakMb) / Math.max(1, small.node.peakMb - small.read.peakMb)).toFixed(1)}x**. ` +
-			`Node / bare client: **${pct(small.raw.ms / small.node.ms)}** of its throughput.`,
+			`Node / bare client: **${pct(small.raw.ms / small.node.ms)}** of its throughput. ` +
+			`With a varying latency of the same mean the node reaches **${pct(ideal / small.nodeJitter.ms)}** of the ideal: ` +
+			'with a fixed one, the answers of a round arrive together and wait for each other.',
 		'',
 		`## Memory: ~${kb(sets.large1000.bytes)} images, L = ${L} ms, C = ${C}; budget for the node's added peak: C x 4 MB + 100 MB = ${budget} MB`,
 		'',
