@@ -122,8 +122,8 @@ class N8nInstance {
 	}
 
 	/**
-	 * Starts `n8n start` and resolves once the editor page is served and an owner account
-	 * exists. /healthz answers long before the editor routes are mounted, so it is not enough.
+	 * Starts `n8n start` and resolves once the editor page and REST API are served and an owner
+	 * account exists. /healthz answers long before those are mounted, so it is not enough.
 	 */
 	async startEditor(port, owner, { quiet = false } = {}) {
 		await this.pickBrokerPort();
@@ -138,8 +138,11 @@ class N8nInstance {
 		const base = `http://127.0.0.1:${port}`;
 		for (let i = 0; i < 240; i++) {
 			try {
-				const res = await fetch(`${base}/`, { headers: { Accept: 'text/html' } });
-				if (res.ok && (res.headers.get('content-type') ?? '').includes('html')) {
+				// The editor page and the REST controllers are mounted separately; wait for both
+				// (GET /rest/login answers 401 without a session once its controller is there).
+				const page = await fetch(`${base}/`, { headers: { Accept: 'text/html' } });
+				const login = await fetch(`${base}/rest/login`);
+				if (page.ok && (page.headers.get('content-type') ?? '').includes('html') && login.status !== 404) {
 					await this.setUpOwner(base, owner);
 					return child;
 				}
@@ -163,11 +166,17 @@ class N8nInstance {
 
 	/** Signs in to the editor's REST API; returns a fetch for `/rest/...` paths with the session cookie. */
 	async restSession(base, { email, password }) {
-		const res = await fetch(`${base}/rest/login`, {
-			method: 'POST',
-			headers: { 'Content-Type': 'application/json' },
-			body: JSON.stringify({ emailOrLdapLoginId: email, password }),
-		});
+		let res;
+		// Seen once on a loaded machine: 404 for the login route just after the owner was set up.
+		for (let attempt = 0; attempt < 20; attempt++) {
+			res = await fetch(`${base}/rest/login`, {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/json' },
+				body: JSON.stringify({ emailOrLdapLoginId: email, password }),
+			});
+			if (res.status !== 404) break;
+			await new Promise((r) => setTimeout(r, 250));
+		}
 		if (!res.ok) throw new Error(`Signing in to n8n failed: HTTP ${res.status} ${await res.text()}`);
 		const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
 		return async (method, route, body) => {
