@@ -175,6 +175,7 @@ class N8nInstance {
 				body: JSON.stringify({ emailOrLdapLoginId: email, password }),
 			});
 			if (res.status !== 404) break;
+			this.log(`n8n answered 404 to POST /rest/login (attempt ${attempt + 1}); retrying`);
 			await new Promise((r) => setTimeout(r, 250));
 		}
 		if (!res.ok) throw new Error(`Signing in to n8n failed: HTTP ${res.status} ${await res.text()}`);
