@@ -149,10 +149,14 @@ async function main() {
 	flows['small-diy-0'] = diy(1);
 	await n8n.importWorkflows(Object.values(flows));
 
-	const run = async (key, latency, timedNodes, { expectItems } = {}) => {
+	/** Fresh server counters and the latency for the next measurement. */
+	const prepareServer = (label, latency) => {
 		server.reset();
 		server.setFaults({ latencyMs: latencyMs(latency) });
-		log(`  ${flows[key].name}, L = ${latency} ms...`);
+		log(`  ${label}, L = ${latency} ms...`);
+	};
+	const run = async (key, latency, timedNodes, { expectItems } = {}) => {
+		prepareServer(flows[key].name, latency);
 		const result = await measure(n8n, flows[key], timedNodes);
 		const last = timedNodes[timedNodes.length - 1];
 		if (expectItems !== undefined) {
@@ -162,7 +166,7 @@ async function main() {
 				throw new Error(`${flows[key].name}: ${classified} of ${out.length} items classified, expected ${expectItems}`);
 			}
 		}
-		return { ...result, maxInFlight: server.stats.maxInFlight, requests: server.stats.requests };
+		return { ...result, maxInFlight: server.stats.maxInFlight };
 	};
 
 	log('Measuring...');
@@ -171,9 +175,7 @@ async function main() {
 	const S = sets.small;
 	const ideal = (S.count * L) / C;
 	const raw = async (latency) => {
-		server.reset();
-		server.setFaults({ latencyMs: latencyMs(latency) });
-		log(`  bare Node http client, L = ${latency} ms...`);
+		prepareServer('bare Node http client', latency);
 		const result = await rawClient(`${serverUrl}/colors/1?api_key=${API_KEY}`, S.dir, C);
 		return { ...result, peakMb: NaN, maxInFlight: server.stats.maxInFlight };
 	};

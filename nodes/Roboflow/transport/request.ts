@@ -10,7 +10,7 @@ import { retryDelayMs } from './retry';
 /** A classification answer is a few KB; anything far larger is not one and is not buffered. */
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
-export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
 /** Sleeps are sliced so a stopped execution is noticed within this time. */
 const SLEEP_SLICE_MS = 200;
 
