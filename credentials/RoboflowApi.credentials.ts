@@ -7,6 +7,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { DEFAULT_API_URL } from '../nodes/Roboflow/transport/endpoint';
+
 export class RoboflowApi implements ICredentialType {
 	name = 'roboflowApi';
 
@@ -31,10 +33,10 @@ export class RoboflowApi implements ICredentialType {
 			displayName: 'API URL',
 			name: 'apiUrl',
 			type: 'string',
-			default: 'https://classify.roboflow.com',
+			default: DEFAULT_API_URL,
 			required: true,
 			description:
-				'Where classification requests go. Keep the default for Roboflow\'s hosted API, use https://serverless.roboflow.com for the serverless v2 API, or the URL of your self-hosted Roboflow Inference server (e.g. http://localhost:9001) or dedicated deployment.',
+				"Where requests go. Keep the default for Roboflow's Serverless Cloud API (every model type and Workflows), or use your Dedicated Cloud API URL (https://<name>.roboflow.cloud) or self-hosted Roboflow Inference server (e.g. http://localhost:9001). A Hosted API (Legacy) URL such as https://classify.roboflow.com still works: each model type then goes to its own legacy host.",
 		},
 	];
 

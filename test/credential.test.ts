@@ -47,5 +47,5 @@ test('the key is a password field and travels as the api_key query parameter', a
 	expect(apiKey?.typeOptions?.password).toBe(true);
 	const authenticated = await credential.authenticate({ apiKey: 'k1', apiUrl: 'x' }, { url: '/a/1', qs: { confidence: 0.5 } });
 	expect(authenticated).toEqual({ url: '/a/1', qs: { confidence: 0.5, api_key: 'k1' } });
-	expect(credential.properties.find((p) => p.name === 'apiUrl')?.default).toBe('https://classify.roboflow.com');
+	expect(credential.properties.find((p) => p.name === 'apiUrl')?.default).toBe('https://serverless.roboflow.com');
 });

@@ -58,13 +58,31 @@ describe('bad input gets a clear error naming the item, and nothing is sent', ()
 		expect(server.stats.requests).toBe(0);
 	});
 
-	test('a file over Roboflow\'s 20 MB upload limit is refused before upload', async () => {
-		const big = Buffer.alloc(21 * 1024 * 1024);
-		Buffer.from([0x89, 0x50, 0x4e, 0x47]).copy(big);
-		const binary = await storeBinary(big, 'image/png', 'huge.png');
-		const { error } = await run(credentials(), [{ json: {}, binary }]);
-		expect(error?.message).toMatch(/21\.0 MB, over Roboflow's 20 MB upload limit/);
-		expect(server.stats.requests).toBe(0);
+	// The size that counts is the request's: base64 makes a file a third larger (contract §8).
+	async function pngOfSize(megabytes: number) {
+		const bytes = Buffer.alloc(Math.round(megabytes * 1024 * 1024));
+		Buffer.from([0x89, 0x50, 0x4e, 0x47]).copy(bytes);
+		return { json: {}, binary: await storeBinary(bytes, 'image/png', 'photo.png') };
+	}
+
+	test('a 16 MB photo makes a 21 MB request: refused before upload on the Serverless Cloud API', async () => {
+		const { error } = await run({ ...credentials(), apiUrl: 'https://serverless.roboflow.com' }, [await pngOfSize(16)]);
+		expect(error?.message).toBe(
+			'The image in "data" makes a 21.3 MB request (16.0 MB as a file, a third more as base64), over the 20.0 MB that Roboflow\'s Serverless Cloud API accepts [item 0]',
+		);
+		expect(error?.description).toMatch(/Edit Image node/);
+	});
+
+	test('a 4 MB phone photo is refused before upload on a Hosted API (Legacy) host, 5 MB per request', async () => {
+		const { error } = await run({ ...credentials(), apiUrl: 'https://classify.roboflow.com' }, [await pngOfSize(4)]);
+		expect(error?.message).toMatch(/makes a 5\.3 MB request .* over the 5\.0 MB that Roboflow's Hosted API \(Legacy\) accepts \[item 0\]/);
+		expect(error?.description).toMatch(/serverless\.roboflow\.com/);
+	});
+
+	test('a self-hosted server gets any size: no limit is imposed', async () => {
+		const { error } = await run(credentials(), [await pngOfSize(16)]);
+		expect(error?.message).not.toMatch(/MB request/);
+		expect(server.stats.requests).toBe(1);
 	});
 
 	test.each(['colors', 'colors/v1', '../colors/1', 'colors/1?x=y', 'colors/1#frag', 'my colors/1'])(
@@ -108,7 +126,8 @@ describe('Roboflow error answers are mapped to plain messages', () => {
 		[402, /out of credits/],
 		[413, /too large/],
 		[423, /paused usage/],
-		[500, /unavailable/],
+		[500, /failed to process the request/],
+		[507, /failed to process the request/],
 	])('HTTP %i', async (status, message) => {
 		server.setFaults({ always: { kind: 'status', status } });
 		const { error } = await run(credentials(), [await imageItem('red')]);

@@ -1,5 +1,5 @@
 import { redact, RoboflowInputError } from '../../nodes/Roboflow/helpers/errors';
-import { mapWithConcurrency } from '../../nodes/Roboflow/helpers/pool';
+import { mapWithConcurrency } from '../../nodes/Roboflow/batch/pool';
 import { parseImageUrl, sniffImageType } from '../../nodes/Roboflow/input/imageSource';
 import { parseModelId } from '../../nodes/Roboflow/input/modelId';
 import { apiErrorFromNetwork, apiErrorFromStatus } from '../../nodes/Roboflow/transport/errorMapping';
@@ -51,21 +51,62 @@ test('sniffImageType recognises real PNG and JPEG bytes and nothing else', () =>
 
 describe('error mapping', () => {
 	test.each([
-		[400, /could not read the image/],
+		[400, /Roboflow refused the request/],
 		[401, /rejected the API key/],
 		[402, /out of credits/],
-		[403, /rejected the API key/],
+		[403, /has no access to this model/],
 		[404, /no model with this ID/],
 		[413, /too large/],
+		[422, /refused a parameter/],
 		[423, /paused usage/],
 		[429, /rate-limited/],
-		[500, /unavailable/],
+		[500, /failed to process the request/],
+		[501, /failed to process the request/],
+		[502, /unavailable/],
 		[503, /unavailable/],
+		[504, /unavailable/],
+		[507, /failed to process the request/],
 	])('HTTP %i has a plain message and quotes the server', (status, message) => {
 		const error = apiErrorFromStatus(status, { message: 'server words' });
 		expect(error.message).toMatch(message);
 		expect(error.description).toContain('server words');
 		expect(error.httpCode).toBe(status);
+	});
+
+	test('only the retried statuses say they did not recover within the retries', () => {
+		for (const status of [500, 501, 507]) {
+			expect(apiErrorFromStatus(status, { message: 'Internal error.' }).description).not.toMatch(/retries/);
+			expect(apiErrorFromStatus(status, {}).description).toMatch(/not retried/);
+		}
+		for (const status of [502, 503, 504]) expect(apiErrorFromStatus(status, {}).description).toMatch(/within the retries/);
+	});
+
+	// Roboflow's own texts (contract §3.1, §5): the headline follows what Roboflow said.
+	test.each([
+		[400, 'Could not load input image. Cause: Providing images via non https:// URL is not supported in this configuration of `inference`.', /refused the image URL/, /https:\/\//],
+		[400, 'Could not load input image. Cause: Malformed base64 input image.', /could not read the image/, /corrupt/],
+		[400, 'Content-Type header not provided with request.', /content type/, /proxy/],
+		[400, 'Required Roboflow API key is missing. Visit https://docs.roboflow.com/api-reference/authentication#retrieve-an-api-key to learn how to retrieve one.', /API key is missing/, /Settings > API Keys/],
+		[400, 'Invalid Model ID sent in request.', /Model ID is invalid/, /Deploy page/],
+		[401, 'Unauthorized api_key. This key is not authorized for serverless inference.', /rejected the API key/, /Settings > API Keys/],
+		[403, 'Forbidden', /rejected the API key/, /Settings > API Keys/],
+		[403, 'Unauthorized access to roboflow API - check API key and make sure the key is valid for workspace you use and have required scopes.', /no access to this model/, /scope/],
+	])('HTTP %i "%s"', (status, text, message, hint) => {
+		const error = apiErrorFromStatus(status, { message: text });
+		expect(error.message).toMatch(message);
+		expect(error.description).toMatch(hint);
+		expect(error.description).toContain(text.slice(0, 40));
+	});
+
+	test('the serverless gateway\'s {status, message} and the management API\'s {error: {message}} are quoted', () => {
+		expect(apiErrorFromStatus(401, { status: 401, message: 'Unauthorized api_key' }).description).toContain('Unauthorized api_key');
+		expect(apiErrorFromStatus(401, { error: { message: 'This API key does not exist' } }).description).toContain('does not exist');
+	});
+
+	test('an operation words its own 404 and 403', () => {
+		const advice = { notFound: ['Roboflow found no Workflow with this ID', 'Check the Workflow ID.'] as [string, string], subject: 'this Workflow' };
+		expect(apiErrorFromStatus(404, {}, advice).message).toBe('Roboflow found no Workflow with this ID');
+		expect(apiErrorFromStatus(403, { message: 'no scope' }, advice).message).toBe('The API key has no access to this Workflow');
 	});
 
 	test('network failures name the cause without a URL', () => {

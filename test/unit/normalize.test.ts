@@ -1,4 +1,5 @@
-import { normalizeClassification, UnexpectedResponseError } from '../../nodes/Roboflow/response/normalize';
+import { normalizeClassification } from '../../nodes/Roboflow/response/classification';
+import { UnexpectedResponseError } from '../../nodes/Roboflow/response/common';
 
 describe('normalizeClassification', () => {
 	test('single-label answer: top and confidence kept, predictions sorted, predicted_classes = [top]', () => {

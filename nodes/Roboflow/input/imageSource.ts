@@ -1,9 +1,7 @@
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 import { RoboflowInputError } from '../helpers/errors';
-
-/** Roboflow's documented upload limit on the serverless API. */
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+import type { Endpoint } from '../transport/endpoint';
 
 const IMAGE_SIGNATURES: Array<[string, number[]]> = [
 	['image/jpeg', [0xff, 0xd8, 0xff]],
@@ -31,35 +29,59 @@ function isGenericMimeType(mimeType: string | undefined): boolean {
 	return !mimeType || mimeType === 'application/octet-stream' || mimeType === 'binary/octet-stream';
 }
 
-function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number): string {
 	return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-function checkSize(bytes: number, propertyName: string): void {
+/** How many bytes `bytes` of data take as base64, the form in which they are sent. */
+export function base64Length(bytes: number): number {
+	return 4 * Math.ceil(bytes / 3);
+}
+
+/**
+ * Refuses a request body larger than the endpoint's documented limit before it is sent, with
+ * what to do about it. `what` names the thing in the message ("The image in \"data\"").
+ */
+export function checkRequestSize(sentBytes: number, endpoint: Endpoint, what: string, fileBytes?: number): void {
+	const limit = endpoint.maxRequestBytes;
+	if (limit === undefined || sentBytes <= limit) return;
+	const file = fileBytes !== undefined ? ` (${formatBytes(fileBytes)} as a file, a third more as base64)` : '';
+	const alternative = endpoint.legacy
+		? " or switch the credential's API URL to Roboflow's Serverless Cloud API (https://serverless.roboflow.com, 20 MB per request)"
+		: '';
+	throw new RoboflowInputError(
+		`${what} makes a ${formatBytes(sentBytes)} request${file}, over the ${formatBytes(limit)} that ${endpoint.label} accepts`,
+		`Resize or compress the image first, e.g. with the Edit Image node (the model scales images down to its input size anyway)${alternative}.`,
+	);
+}
+
+function checkNotEmpty(bytes: number, propertyName: string): void {
 	if (bytes === 0) {
 		throw new RoboflowInputError(
 			`The binary field "${propertyName}" is empty (0 bytes)`,
 			'The file holds no image data. Check the node that produced it, e.g. a download that failed or an empty attachment.',
 		);
 	}
-	if (bytes > MAX_UPLOAD_BYTES) {
-		throw new RoboflowInputError(
-			`The image in "${propertyName}" is ${formatBytes(bytes)}, over Roboflow's 20 MB upload limit`,
-			'Resize or compress it first, e.g. with the Edit Image node: the model scales images down to its input size anyway.',
-		);
-	}
+}
+
+export interface BinaryImage {
+	/** The image as the bare base64 string Roboflow expects as the request body. */
+	base64: string;
+	fileName?: string;
+	mimeType: string;
 }
 
 /**
- * Reads one item's image through n8n's binary helpers (so filesystem and S3 binary modes work)
- * and returns it as the bare base64 string Roboflow expects as the request body.
+ * Reads one item's image through n8n's binary helpers (so filesystem and S3 binary modes work),
+ * checking on the way that it is an image and that the request it makes fits the endpoint.
  */
 export async function readBinaryImage(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	propertyName: string,
 	binary: Record<string, IBinaryData> | undefined,
-): Promise<string> {
+	endpoint: Endpoint,
+): Promise<BinaryImage> {
 	if (!binary?.[propertyName]) {
 		const present = Object.keys(binary ?? {});
 		throw new RoboflowInputError(
@@ -73,21 +95,26 @@ export async function readBinaryImage(
 	if (!isGenericMimeType(metadata.mimeType) && !metadata.mimeType.startsWith('image/')) {
 		throw new RoboflowInputError(
 			`The file in "${propertyName}"${metadata.fileName ? ` (${metadata.fileName})` : ''} is not an image: its type is ${metadata.mimeType}`,
-			'Roboflow classifies images (JPEG, PNG, WebP, BMP...). Filter other files out before this node, e.g. with an If node on the MIME type.',
+			'Roboflow reads images (JPEG, PNG, WebP, BMP...). Filter other files out before this node, e.g. with an If node on the MIME type.',
 		);
 	}
+	const what = `The image in "${propertyName}"`;
 	// Known sizes are checked before the file is read, so a huge file is refused without loading it.
-	if (typeof metadata.bytes === 'number') checkSize(metadata.bytes, propertyName);
+	if (typeof metadata.bytes === 'number') {
+		checkNotEmpty(metadata.bytes, propertyName);
+		checkRequestSize(base64Length(metadata.bytes), endpoint, what, metadata.bytes);
+	}
 
 	const buffer = await this.helpers.getBinaryDataBuffer(itemIndex, propertyName);
-	checkSize(buffer.length, propertyName);
+	checkNotEmpty(buffer.length, propertyName);
+	checkRequestSize(base64Length(buffer.length), endpoint, what, buffer.length);
 	if (isGenericMimeType(metadata.mimeType) && !sniffImageType(buffer)) {
 		throw new RoboflowInputError(
 			`The file in "${propertyName}" is not an image: its type is ${metadata.mimeType || 'unknown'} and its content is not a known image format`,
-			'Roboflow classifies images (JPEG, PNG, WebP, BMP...). Check that the previous node delivers the image itself and not, e.g., an HTML error page.',
+			'Roboflow reads images (JPEG, PNG, WebP, BMP...). Check that the previous node delivers the image itself and not, e.g., an HTML error page.',
 		);
 	}
-	return buffer.toString('base64');
+	return { base64: buffer.toString('base64'), fileName: metadata.fileName, mimeType: metadata.mimeType };
 }
 
 /** Checks an image URL before Roboflow is asked to download it. */
@@ -102,14 +129,14 @@ export function parseImageUrl(value: unknown): string {
 	if (!URL.canParse(text)) {
 		throw new RoboflowInputError(
 			`The image URL "${text}" is not a valid URL`,
-			'Use a full address starting with http:// or https://.',
+			'Use a full address starting with https://.',
 		);
 	}
 	const url = new URL(text);
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
 		throw new RoboflowInputError(
 			`The image URL uses "${url.protocol}", but only http and https are supported`,
-			'Roboflow downloads the image itself, so it needs a public http(s) address. For local files use "Binary File" as the Input Type.',
+			'Roboflow downloads the image itself, so it needs a public https:// address. For local files use "Binary File" as the Input Type.',
 		);
 	}
 	if (url.username || url.password) {

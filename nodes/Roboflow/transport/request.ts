@@ -2,33 +2,44 @@ import type { ICredentialsDecrypted, IDataObject, IExecuteFunctions, IHttpReques
 import { sleep } from 'n8n-workflow';
 
 import { RoboflowApiError } from '../helpers/errors';
-import type { ModelRef } from '../input/modelId';
-import { apiErrorFromNetwork, apiErrorFromStatus } from './errorMapping';
+import type { ErrorAdvice } from './errorMapping';
+import { apiErrorFromNetwork, apiErrorFromStatus, networkCode } from './errorMapping';
 import type { AttemptOutcome, SharedPause } from './retry';
 import { retryDelayMs } from './retry';
 
-/** A classification answer is a few KB; anything far larger is not one and is not buffered. */
+/** A model's JSON answer is a few KB; anything far larger is not one and is not buffered. */
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
 /** Sleeps are sliced so a stopped execution is noticed within this time. */
 const SLEEP_SLICE_MS = 200;
 
-export interface ClassifyRequest {
+/** What is sent: the transport knows nothing about tasks, only about this. */
+export interface RoboflowRequest {
+	/** The full URL without the key (the credential adds `api_key`). */
+	url: string;
+	/** Query parameters besides the key. */
+	query: IDataObject;
+	/**
+	 * The body: an image as bare base64 (the model route reads any non-multipart body so), or a
+	 * JSON document (Workflows). None when Roboflow downloads the image from a URL.
+	 */
+	body?: { kind: 'base64'; text: string } | { kind: 'json'; text: string };
+	/** Answers larger than this are refused without being buffered. */
+	maxResponseBytes: number;
+	/** What the answer should have been, for messages: "a classification result". */
+	expected: string;
+	/** The operation's own wording for some error answers. */
+	advice?: ErrorAdvice;
+}
+
+/** How one request is sent: per item (timeout, retries) and per run (pause, signal, credential). */
+export interface RequestPolicy {
 	/**
 	 * The node's Roboflow credential, read once per run. Handing it to n8n's helper saves a
 	 * database read and a decryption on every request.
 	 */
 	credentials: ICredentialsDecrypted;
-	apiUrl: string;
-	model: ModelRef;
-	/** Roboflow query parameters besides the key: `confidence`, `image`. */
-	query: IDataObject;
-	/** The image as bare base64, or undefined when Roboflow downloads it from `query.image`. */
-	base64?: string;
-}
-
-export interface RequestPolicy {
 	timeoutMs: number;
 	maxRetries: number;
 	pause: SharedPause;
@@ -62,19 +73,6 @@ interface FullResponse {
 	body: BodyStream;
 	headers: Record<string, string | string[] | undefined>;
 	statusCode: number;
-}
-
-export function classifyUrl(apiUrl: string, model: ModelRef): string {
-	return `${apiUrl.replace(/\/+$/, '')}/${model.project}/${model.version}`;
-}
-
-function networkCode(error: unknown): string | undefined {
-	// n8n wraps axios' error in a NodeApiError; the code sits on the error or on its cause.
-	for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
-		if (typeof e.code === 'string' && e.code) return e.code;
-		e = e.cause as typeof e;
-	}
-	return undefined;
 }
 
 function header(headers: FullResponse['headers'], name: string): string | undefined {
@@ -127,24 +125,30 @@ function parseJson(text: string): unknown {
 	}
 }
 
-function describeNonJson(status: number, contentType: string | undefined, text: string): RoboflowApiError {
+function describeNonJson(
+	status: number,
+	contentType: string | undefined,
+	text: string,
+	expected: string,
+): RoboflowApiError {
 	const looksHtml = /^\s*</.test(text) || (contentType ?? '').includes('html');
 	const kind = looksHtml ? 'an HTML page' : text.trim() ? 'text that is not JSON' : 'an empty body';
 	return new RoboflowApiError(
-		`Roboflow answered with ${kind} instead of a classification result`,
-		`HTTP ${status}, content type ${contentType ?? 'unknown'}. Check that the API URL in the Roboflow API credential points at a Roboflow classification endpoint (hosted, serverless, or your own Inference server), not at a web page or proxy.`,
+		`Roboflow answered with ${kind} instead of ${expected}`,
+		`HTTP ${status}, content type ${contentType ?? 'unknown'}. Check that the API URL in the Roboflow API credential points at Roboflow (the Serverless Cloud API, a dedicated deployment or your own Inference server), not at a web page or proxy.`,
 		status,
 	);
 }
 
 async function attemptOnce(
 	this: IExecuteFunctions,
-	request: ClassifyRequest,
-	timeoutMs: number,
+	request: RoboflowRequest,
+	policy: RequestPolicy,
 ): Promise<Attempt> {
+	const { timeoutMs } = policy;
 	const options: IHttpRequestOptions = {
 		method: 'POST',
-		url: classifyUrl(request.apiUrl, request.model),
+		url: request.url,
 		qs: request.query,
 		timeout: timeoutMs,
 		maxRedirects: MAX_REDIRECTS,
@@ -153,19 +157,23 @@ async function attemptOnce(
 		encoding: 'stream',
 		json: false,
 	};
-	if (request.base64 !== undefined) {
+	if (request.body?.kind === 'base64') {
 		// Roboflow reads the raw body as bare base64 whatever the (non-multipart) content type; its
 		// docs send the form type. The charset parameter matters to n8n: given exactly
 		// "application/x-www-form-urlencoded", its helper first parses the whole base64 string into
 		// URLSearchParams and then discards them, a copy and a parse of every image for nothing.
-		options.body = request.base64;
+		options.body = request.body.text;
 		options.headers = { 'Content-Type': FORM_CONTENT_TYPE };
+	} else if (request.body?.kind === 'json') {
+		// Already serialised: the size check measured exactly these bytes.
+		options.body = request.body.text;
+		options.headers = { 'Content-Type': 'application/json' };
 	}
 
 	let response: FullResponse;
 	try {
 		response = (await this.helpers.httpRequestWithAuthentication.call(this, 'roboflowApi', options, {
-			credentialsDecrypted: request.credentials,
+			credentialsDecrypted: policy.credentials,
 		})) as FullResponse;
 	} catch (error) {
 		if (this.getExecutionCancelSignal()?.aborted) return { ok: false, cancelled: true };
@@ -185,15 +193,15 @@ async function attemptOnce(
 	const status = response.statusCode;
 	let text: string;
 	try {
-		text = await readBody(response.body, MAX_RESPONSE_BYTES, timeoutMs);
+		text = await readBody(response.body, request.maxResponseBytes, timeoutMs);
 	} catch (error) {
 		const code = error instanceof BodyError ? error.code : 'ECONNRESET';
 		if (code === 'ETOOLARGE') {
 			return {
 				ok: false,
 				error: new RoboflowApiError(
-					'Roboflow\'s answer is too large to be a classification result',
-					`It exceeded ${MAX_RESPONSE_BYTES / (1024 * 1024)} MB (HTTP ${status}). Check the API URL in the Roboflow API credential.`,
+					`Roboflow's answer is too large to be ${request.expected}`,
+					`It exceeded ${Math.round(request.maxResponseBytes / (1024 * 1024))} MB (HTTP ${status}). Check the API URL in the Roboflow API credential.`,
 					status,
 				),
 			};
@@ -203,14 +211,17 @@ async function attemptOnce(
 
 	const body = parseJson(text);
 	if (status >= 200 && status < 300) {
-		if (body === undefined) return { ok: false, error: describeNonJson(status, header(response.headers, 'content-type'), text) };
+		if (body === undefined) {
+			const contentType = header(response.headers, 'content-type');
+			return { ok: false, error: describeNonJson(status, contentType, text, request.expected) };
+		}
 		return { ok: true, body };
 	}
 	return {
 		ok: false,
 		status,
 		retryAfter: header(response.headers, 'retry-after'),
-		error: apiErrorFromStatus(status, body),
+		error: apiErrorFromStatus(status, body, request.advice),
 	};
 }
 
@@ -224,17 +235,17 @@ async function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<vo
 }
 
 /**
- * Sends one classification request, retrying temporary failures (429, 502-504, dropped
+ * Sends one request to Roboflow, retrying temporary failures (429, 502-504, dropped
  * connections, timeouts) with backoff, and returns Roboflow's parsed JSON answer.
  */
-export async function requestClassification(
+export async function sendRoboflowRequest(
 	this: IExecuteFunctions,
-	request: ClassifyRequest,
+	request: RoboflowRequest,
 	policy: RequestPolicy,
 ): Promise<unknown> {
 	for (let attempt = 1; ; attempt++) {
 		await pauseFor(policy.pause.remainingMs(), policy.signal);
-		const result = await attemptOnce.call(this, request, policy.timeoutMs);
+		const result = await attemptOnce.call(this, request, policy);
 		if (result.ok) return result.body;
 		if (result.cancelled) throw new RequestCancelledError();
 		const delay = retryDelayMs(result, attempt, policy.maxRetries);

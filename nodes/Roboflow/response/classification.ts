@@ -1,5 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import type { AnswerMetadata } from './common';
+import { isRecord, readMetadata, toNumber, UnexpectedResponseError } from './common';
+
 export interface Prediction extends IDataObject {
 	class: string;
 	confidence: number;
@@ -7,27 +10,12 @@ export interface Prediction extends IDataObject {
 }
 
 /** The node's output fields: one shape for single-label and multi-label models alike. */
-export interface Classification extends IDataObject {
+export interface Classification extends IDataObject, AnswerMetadata {
 	top: string;
 	confidence: number;
 	predicted_classes: string[];
 	predictions: Prediction[];
 	multi_label: boolean;
-	image: { width: number | null; height: number | null };
-	inference_id: string | null;
-	time: number | null;
-	model_id: string;
-}
-
-/** Thrown when a 200 answer is not a classification result, so it is never passed off as one. */
-export class UnexpectedResponseError extends Error {}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function toNumber(value: unknown): number | null {
-	return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 function toPrediction(className: string, raw: unknown): Prediction {
@@ -89,16 +77,12 @@ export function normalizeClassification(raw: unknown, modelId: string): Classifi
 		throw new UnexpectedResponseError('the answer has no "predictions"');
 	}
 
-	const image = isRecord(raw.image) ? raw.image : {};
 	return {
 		top,
 		confidence,
 		predicted_classes: predictedClasses,
 		predictions,
 		multi_label: multiLabel,
-		image: { width: toNumber(image.width), height: toNumber(image.height) },
-		inference_id: typeof raw.inference_id === 'string' ? raw.inference_id : null,
-		time: toNumber(raw.time),
-		model_id: modelId,
+		...readMetadata(raw, modelId),
 	};
 }

@@ -1,0 +1,75 @@
+import type {
+	ICredentialsDecrypted,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	INodePropertyOptions,
+} from 'n8n-workflow';
+
+import type { RoboflowRequest } from '../transport/request';
+
+// A type alias, not an interface, so it fits n8n's indexed credential data type.
+export type RoboflowCredentials = {
+	apiKey: string;
+	apiUrl?: string;
+	managementUrl?: string;
+};
+
+/** What the batch machinery knows for the whole run, read once. */
+export interface RunContext {
+	/** The decrypted credential, handed to n8n's helper so it is not read again per request. */
+	credentials: ICredentialsDecrypted;
+	data: RoboflowCredentials;
+	/** Strings that must never appear in outputs, errors or logs. */
+	secrets: string[];
+}
+
+/** One unit of work: an item (and later, one image of it). */
+export interface Job {
+	itemIndex: number;
+	item: INodeExecutionData;
+}
+
+/** What an operation adds to its item: JSON fields and, for images it got back, binaries. */
+export interface OperationResult {
+	json: IDataObject;
+	binary?: INodeExecutionData['binary'];
+}
+
+/** A request for one job, and how to read its answer (closing over what the request knew). */
+export interface PreparedJob {
+	request: RoboflowRequest;
+	read: (answer: unknown) => Promise<OperationResult>;
+}
+
+/** An operation once started for a run: builds each job's request. */
+export interface OperationRun {
+	prepare(this: IExecuteFunctions, job: Job): Promise<PreparedJob>;
+}
+
+/**
+ * What one operation supplies; everything else (pool, retries, cancellation, continue-on-fail,
+ * redaction, hints, output merging) is the batch machinery's, written once in batch/runBatch.ts.
+ */
+export interface RoboflowOperation {
+	/** Its entry in the Operation parameter. */
+	option: INodePropertyOptions & { value: string };
+	/** Its own parameters, shown only for it. */
+	properties: INodeProperties[];
+	/** Called once per run, e.g. to look something up that every item needs. */
+	start(this: IExecuteFunctions, run: RunContext): Promise<OperationRun>;
+	/** For a 200 answer that is not this operation's result: headline and advice. */
+	unexpectedAnswer: { message: string; hint: string };
+}
+
+/** Shows properties only for the given operations, as n8n's versioned nodes do. */
+export function forOperations(operations: string[], properties: INodeProperties[]): INodeProperties[] {
+	return properties.map((property) => ({
+		...property,
+		displayOptions: {
+			...property.displayOptions,
+			show: { ...property.displayOptions?.show, operation: operations },
+		},
+	}));
+}

@@ -1,0 +1,41 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { runBatch } from '../batch/runBatch';
+import { classify } from './classify/classify.operation';
+import { detect } from './detect/detect.operation';
+import { keypoints } from './keypoints/keypoints.operation';
+import type { RoboflowOperation } from './operation';
+import { forOperations } from './operation';
+import { segment } from './segment/segment.operation';
+import { imageInputProperties, modelIdProperty } from './shared/descriptions';
+
+/** Every operation, in the order the Operation parameter lists them. Add one here. */
+export const OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoints];
+
+/** The operations that run a model on the model route (and take a Model ID and an image). */
+const MODEL_OPERATIONS = [classify, detect, segment, keypoints].map((operation) => operation.option.value);
+
+/** The node's parameters: the Operation picker, the shared inputs, then each operation's own. */
+export const properties: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		options: OPERATIONS.map((operation) => operation.option),
+		default: classify.option.value,
+	},
+	...forOperations(MODEL_OPERATIONS, [modelIdProperty, ...imageInputProperties]),
+	...OPERATIONS.flatMap((operation) => operation.properties),
+];
+
+/** Runs the operation the node is set to. */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const value = this.getNodeParameter('operation', 0);
+	const operation = OPERATIONS.find((candidate) => candidate.option.value === value);
+	if (!operation) {
+		throw new NodeOperationError(this.getNode(), `The operation "${String(value)}" is not supported`);
+	}
+	return [await runBatch.call(this, operation)];
+}

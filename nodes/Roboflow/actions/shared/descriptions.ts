@@ -1,0 +1,174 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/** Defaults defined once: the parameters below and the code that reads them both use these. */
+export const DEFAULTS = {
+	binaryPropertyName: 'data',
+	confidence: 0.4,
+	overlap: 0.3,
+	maxDetections: 300,
+	annotatedBinaryProperty: 'annotated',
+	maxConcurrency: 5,
+	maxRetries: 3,
+	timeout: 30_000,
+} as const;
+
+/** The model ID, binary field and URL inputs every model operation shares. */
+export const imageInputProperties: INodeProperties[] = [
+	{
+		displayName: 'Input Type',
+		name: 'inputType',
+		type: 'options',
+		options: [
+			{
+				name: 'Binary File',
+				value: 'binaryData',
+				description: 'An image passed in by an earlier node (file, attachment, download)',
+			},
+			{
+				name: 'Image URL',
+				value: 'imageUrl',
+				description: 'A public https:// address that Roboflow downloads the image from',
+			},
+		],
+		default: 'binaryData',
+	},
+	{
+		displayName: 'Input Binary Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: DEFAULTS.binaryPropertyName,
+		required: true,
+		displayOptions: { show: { inputType: ['binaryData'] } },
+		hint: 'The name of the input binary field containing the image',
+	},
+	{
+		displayName: 'Image URL',
+		name: 'imageUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. https://example.com/photo.jpg',
+		displayOptions: { show: { inputType: ['imageUrl'] } },
+		description:
+			'The https:// address of the image, usually an expression that reads it from the incoming item. Roboflow downloads only https URLs on a public host name.',
+	},
+];
+
+export const modelIdProperty: INodeProperties = {
+	displayName: 'Model ID',
+	name: 'modelId',
+	type: 'string',
+	default: '',
+	required: true,
+	placeholder: 'e.g. vehicle-classification-eapcd/2',
+	description:
+		'The model as Roboflow shows it on its Deploy page: project slug, a slash, then the version number',
+};
+
+/** Options, one definition each, composed into every operation's Options collection. */
+export const OPTION = {
+	confidence: {
+		displayName: 'Confidence Threshold',
+		name: 'confidence',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+		default: DEFAULTS.confidence,
+		description: 'Results scoring below this (0 to 1) are left out. Roboflow uses 0.4 when it is not set.',
+	},
+	overlap: {
+		displayName: 'Overlap Threshold',
+		name: 'overlap',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+		default: DEFAULTS.overlap,
+		description:
+			'How much two boxes of the same class may overlap (0 to 1) before the weaker is dropped as a duplicate. Roboflow uses 0.3 when it is not set.',
+	},
+	classes: {
+		displayName: 'Only Classes',
+		name: 'classes',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. helmet, person',
+		description:
+			'Comma-separated class names to keep; others are dropped and not counted. Empty keeps all.',
+	},
+	maxDetections: {
+		displayName: 'Max Detections',
+		name: 'maxDetections',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 10000 },
+		default: DEFAULTS.maxDetections,
+		description: 'The most predictions Roboflow returns for one image',
+	},
+	annotatedImage: {
+		displayName: 'Annotated Image',
+		name: 'annotatedImage',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether to also get Roboflow's picture of the result (boxes, masks or the class drawn on the image), as a JPEG binary field",
+	},
+	annotatedBinaryProperty: {
+		displayName: 'Annotated Image Field',
+		name: 'annotatedBinaryProperty',
+		type: 'string',
+		default: DEFAULTS.annotatedBinaryProperty,
+		description: 'The binary field the annotated image is put in (with Annotated Image on)',
+	},
+	outputField: {
+		displayName: 'Output Field',
+		name: 'outputField',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. roboflow',
+		description:
+			"Put the result under this key and leave the item's own fields untouched. Empty merges the result into the item's top level.",
+	},
+	maxConcurrency: {
+		displayName: 'Max Concurrency',
+		name: 'maxConcurrency',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 64 },
+		default: DEFAULTS.maxConcurrency,
+		description:
+			"How many requests may be in flight at once. Read once per run, from the first item: an expression here does not vary per item.",
+	},
+	maxRetries: {
+		displayName: 'Max Retries',
+		name: 'maxRetries',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 10 },
+		default: DEFAULTS.maxRetries,
+		description:
+			'How often one image is retried after a rate limit (429), a temporary server error (502, 503, 504), a dropped connection or a timeout',
+	},
+	timeout: {
+		displayName: 'Timeout',
+		name: 'timeout',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULTS.timeout,
+		description: 'How long to wait for one answer from Roboflow, in milliseconds',
+	},
+} satisfies Record<string, INodeProperties>;
+
+/** The options every operation has, after its own. */
+export const RUN_OPTIONS: INodeProperties[] = [
+	OPTION.outputField,
+	OPTION.maxConcurrency,
+	OPTION.maxRetries,
+	OPTION.timeout,
+];
+
+/** An Options collection from option definitions, sorted by name as n8n's lint expects. */
+export function optionsCollection(options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+	};
+}
