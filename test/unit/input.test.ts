@@ -104,7 +104,7 @@ describe('error mapping', () => {
 	});
 
 	test('an operation words its own 404 and 403', () => {
-		const advice = { notFound: ['Roboflow found no Workflow with this ID', 'Check the Workflow ID.'] as [string, string], subject: 'this Workflow' };
+		const advice = { byStatus: { 404: ['Roboflow found no Workflow with this ID', 'Check the Workflow ID.'] as [string, string] }, subject: 'this Workflow' };
 		expect(apiErrorFromStatus(404, {}, advice).message).toBe('Roboflow found no Workflow with this ID');
 		expect(apiErrorFromStatus(403, { message: 'no scope' }, advice).message).toBe('The API key has no access to this Workflow');
 	});

@@ -23,6 +23,11 @@ export interface RunContext {
 	data: RoboflowCredentials;
 	/** Strings that must never appear in outputs, errors or logs. */
 	secrets: string[];
+	/**
+	 * Sends a request outside the per-item flow (e.g. a lookup every item needs) through the same
+	 * transport: retries, timeout, cancellation and error mapping as for items.
+	 */
+	send(this: IExecuteFunctions, request: RoboflowRequest): Promise<unknown>;
 }
 
 /** One unit of work: an item (and later, one image of it). */

@@ -7,14 +7,15 @@ import { detect } from './detect/detect.operation';
 import { keypoints } from './keypoints/keypoints.operation';
 import type { RoboflowOperation } from './operation';
 import { forOperations } from './operation';
+import { runWorkflow } from './runWorkflow/runWorkflow.operation';
 import { segment } from './segment/segment.operation';
 import { imageInputProperties, modelIdProperty } from './shared/descriptions';
 
-/** Every operation, in the order the Operation parameter lists them. Add one here. */
-export const OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoints];
+/** The operations that run a model on the model route (and share Model ID and image inputs). */
+const MODEL_OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoints];
 
-/** The operations that run a model on the model route (and take a Model ID and an image). */
-const MODEL_OPERATIONS = [classify, detect, segment, keypoints].map((operation) => operation.option.value);
+/** Every operation, in the order the Operation parameter lists them. Add one here. */
+export const OPERATIONS: RoboflowOperation[] = [...MODEL_OPERATIONS, runWorkflow];
 
 /** The node's parameters: the Operation picker, the shared inputs, then each operation's own. */
 export const properties: INodeProperties[] = [
@@ -26,7 +27,10 @@ export const properties: INodeProperties[] = [
 		options: OPERATIONS.map((operation) => operation.option),
 		default: classify.option.value,
 	},
-	...forOperations(MODEL_OPERATIONS, [modelIdProperty, ...imageInputProperties]),
+	...forOperations(
+		MODEL_OPERATIONS.map((operation) => operation.option.value),
+		[modelIdProperty, ...imageInputProperties],
+	),
 	...OPERATIONS.flatMap((operation) => operation.properties),
 ];
 

@@ -84,7 +84,6 @@ export async function runBatch(this: IExecuteFunctions, operation: RoboflowOpera
 	const ref = this.getNode().credentials?.roboflowApi;
 	const credentials: ICredentialsDecrypted = { id: ref?.id ?? '', name: ref?.name ?? '', type: 'roboflowApi', data };
 	const secrets = [data.apiKey];
-	const run: RunContext = { credentials, data, secrets };
 	// Per run: one pool serves every item, so its size cannot vary per item (its description says so).
 	const runOptions = this.getNodeParameter('options', 0, {}) as RunOptions;
 	const concurrency = Math.max(1, Math.floor(Number(runOptions.maxConcurrency ?? DEFAULTS.maxConcurrency)));
@@ -95,6 +94,14 @@ export async function runBatch(this: IExecuteFunctions, operation: RoboflowOpera
 	const signal = cancelSignal ? AbortSignal.any([cancelSignal, halt.signal]) : halt.signal;
 	let retries = 0;
 	const shared = { credentials, pause: new SharedPause(), signal, onRetry: () => retries++ };
+	const run: RunContext = {
+		credentials,
+		data,
+		secrets,
+		async send(this: IExecuteFunctions, request) {
+			return await sendRoboflowRequest.call(this, request, itemPolicy(runOptions, shared));
+		},
+	};
 
 	let started: Awaited<ReturnType<RoboflowOperation['start']>>;
 	try {

@@ -13,6 +13,9 @@ export const DEFAULT_MANAGEMENT_URL = 'https://api.roboflow.com';
 /** The model tasks the legacy route serves; the server looks the task up itself. */
 export type ModelTask = 'classification' | 'detection' | 'segmentation' | 'keypoints';
 
+/** What a request is for: a model task, or running a Workflow. */
+export type Task = ModelTask | 'workflow';
+
 const MB = 1024 * 1024;
 
 /** The "Hosted API (Legacy)" hosts, one per task, each documented at 5 MB per request. */
@@ -62,11 +65,13 @@ export function apiBaseUrl(apiUrl: unknown): string {
  * each task goes to its own legacy host there. Any other URL (serverless, a dedicated
  * deployment, a self-hosted Inference server) serves every task as given.
  */
-export function endpointFor(apiUrl: unknown, task?: ModelTask): Endpoint {
+export function endpointFor(apiUrl: unknown, task?: Task): Endpoint {
 	const baseUrl = apiBaseUrl(apiUrl);
 	const host = hostOf(baseUrl);
+	// The legacy hosts serve only the model route; Workflows live on the serverless host.
+	if (host && LEGACY_HOSTS.has(host) && task === 'workflow') return endpointFor(DEFAULT_API_URL);
 	if (host && LEGACY_HOSTS.has(host)) {
-		const legacyBase = task ? `https://${LEGACY_HOST_BY_TASK[task]}` : baseUrl;
+		const legacyBase = task && task !== 'workflow' ? `https://${LEGACY_HOST_BY_TASK[task]}` : baseUrl;
 		return { baseUrl: legacyBase, maxRequestBytes: LEGACY_LIMIT_BYTES, label: "Roboflow's Hosted API (Legacy)", legacy: true };
 	}
 	if (host && SERVERLESS_HOSTS.has(host)) {

@@ -42,8 +42,8 @@ const STATUS_MESSAGES: Record<number, [string, string]> = {
 
 /** What an operation may say instead of the defaults, e.g. for a Workflow rather than a model. */
 export interface ErrorAdvice {
-	/** 404: [message, hint]. */
-	notFound?: [string, string];
+	/** [message, hint] for a status, used when Roboflow's text matches none of the known ones. */
+	byStatus?: Partial<Record<number, [string, string]>>;
 	/** What the 403 "no access" headline ends with: "this model" (default), "this Workflow". */
 	subject?: string;
 	/** Added to the hint of a 500-class error that is not retried. */
@@ -95,11 +95,30 @@ const TEXT_MESSAGES: Array<{
 	},
 ];
 
+/** A Workflow error's details (contract §6.3): the inner error and the steps that failed. */
+function workflowDetails(body: Record<string, unknown>): string {
+	const parts: string[] = [];
+	if (typeof body.inner_error_message === 'string' && body.inner_error_message) parts.push(body.inner_error_message);
+	if (Array.isArray(body.blocks_errors)) {
+		const blocks = body.blocks_errors
+			.map((entry) => {
+				const block = (entry ?? {}) as Record<string, unknown>;
+				const name = typeof block.block_id === 'string' ? block.block_id : undefined;
+				const property = typeof block.property_name === 'string' ? `.${block.property_name}` : '';
+				const details = typeof block.property_details === 'string' ? `: ${block.property_details}` : '';
+				return name ? `${name}${property}${details}` : undefined;
+			})
+			.filter(Boolean);
+		if (blocks.length) parts.push(`step ${blocks.join('; ')}`);
+	}
+	return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
 /** What Roboflow said: `message`, a gateway's `error`, or FastAPI's validation `detail`. */
 export function serverText(body: unknown): string | undefined {
 	if (typeof body === 'object' && body !== null) {
 		const { message, detail, error } = body as { message?: unknown; detail?: unknown; error?: unknown };
-		if (typeof message === 'string') return message;
+		if (typeof message === 'string') return message + workflowDetails(body as Record<string, unknown>);
 		if (typeof error === 'string') return error;
 		if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
 			return (error as { message: string }).message;
@@ -118,8 +137,8 @@ export function apiErrorFromStatus(status: number, body: unknown, advice: ErrorA
 	if (byText) {
 		message = typeof byText.message === 'function' ? byText.message(advice) : byText.message;
 		hint = byText.hint;
-	} else if (status === 404 && advice.notFound) {
-		[message, hint] = advice.notFound;
+	} else if (advice.byStatus?.[status]) {
+		[message, hint] = advice.byStatus[status];
 	} else if (STATUS_MESSAGES[status]) {
 		[message, hint] = STATUS_MESSAGES[status];
 	} else if (status === 400) {
@@ -131,7 +150,7 @@ export function apiErrorFromStatus(status: number, body: unknown, advice: ErrorA
 	} else {
 		[message, hint] = [`Roboflow answered with HTTP ${status}`, 'The request was not accepted.'];
 	}
-	const description = text ? `${hint} Roboflow said: "${text.slice(0, 300)}" (HTTP ${status}).` : `${hint} (HTTP ${status}).`;
+	const description = text ? `${hint} Roboflow said: "${text.slice(0, 500)}" (HTTP ${status}).` : `${hint} (HTTP ${status}).`;
 	return new RoboflowApiError(message, description, status);
 }
 

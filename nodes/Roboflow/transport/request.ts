@@ -9,6 +9,8 @@ import { retryDelayMs } from './retry';
 
 /** A model's JSON answer is a few KB; anything far larger is not one and is not buffered. */
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+/** Pictures come back as base64 inside the JSON: room for a large photo's annotated copy. */
+export const MAX_ANNOTATED_RESPONSE_BYTES = 48 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
 /** Sleeps are sliced so a stopped execution is noticed within this time. */
@@ -16,6 +18,8 @@ const SLEEP_SLICE_MS = 200;
 
 /** What is sent: the transport knows nothing about tasks, only about this. */
 export interface RoboflowRequest {
+	/** POST unless said otherwise (the management API's lookups are GETs). */
+	method?: 'GET' | 'POST';
 	/** The full URL without the key (the credential adds `api_key`). */
 	url: string;
 	/** Query parameters besides the key. */
@@ -147,7 +151,7 @@ async function attemptOnce(
 ): Promise<Attempt> {
 	const { timeoutMs } = policy;
 	const options: IHttpRequestOptions = {
-		method: 'POST',
+		method: request.method ?? 'POST',
 		url: request.url,
 		qs: request.query,
 		timeout: timeoutMs,

@@ -7,14 +7,11 @@ import type { ModelTask } from '../../transport/endpoint';
 import { endpointFor } from '../../transport/endpoint';
 import type { ErrorAdvice } from '../../transport/errorMapping';
 import type { RoboflowRequest } from '../../transport/request';
-import { MAX_RESPONSE_BYTES } from '../../transport/request';
+import { MAX_ANNOTATED_RESPONSE_BYTES, MAX_RESPONSE_BYTES } from '../../transport/request';
 import type { Job, RunContext } from '../operation';
 import { DEFAULTS } from './descriptions';
 import type { ImageInput } from './imageInput';
 import { derivedFileName, readImageInput } from './imageInput';
-
-/** An annotated JPEG comes back as base64 inside the JSON: room for a large photo's picture. */
-const MAX_ANNOTATED_RESPONSE_BYTES = 48 * 1024 * 1024;
 
 export interface ModelRouteOptions {
 	annotatedImage?: boolean;

@@ -1,0 +1,225 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { RoboflowApiError, RoboflowInputError } from '../../helpers/errors';
+import { checkRequestSize, sniffImageType } from '../../input/imageSource';
+import { MAX_ANNOTATED_RESPONSE_BYTES, MAX_RESPONSE_BYTES } from '../../transport/request';
+import { endpointFor } from '../../transport/endpoint';
+import type { ErrorAdvice } from '../../transport/errorMapping';
+import { managementBaseUrl, managementRoutes, readWorkspace } from '../../transport/management';
+import { extractWorkflowImages, readWorkflowOutputs } from '../../response/workflow';
+import type { Job, OperationRun, RoboflowOperation, RunContext } from '../operation';
+import { forOperations } from '../operation';
+import { imageInputProperties, optionsCollection, RUN_OPTIONS } from '../shared/descriptions';
+import { readImageInput } from '../shared/imageInput';
+
+const OPERATION = 'runWorkflow';
+const DEFAULT_IMAGE_INPUT = 'image';
+
+// Workspace slugs and Workflow ids are URL slugs: anything else would change the request path.
+const SLUG = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+interface WorkflowOptions {
+	excludedFields?: string;
+	useCache?: boolean;
+}
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Workspace',
+		name: 'workspace',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. my-workspace',
+		description:
+			"The workspace's URL slug, as in app.roboflow.com/<workspace>. Empty: the workspace of the credential's API key.",
+	},
+	{
+		displayName: 'Workflow ID',
+		name: 'workflowId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. detect-count-and-visualize',
+		description: "The Workflow's ID as Roboflow shows it in the Workflow's Deploy dialog (its URL slug)",
+	},
+	...imageInputProperties,
+	{
+		displayName: 'Image Input Name',
+		name: 'imageInputName',
+		type: 'string',
+		default: DEFAULT_IMAGE_INPUT,
+		description: 'The name of the Workflow input that receives the image',
+	},
+	{
+		displayName: 'Workflow Inputs',
+		name: 'workflowInputs',
+		type: 'fixedCollection',
+		placeholder: 'Add Input',
+		typeOptions: { multipleValues: true },
+		default: {},
+		description:
+			"Further inputs of the Workflow. A value that reads as JSON is sent as JSON (0.5, true, [\"car\", \"bus\"]); anything else as text.",
+		options: [
+			{
+				name: 'input',
+				displayName: 'Input',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+				],
+			},
+		],
+	},
+	optionsCollection([
+		{
+			displayName: 'Excluded Outputs',
+			name: 'excludedFields',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. annotated_image, crops',
+			description: 'Comma-separated Workflow outputs not to return',
+		},
+		{
+			displayName: 'Use Cached Definition',
+			name: 'useCache',
+			type: 'boolean',
+			default: true,
+			description:
+				"Whether Roboflow may use its cached copy of the Workflow (up to 15 minutes old). Off: always the latest saved version.",
+		},
+		...RUN_OPTIONS,
+	]),
+];
+
+/** A Workflow input value: JSON when it reads as JSON, so numbers, booleans and lists arrive typed. */
+export function workflowInputValue(value: unknown): unknown {
+	if (typeof value !== 'string') return value;
+	try {
+		return JSON.parse(value) as unknown;
+	} catch {
+		return value;
+	}
+}
+
+function slug(value: unknown, label: string, hint: string): string {
+	const text = typeof value === 'string' ? value.trim() : '';
+	if (!SLUG.test(text)) {
+		throw new RoboflowInputError(`${label} "${String(value ?? '')}" is not a valid ${label.toLowerCase()}`, hint);
+	}
+	return text;
+}
+
+const ADVICE: ErrorAdvice = {
+	subject: 'this Workflow',
+	byStatus: {
+		400: [
+			'Roboflow could not run the Workflow with these inputs',
+			'Check the Workflow Inputs and the Image Input Name against the inputs the Workflow declares in Roboflow.',
+		],
+		404: [
+			'Roboflow found no Workflow with this ID',
+			"Check the Workspace and Workflow ID: they are the slugs in the Workflow's URL in Roboflow, and the key must belong to that workspace.",
+		],
+		500: [
+			'A step of the Workflow failed',
+			'Roboflow ran the Workflow and one of its steps failed (not retried). Open the Workflow in Roboflow and test it with the same image and inputs.',
+		],
+	},
+};
+
+/** Runs a Workflow built in Roboflow on each image: its outputs as JSON, its images as binaries. */
+export const runWorkflow: RoboflowOperation = {
+	option: {
+		name: 'Run Workflow',
+		value: OPERATION,
+		description: 'Run a Roboflow Workflow on an image and get all its outputs',
+		action: 'Run workflow',
+	},
+	properties: forOperations([OPERATION], properties),
+	unexpectedAnswer: {
+		message: "Roboflow's answer is not a Workflow result",
+		hint: 'Check that the API URL points at Roboflow (the Serverless Cloud API, a dedicated deployment or an Inference server).',
+	},
+	async start(this: IExecuteFunctions, run: RunContext): Promise<OperationRun> {
+		const endpoint = endpointFor(run.data.apiUrl, 'workflow');
+		let keyWorkspace: Promise<string> | undefined;
+		// Looked up once per run, and only when an item leaves Workspace empty.
+		const workspaceOfKey = async (context: IExecuteFunctions): Promise<string> => {
+			keyWorkspace ??= (async () => {
+				const answer = await run.send.call(context, {
+					method: 'GET',
+					url: managementRoutes.workspaceOfKey(managementBaseUrl(run.data)),
+					query: {},
+					maxResponseBytes: MAX_RESPONSE_BYTES,
+					expected: "the API key's workspace",
+				});
+				const workspace = readWorkspace(answer);
+				if (!workspace) {
+					throw new RoboflowApiError(
+						"Could not find the API key's workspace",
+						"Roboflow's management API did not name a workspace for this key. Set the Workspace parameter to the workspace's URL slug.",
+					);
+				}
+				return workspace;
+			})();
+			return await keyWorkspace;
+		};
+
+		return {
+			async prepare(this: IExecuteFunctions, job: Job) {
+				const { itemIndex } = job;
+				const workflowId = slug(
+					this.getNodeParameter('workflowId', itemIndex, '', { extractValue: true }),
+					'Workflow ID',
+					"Use the Workflow's ID as Roboflow shows it (its URL slug, e.g. detect-count-and-visualize).",
+				);
+				const workspaceParameter = String(this.getNodeParameter('workspace', itemIndex, '') ?? '').trim();
+				const workspace = workspaceParameter
+					? slug(workspaceParameter, 'Workspace', "Use the workspace's URL slug, as in app.roboflow.com/<workspace>, or leave it empty.")
+					: await workspaceOfKey(this);
+				const image = await readImageInput.call(this, job, endpoint);
+				const imageInputName = String(this.getNodeParameter('imageInputName', itemIndex, DEFAULT_IMAGE_INPUT)).trim() || DEFAULT_IMAGE_INPUT;
+				const inputs: IDataObject = {};
+				const extra = this.getNodeParameter('workflowInputs.input', itemIndex, []) as Array<{ name?: string; value?: unknown }>;
+				for (const { name, value } of extra) {
+					if (name?.trim()) inputs[name.trim()] = workflowInputValue(value) as IDataObject[string];
+				}
+				inputs[imageInputName] = image.kind === 'url' ? { type: 'url', value: image.url } : { type: 'base64', value: image.base64 };
+				const options = this.getNodeParameter('options', itemIndex, {}) as WorkflowOptions;
+				const excluded = String(options.excludedFields ?? '')
+					.split(',')
+					.map((name) => name.trim())
+					.filter(Boolean);
+				const body: IDataObject = {
+					api_key: run.data.apiKey,
+					inputs,
+					...(excluded.length ? { excluded_fields: excluded } : {}),
+					...(options.useCache === false ? { use_cache: false } : {}),
+				};
+				const text = JSON.stringify(body);
+				checkRequestSize(text.length, endpoint, image.kind === 'base64' ? `The image in "${image.field}"` : 'The request');
+				return {
+					request: {
+						url: `${endpoint.baseUrl}/${workspace}/workflows/${workflowId}`,
+						query: {},
+						body: { kind: 'json', text },
+						maxResponseBytes: MAX_ANNOTATED_RESPONSE_BYTES,
+						expected: 'a Workflow result',
+						advice: ADVICE,
+					},
+					read: async (answer) => {
+						const { json, images } = extractWorkflowImages(readWorkflowOutputs(answer));
+						const binary: Record<string, Awaited<ReturnType<typeof this.helpers.prepareBinaryData>>> = {};
+						for (const { field, base64 } of images) {
+							const bytes = Buffer.from(base64.replace(/^data:image\/[a-z]+;base64,/i, ''), 'base64');
+							const mimeType = sniffImageType(bytes) ?? 'image/jpeg';
+							const extension = mimeType.split('/')[1].replace('jpeg', 'jpg');
+							binary[field] = await this.helpers.prepareBinaryData(bytes, `${field}.${extension}`, mimeType);
+						}
+						return { json, binary: images.length ? binary : undefined };
+					},
+				};
+			},
+		};
+	},
+};
