@@ -30,10 +30,17 @@ export interface RunContext {
 	send(this: IExecuteFunctions, request: RoboflowRequest): Promise<unknown>;
 }
 
-/** One unit of work: an item (and later, one image of it). */
+/** One unit of work: an item, or one image of an item that has several. */
 export interface Job {
 	itemIndex: number;
 	item: INodeExecutionData;
+	/** The binary field to read, when the batch machinery chose it (several images per item). */
+	binaryField?: string;
+	/**
+	 * Put before the names of binaries the job returns (annotated picture, Workflow images), so
+	 * that several images of one item do not overwrite each other's: `attachment_1_`.
+	 */
+	binaryPrefix: string;
 }
 
 /** What an operation adds to its item: JSON fields and, for images it got back, binaries. */

@@ -1,13 +1,15 @@
 import type { ICredentialsDecrypted, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import type { Job, RoboflowCredentials, RoboflowOperation, RunContext } from '../actions/operation';
+import type { Job, OperationResult, RoboflowCredentials, RoboflowOperation, RunContext } from '../actions/operation';
 import { DEFAULTS } from '../actions/shared/descriptions';
 import { RoboflowApiError, RoboflowInputError, redact } from '../helpers/errors';
 import { UnexpectedResponseError } from '../response/common';
 import type { RequestPolicy } from '../transport/request';
 import { RequestCancelledError, sendRoboflowRequest } from '../transport/request';
 import { SharedPause } from '../transport/retry';
+import type { SkippedField } from './imageFields';
+import { selectImageFields } from './imageFields';
 import { mapWithConcurrency } from './pool';
 
 interface RunOptions {
@@ -15,6 +17,7 @@ interface RunOptions {
 	maxRetries?: number;
 	timeout?: number;
 	outputField?: string;
+	splitImages?: boolean;
 }
 
 /** Every failure of a job, whatever its kind, as the n8n error the user sees: one place. */
@@ -24,8 +27,9 @@ function toNodeError(
 	itemIndex: number,
 	secrets: string[],
 	operation: RoboflowOperation,
+	binaryField?: string,
 ) {
-	const suffix = ` [item ${itemIndex}]`;
+	const suffix = binaryField === undefined ? ` [item ${itemIndex}]` : ` [item ${itemIndex}, ${binaryField}]`;
 	if (error instanceof RoboflowInputError) {
 		return new NodeOperationError(this.getNode(), redact(error.message, secrets) + suffix, {
 			itemIndex,
@@ -65,12 +69,99 @@ function itemPolicy(options: RunOptions, shared: Omit<RequestPolicy, 'timeoutMs'
 	};
 }
 
+type JobOutcome = { ok: true; result: OperationResult } | { ok: false; error: NodeApiError | NodeOperationError };
+
+/**
+ * What becomes of one input item: `single` (one image, output as the item itself, as the node
+ * always did), `split` (one output item per image) or `combined` (one item with `results`).
+ */
+interface ItemPlan {
+	itemIndex: number;
+	item: INodeExecutionData;
+	mode: 'single' | 'split' | 'combined';
+	jobs: Job[];
+	skipped: SkippedField[];
+	outputField: string;
+	options: RunOptions;
+}
+
+/** Plans an item: which of its images become jobs. Reads its parameters, never its image data. */
+function planItem(this: IExecuteFunctions, itemIndex: number, item: INodeExecutionData): ItemPlan {
+	const options = this.getNodeParameter('options', itemIndex, {}) as RunOptions;
+	const outputField = String(options.outputField ?? '').trim();
+	const single = (): ItemPlan => ({
+		itemIndex,
+		item,
+		mode: 'single',
+		jobs: [{ itemIndex, item, binaryPrefix: '' }],
+		skipped: [],
+		outputField,
+		options,
+	});
+	if (this.getNodeParameter('inputType', itemIndex, 'binaryData') !== 'binaryData') return single();
+	const parameter = String(this.getNodeParameter('binaryPropertyName', itemIndex, DEFAULTS.binaryPropertyName));
+	const { fields, skipped, several } = selectImageFields(parameter, item.binary);
+	if (!several) return single();
+	const split = options.splitImages ?? true;
+	return {
+		itemIndex,
+		item,
+		mode: split ? 'split' : 'combined',
+		// Split items each carry one image, so its results keep their own names; combined ones share an item.
+		jobs: fields.map((field) => ({ itemIndex, item, binaryField: field, binaryPrefix: split ? '' : `${field}_` })),
+		skipped,
+		outputField,
+		options,
+	};
+}
+
 /** Puts a result on its item: merged into the top level, or under Output Field. */
-function mergeResult(job: Job, result: { json: IDataObject; binary?: INodeExecutionData['binary'] }, outputField: string) {
-	const { item, itemIndex } = job;
-	const json = outputField ? { ...item.json, [outputField]: result.json } : { ...item.json, ...result.json };
-	const binary = result.binary ? { ...item.binary, ...result.binary } : item.binary;
-	return { json, ...(binary ? { binary } : {}), pairedItem: { item: itemIndex } };
+function mergeJson(item: INodeExecutionData, result: IDataObject, outputField: string): IDataObject {
+	return outputField ? { ...item.json, [outputField]: result } : { ...item.json, ...result };
+}
+
+function errorJson(error: NodeApiError | NodeOperationError): IDataObject {
+	// Only `error` and `message`: that is how n8n (1.x and 2.x) recognises a failed item for
+	// "continue using error output", where it merges the input's JSON back in.
+	return { error: error.message, message: error.description ?? '' };
+}
+
+/** The output items of one planned input item, from its jobs' outcomes, in order. */
+function assemble(plan: ItemPlan, outcomes: JobOutcome[]): INodeExecutionData[] {
+	const { item, itemIndex, outputField } = plan;
+	const pairedItem = { item: itemIndex };
+	const skipped = plan.skipped.length ? { skipped_binary_fields: plan.skipped } : {};
+	if (plan.mode === 'single') {
+		const [outcome] = outcomes;
+		// A failed item keeps its image so an error branch can still forward it.
+		if (!outcome.ok) return [{ json: errorJson(outcome.error), ...(item.binary ? { binary: item.binary } : {}), pairedItem }];
+		const binary = outcome.result.binary ? { ...item.binary, ...outcome.result.binary } : item.binary;
+		return [{ json: mergeJson(item, outcome.result.json, outputField), ...(binary ? { binary } : {}), pairedItem }];
+	}
+	if (plan.mode === 'split') {
+		if (!plan.jobs.length) {
+			// No image at all: the item passes through, saying what it skipped.
+			return [{ json: { ...item.json, binary_field: null, ...skipped }, ...(item.binary ? { binary: item.binary } : {}), pairedItem }];
+		}
+		return plan.jobs.map((job, index) => {
+			const outcome = outcomes[index];
+			const field = job.binaryField as string;
+			const image = item.binary?.[field] ? { [field]: item.binary[field] } : {};
+			if (!outcome.ok) return { json: errorJson(outcome.error), binary: image, pairedItem };
+			const json = { ...mergeJson(item, outcome.result.json, outputField), binary_field: field, ...skipped };
+			return { json, binary: { ...image, ...outcome.result.binary }, pairedItem };
+		});
+	}
+	const results = plan.jobs.map((job, index) => {
+		const outcome = outcomes[index];
+		return outcome.ok
+			? { binary_field: job.binaryField as string, ...outcome.result.json }
+			: { binary_field: job.binaryField as string, ...errorJson(outcome.error) };
+	});
+	let binary = item.binary;
+	for (const outcome of outcomes) if (outcome.ok && outcome.result.binary) binary = { ...binary, ...outcome.result.binary };
+	const json = { ...mergeJson(item, { results } as IDataObject, outputField), ...skipped };
+	return [{ json, ...(binary ? { binary } : {}), pairedItem }];
 }
 
 /**
@@ -110,38 +201,55 @@ export async function runBatch(this: IExecuteFunctions, operation: RoboflowOpera
 		throw toNodeError.call(this, error, 0, secrets, operation);
 	}
 
-	const results = await mapWithConcurrency(
-		items.length,
+	// Plans first (parameters and binary metadata only), so every image is one job in the pool.
+	const plans: ItemPlan[] = [];
+	const jobs: Array<{ job: Job; options: RunOptions }> = [];
+	const planOutcomes: JobOutcome[][] = [];
+	for (const [itemIndex, item] of items.entries()) {
+		let plan: ItemPlan;
+		try {
+			plan = planItem.call(this, itemIndex, item);
+		} catch (error) {
+			const nodeError = toNodeError.call(this, error, itemIndex, secrets, operation);
+			if (!this.continueOnFail()) throw nodeError;
+			plan = { itemIndex, item, mode: 'single', jobs: [], skipped: [], outputField: '', options: {} };
+			planOutcomes[itemIndex] = [{ ok: false, error: nodeError }];
+		}
+		plans.push(plan);
+		for (const job of plan.jobs) jobs.push({ job, options: plan.options });
+	}
+
+	const outcomes = await mapWithConcurrency(
+		jobs.length,
 		concurrency,
-		async (itemIndex): Promise<INodeExecutionData> => {
-			const job: Job = { itemIndex, item: items[itemIndex] };
+		async (index): Promise<JobOutcome> => {
+			const { job, options } = jobs[index];
 			try {
-				const options = this.getNodeParameter('options', itemIndex, {}) as RunOptions;
 				const prepared = await started.prepare.call(this, job);
 				const answer = await sendRoboflowRequest.call(this, prepared.request, itemPolicy(options, shared));
-				const result = await prepared.read(answer);
-				return mergeResult(job, result, String(options.outputField ?? '').trim());
+				return { ok: true, result: await prepared.read(answer) };
 			} catch (error) {
 				if (error instanceof RequestCancelledError || signal.aborted) {
-					throw new NodeOperationError(this.getNode(), 'The execution was canceled', { itemIndex });
+					throw new NodeOperationError(this.getNode(), 'The execution was canceled', { itemIndex: job.itemIndex });
 				}
-				const nodeError = toNodeError.call(this, error, itemIndex, secrets, operation);
+				const nodeError = toNodeError.call(this, error, job.itemIndex, secrets, operation, job.binaryField);
 				if (!this.continueOnFail()) {
 					halt.abort();
 					throw nodeError;
 				}
-				// Only `error` and `message` in the JSON: that is how n8n (1.x and 2.x) recognises a
-				// failed item for "continue using error output", where it merges the input's JSON back
-				// in. The image stays attached so an error branch can still forward it.
-				return {
-					json: { error: nodeError.message, message: nodeError.description ?? '' },
-					...(job.item.binary ? { binary: job.item.binary } : {}),
-					pairedItem: { item: itemIndex },
-				};
+				return { ok: false, error: nodeError };
 			}
 		},
 		signal,
 	);
+
+	const results: INodeExecutionData[] = [];
+	let next = 0;
+	for (const plan of plans) {
+		const own = planOutcomes[plan.itemIndex] ?? outcomes.slice(next, next + plan.jobs.length);
+		next += plan.jobs.length;
+		results.push(...assemble(plan, own));
+	}
 
 	if (cancelSignal?.aborted) throw new NodeOperationError(this.getNode(), 'The execution was canceled');
 	if (retries > 0) {

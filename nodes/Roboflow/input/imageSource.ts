@@ -25,7 +25,7 @@ export function sniffImageType(bytes: Buffer): string | undefined {
 
 // Sources such as webhooks or S3 often label images as a generic octet stream; those are judged
 // by their bytes. Anything labelled as another concrete type (PDF, text, video) is refused.
-function isGenericMimeType(mimeType: string | undefined): boolean {
+export function isGenericMimeType(mimeType: string | undefined): boolean {
 	return !mimeType || mimeType === 'application/octet-stream' || mimeType === 'binary/octet-stream';
 }
 

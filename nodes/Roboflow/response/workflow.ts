@@ -30,13 +30,14 @@ function fieldName(path: string[]): string {
  * kept; `video_metadata` dropped) and its base64 returned for storage as a binary. Numbers,
  * strings, lists and predictions pass through unchanged.
  */
-export function extractWorkflowImages(result: Record<string, unknown>): WorkflowResult {
+export function extractWorkflowImages(result: Record<string, unknown>, prefix = ''): WorkflowResult {
 	const images: WorkflowImage[] = [];
 	const used = new Set<string>();
 	const walk = (value: unknown, path: string[]): unknown => {
 		if (isImage(value)) {
-			let field = fieldName(path);
-			for (let n = 2; used.has(field); n++) field = `${fieldName(path)}_${n}`;
+			const base = prefix + fieldName(path);
+			let field = base;
+			for (let n = 2; used.has(field); n++) field = `${base}_${n}`;
 			used.add(field);
 			images.push({ field, base64: value.value });
 			const { value: _base64, video_metadata: _metadata, type: _type, ...rest } = value;

@@ -208,7 +208,7 @@ export const runWorkflow: RoboflowOperation = {
 						advice: ADVICE,
 					},
 					read: async (answer) => {
-						const { json, images } = extractWorkflowImages(readWorkflowOutputs(answer));
+						const { json, images } = extractWorkflowImages(readWorkflowOutputs(answer), job.binaryPrefix);
 						const binary: Record<string, Awaited<ReturnType<typeof this.helpers.prepareBinaryData>>> = {};
 						for (const { field, base64 } of images) {
 							const bytes = Buffer.from(base64.replace(/^data:image\/[a-z]+;base64,/i, ''), 'base64');

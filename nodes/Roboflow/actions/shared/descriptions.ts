@@ -39,7 +39,7 @@ export const imageInputProperties: INodeProperties[] = [
 		default: DEFAULTS.binaryPropertyName,
 		required: true,
 		displayOptions: { show: { inputType: ['binaryData'] } },
-		hint: 'The name of the input binary field containing the image',
+		hint: 'The binary field holding the image. Several: separate them with commas (attachment_0, attachment_1), or * for every image of the item.',
 	},
 	{
 		displayName: 'Image URL',
@@ -125,6 +125,14 @@ export const OPTION = {
 		description:
 			"Put the result under this key and leave the item's own fields untouched. Empty merges the result into the item's top level.",
 	},
+	splitImages: {
+		displayName: 'Split Images Into Items',
+		name: 'splitImages',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether, when Input Binary Field names several fields (a comma-separated list or *), each image becomes its own output item (with only its image and a binary_field naming it) instead of one item per input with a results list',
+	},
 	maxConcurrency: {
 		displayName: 'Max Concurrency',
 		name: 'maxConcurrency',
@@ -156,6 +164,7 @@ export const OPTION = {
 /** The options every operation has, after its own. */
 export const RUN_OPTIONS: INodeProperties[] = [
 	OPTION.outputField,
+	OPTION.splitImages,
 	OPTION.maxConcurrency,
 	OPTION.maxRetries,
 	OPTION.timeout,

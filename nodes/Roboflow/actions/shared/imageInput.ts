@@ -17,7 +17,8 @@ export async function readImageInput(this: IExecuteFunctions, job: Job, endpoint
 	if (inputType === 'imageUrl') {
 		return { kind: 'url', url: parseImageUrl(this.getNodeParameter('imageUrl', itemIndex)) };
 	}
-	const field = String(this.getNodeParameter('binaryPropertyName', itemIndex, DEFAULTS.binaryPropertyName)).trim();
+	const field =
+		job.binaryField ?? String(this.getNodeParameter('binaryPropertyName', itemIndex, DEFAULTS.binaryPropertyName)).trim();
 	const image = await readBinaryImage.call(this, itemIndex, field, item.binary, endpoint);
 	return { kind: 'base64', base64: image.base64, field, fileName: image.fileName };
 }

@@ -44,7 +44,7 @@ export async function prepareModelRoute(
 	const image = await readImageInput.call(this, job, endpoint);
 	const query: IDataObject = { ...spec.query };
 	const annotatedField = options.annotatedImage
-		? String(options.annotatedBinaryProperty || DEFAULTS.annotatedBinaryProperty).trim()
+		? job.binaryPrefix + String(options.annotatedBinaryProperty || DEFAULTS.annotatedBinaryProperty).trim()
 		: undefined;
 	if (annotatedField) query.format = 'image_and_json';
 	if (image.kind === 'url') query.image = image.url;
