@@ -7,7 +7,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { DEFAULT_API_URL } from '../nodes/Roboflow/transport/endpoint';
+import { DEFAULT_API_URL, DEFAULT_MANAGEMENT_URL, ROBOFLOW_HOSTED_URLS } from '../nodes/Roboflow/transport/endpoint';
 
 export class RoboflowApi implements ICredentialType {
 	name = 'roboflowApi';
@@ -38,6 +38,16 @@ export class RoboflowApi implements ICredentialType {
 			description:
 				"Where requests go. Keep the default for Roboflow's Serverless Cloud API (every model type and Workflows), or use your Dedicated Cloud API URL (https://<name>.roboflow.cloud) or self-hosted Roboflow Inference server (e.g. http://localhost:9001). A Hosted API (Legacy) URL such as https://classify.roboflow.com still works: each model type then goes to its own legacy host.",
 		},
+		{
+			displayName: 'Management API URL',
+			name: 'managementUrl',
+			type: 'string',
+			default: DEFAULT_MANAGEMENT_URL,
+			// Roboflow's own endpoints always use Roboflow's management API.
+			displayOptions: { hide: { apiUrl: ROBOFLOW_HOSTED_URLS } },
+			description:
+				"Where the node lists your workspace's models and Workflows and checks the key. Keep Roboflow's unless your setup serves its own.",
+		},
 	];
 
 	// Roboflow documents the key as the `api_key` query parameter on every route. A function, not
@@ -50,12 +60,11 @@ export class RoboflowApi implements ICredentialType {
 		return { ...requestOptions, qs: { ...requestOptions.qs, api_key: credentials.apiKey } };
 	}
 
-	// Hosted keys are checked against Roboflow's management API (`GET /` refuses a bad key).
-	// A self-hosted server has no such route, so there the test only proves the URL answers.
+	// The key is checked against the management API (`GET /` refuses a bad key with 401), for
+	// every API URL: Inference servers, self-hosted ones included, have no key check of their own.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL:
-				'={{ $credentials.apiUrl.includes(".roboflow.com") ? "https://api.roboflow.com" : $credentials.apiUrl.replace(/\\/+$/, "") }}',
+			baseURL: `={{ ($credentials.managementUrl || "${DEFAULT_MANAGEMENT_URL}").replace(/\\/+$/, "") }}`,
 			url: '/',
 			method: 'GET',
 		},

@@ -28,17 +28,23 @@ async function testCredential(credentials: ICredentialDataDecryptedObject) {
 	return { baseURL, status: response.status, ok: response.status >= 200 && response.status < 300 };
 }
 
-test('hosted URLs are checked against Roboflow\'s management API, self-hosted ones against themselves', () => {
-	const base = (apiUrl: string) => resolve(credential.test.request.baseURL, { apiKey: 'k', apiUrl });
-	expect(base('https://classify.roboflow.com')).toBe('https://api.roboflow.com');
-	expect(base('https://serverless.roboflow.com/')).toBe('https://api.roboflow.com');
-	expect(base('http://localhost:9001/')).toBe('http://localhost:9001');
+test('the key is checked against the management API: Roboflow\'s, or the one the credential names', () => {
+	const base = (data: ICredentialDataDecryptedObject) => resolve(credential.test.request.baseURL, { apiKey: 'k', ...data });
+	expect(base({ apiUrl: 'https://classify.roboflow.com', managementUrl: 'https://api.roboflow.com' })).toBe('https://api.roboflow.com');
+	expect(base({ apiUrl: 'https://serverless.roboflow.com/' })).toBe('https://api.roboflow.com');
+	expect(base({ apiUrl: 'http://localhost:9001/', managementUrl: 'http://127.0.0.1:8080/' })).toBe('http://127.0.0.1:8080');
+});
+
+test('the Management API URL is shown only for an API URL that is not Roboflow\'s own', () => {
+	const field = credential.properties.find((p) => p.name === 'managementUrl');
+	expect(field?.default).toBe('https://api.roboflow.com');
+	expect(field?.displayOptions?.hide?.apiUrl).toEqual(expect.arrayContaining(['https://serverless.roboflow.com', 'https://classify.roboflow.com']));
 });
 
 test('the credential test passes with the right key and fails with a wrong one', async () => {
-	const good = await testCredential({ apiKey: API_KEY, apiUrl: `${server.url}/` });
+	const good = await testCredential({ apiKey: API_KEY, apiUrl: 'http://localhost:9001', managementUrl: `${server.url}/` });
 	expect(good).toMatchObject({ baseURL: server.url, ok: true });
-	const bad = await testCredential({ apiKey: 'not-the-key', apiUrl: server.url });
+	const bad = await testCredential({ apiKey: 'not-the-key', apiUrl: 'http://localhost:9001', managementUrl: server.url });
 	expect(bad).toMatchObject({ ok: false, status: 401 });
 });
 

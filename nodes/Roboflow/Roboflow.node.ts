@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties, router } from './actions/router';
+import { searchModels, searchWorkflows } from './methods/listSearch';
 
 export class Roboflow implements INodeType {
 	description: INodeTypeDescription = {
@@ -10,7 +11,7 @@ export class Roboflow implements INodeType {
 		icon: { light: 'file:roboflow.svg', dark: 'file:roboflow.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + ($parameter["modelId"] || "") }}',
+		subtitle: '={{ $parameter["operation"] }}',
 		description: 'Classify images, detect, segment and count objects with Roboflow models',
 		defaults: {
 			name: 'Roboflow',
@@ -25,6 +26,10 @@ export class Roboflow implements INodeType {
 			},
 		],
 		properties,
+	};
+
+	methods = {
+		listSearch: { searchModels, searchWorkflows },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

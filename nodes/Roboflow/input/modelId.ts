@@ -9,7 +9,7 @@ export interface ModelRef {
 
 // Roboflow project slugs are lowercase letters, digits and dashes; versions are whole numbers.
 // Anything else (`../`, `?`, `#`, spaces) would change the request path, so it is refused.
-const MODEL_ID = /^([A-Za-z0-9][A-Za-z0-9_-]*)\/([1-9][0-9]*)$/;
+export const MODEL_ID = /^([A-Za-z0-9][A-Za-z0-9_-]*)\/([1-9][0-9]*)$/;
 
 export function parseModelId(value: unknown): ModelRef {
 	const text = typeof value === 'string' ? value.trim() : '';

@@ -80,8 +80,8 @@ export function endpointFor(apiUrl: unknown, task?: Task): Endpoint {
 	return { baseUrl, label: 'the server at the API URL', legacy: false };
 }
 
-/** Whether the URL is one of Roboflow's hosted endpoints (for the credential test and pickers). */
-export function isRoboflowHosted(apiUrl: unknown): boolean {
-	const host = hostOf(apiBaseUrl(apiUrl));
-	return host !== undefined && (host === 'roboflow.com' || host.endsWith('.roboflow.com'));
-}
+/** Roboflow's own API URLs as a user would type them: the credential shows no management URL for these. */
+export const ROBOFLOW_HOSTED_URLS = [
+	DEFAULT_API_URL,
+	...[...LEGACY_HOSTS].map((host) => `https://${host}`),
+];

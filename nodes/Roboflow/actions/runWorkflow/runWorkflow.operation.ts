@@ -34,13 +34,34 @@ const properties: INodeProperties[] = [
 			"The workspace's URL slug, as in app.roboflow.com/<workspace>. Empty: the workspace of the credential's API key.",
 	},
 	{
-		displayName: 'Workflow ID',
+		displayName: 'Workflow',
 		name: 'workflowId',
-		type: 'string',
-		default: '',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
 		required: true,
-		placeholder: 'e.g. detect-count-and-visualize',
-		description: "The Workflow's ID as Roboflow shows it in the Workflow's Deploy dialog (its URL slug)",
+		description: 'The Workflow to run',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a Workflow...',
+				typeOptions: { searchListMethod: 'searchWorkflows', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. detect-count-and-visualize',
+				hint: "The Workflow's ID as Roboflow shows it in its Deploy dialog (its URL slug)",
+				validation: [
+					{
+						type: 'regex',
+						properties: { regex: SLUG.source, errorMessage: 'Use the Workflow ID, e.g. detect-count-and-visualize' },
+					},
+				],
+			},
+		],
 	},
 	...imageInputProperties,
 	{

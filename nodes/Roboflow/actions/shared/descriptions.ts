@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { MODEL_ID } from '../../input/modelId';
+
 /** Defaults defined once: the parameters below and the code that reads them both use these. */
 export const DEFAULTS = {
 	binaryPropertyName: 'data',
@@ -54,15 +56,42 @@ export const imageInputProperties: INodeProperties[] = [
 	},
 ];
 
+/**
+ * The model: picked from the workspace's list (filtered to the operation's task) or typed by ID.
+ * Workflows saved when this was a plain string keep working: the value is read the same way.
+ */
 export const modelIdProperty: INodeProperties = {
-	displayName: 'Model ID',
+	displayName: 'Model',
 	name: 'modelId',
-	type: 'string',
-	default: '',
+	type: 'resourceLocator',
+	default: { mode: 'list', value: '' },
 	required: true,
-	placeholder: 'e.g. vehicle-classification-eapcd/2',
-	description:
-		'The model as Roboflow shows it on its Deploy page: project slug, a slash, then the version number',
+	description: 'The trained model version to run',
+	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			placeholder: 'Select a model...',
+			typeOptions: { searchListMethod: 'searchModels', searchable: true },
+		},
+		{
+			displayName: 'By ID',
+			name: 'id',
+			type: 'string',
+			placeholder: 'e.g. vehicle-classification-eapcd/2',
+			hint: "As Roboflow shows it on the model's Deploy page: project slug, a slash, then the version number",
+			validation: [
+				{
+					type: 'regex',
+					properties: {
+						regex: MODEL_ID.source,
+						errorMessage: 'Use project/version, e.g. vehicle-classification-eapcd/2',
+					},
+				},
+			],
+		},
+	],
 };
 
 /** Options, one definition each, composed into every operation's Options collection. */
