@@ -1,8 +1,11 @@
 /**
  * Runs the Roboflow node through n8n-core's real WorkflowExecute: real ExecuteContext, real
- * request helpers (axios through @n8n/backend-network), real BinaryDataService in filesystem
- * mode. Only what the n8n CLI would supply around it (node/credential registry, stored
- * credentials) is provided here, the way n8n's own nodes-testing harness does.
+ * request helpers (axios; through @n8n/backend-network on 2.x), real BinaryDataService in
+ * filesystem mode. Only what the n8n CLI would supply around it (node/credential registry,
+ * stored credentials) is provided here, the way n8n's own nodes-testing harness does.
+ *
+ * The same code drives n8n 2.x and 1.x: the "n8n 1.x" jest project maps `n8n-core`,
+ * `n8n-workflow` and `@n8n/di` to n8n 1.123.81's packages; `RUNTIME` says which one is loaded.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +17,8 @@ process.env.N8N_USER_FOLDER ??= userFolder;
 process.env.N8N_BINARY_DATA_STORAGE_PATH ??= path.join(userFolder, 'binary');
 process.env.N8N_DEFAULT_BINARY_DATA_MODE ??= 'filesystem';
 process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
+// n8n 1.x warns about the settings file's mode unless told to enforce it (2.x's default).
+process.env.N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS ??= 'true';
 
 import { Container } from '@n8n/di';
 import { BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
@@ -38,6 +43,9 @@ import { createRunExecutionData, ICredentialsHelper, Workflow } from 'n8n-workfl
 
 import { RoboflowApi } from '../../credentials/RoboflowApi.credentials';
 import { Roboflow } from '../../nodes/Roboflow/Roboflow.node';
+import { releaseEngineTimers } from './runtime';
+
+export { N8N_VERSIONS, RUNTIME } from './runtime';
 
 export const NODE_TYPE = 'n8n-nodes-roboflow.roboflow';
 const NODE_NAME = 'Roboflow';
@@ -146,6 +154,7 @@ export async function binaryDataService(): Promise<BinaryDataService> {
 	binaryReady ??= (async () => {
 		const service = Container.get(BinaryDataService);
 		await service.init();
+		await releaseEngineTimers();
 		return service;
 	})();
 	return await binaryReady;

@@ -2,7 +2,7 @@ import { redact, RoboflowInputError } from '../../nodes/Roboflow/helpers/errors'
 import { mapWithConcurrency } from '../../nodes/Roboflow/batch/pool';
 import { parseImageUrl, sniffImageType } from '../../nodes/Roboflow/input/imageSource';
 import { parseModelId } from '../../nodes/Roboflow/input/modelId';
-import { apiErrorFromNetwork, apiErrorFromStatus } from '../../nodes/Roboflow/transport/errorMapping';
+import { apiErrorFromNetwork, apiErrorFromStatus, networkCode } from '../../nodes/Roboflow/transport/errorMapping';
 import { COLOURS, makeJpeg, makePng } from '../../tools/images';
 
 describe('parseModelId', () => {
@@ -113,6 +113,18 @@ describe('error mapping', () => {
 		expect(apiErrorFromNetwork('ECONNREFUSED').message).toMatch(/Could not connect/);
 		expect(apiErrorFromNetwork('ECONNABORTED').description).toMatch(/Timeout/);
 		expect(apiErrorFromNetwork(undefined).message).toMatch(/failed/);
+	});
+
+	// The shapes n8n's request helper throws for a dropped connection (test/harness probes, both majors).
+	test('the network code is read where each n8n major puts it, never from message text', () => {
+		const axios = { code: 'ECONNRESET', isAxiosError: true, cause: { code: 'ECONNRESET' } };
+		const v2 = Object.assign(new Error('The connection to the server was closed'), { cause: axios, httpCode: 'ECONNRESET' });
+		const v1 = Object.assign(new Error('The connection to the server was closed'), { cause: undefined, httpCode: 'ECONNABORTED' });
+		expect(networkCode(v2)).toBe('ECONNRESET');
+		expect(networkCode(v1)).toBe('ECONNABORTED');
+		expect(networkCode({ httpCode: 'ERR_FR_TOO_MANY_REDIRECTS' })).toBe('ERR_FR_TOO_MANY_REDIRECTS');
+		expect(networkCode({ httpCode: '404' })).toBeUndefined();
+		expect(networkCode(new Error('ECONNRESET'))).toBeUndefined();
 	});
 
 	test('redact removes every copy of the key', () => {

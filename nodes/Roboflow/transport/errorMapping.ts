@@ -186,15 +186,21 @@ export function apiErrorFromNetwork(code: string | undefined): RoboflowApiError 
 	return new RoboflowApiError(message, `${hint}${code ? ` (${code})` : ''}`);
 }
 
+/** What a network error code looks like: `ECONNRESET`, `ERR_FR_TOO_MANY_REDIRECTS`; never a status. */
+const NETWORK_CODE = /^(E[A-Z_]+|ERR_[A-Z_]+)$/;
+
 /**
- * The network error code (ECONNRESET, ETIMEDOUT...) of a failed request, read from the error
- * n8n's request helper threw. Never from message text.
+ * The network error code (ECONNRESET, ECONNABORTED, ...) of a failed request, read from the error
+ * n8n's request helper threw; never from message text. n8n 2.x keeps axios' error as the
+ * NodeApiError's `cause` (code on it or on its own cause). n8n 1.x loses the cause (its error
+ * class redeclares `cause` and so overwrites it with undefined), but NodeApiError copies axios'
+ * code into `httpCode` on both majors, where a failure without an answer has no status to put.
  */
 export function networkCode(error: unknown): string | undefined {
-	// n8n wraps axios' error in a NodeApiError; the code sits on the error or on its cause.
 	for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
-		if (typeof e.code === 'string' && e.code) return e.code;
+		if (typeof e.code === 'string' && NETWORK_CODE.test(e.code)) return e.code;
 		e = e.cause as typeof e;
 	}
-	return undefined;
+	const httpCode = (error as { httpCode?: unknown } | undefined)?.httpCode;
+	return typeof httpCode === 'string' && NETWORK_CODE.test(httpCode) ? httpCode : undefined;
 }
