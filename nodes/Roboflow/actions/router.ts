@@ -25,7 +25,7 @@ export const properties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: OPERATIONS.map((operation) => operation.option),
-		default: classify.option.value,
+		default: 'classify',
 	},
 	...forOperations(
 		MODEL_OPERATIONS.map((operation) => operation.option.value),

@@ -31,7 +31,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. my-workspace',
 		description:
-			"The workspace's URL slug, as in app.roboflow.com/<workspace>. Empty: the workspace of the credential's API key.",
+			"The workspace's URL slug, as in app.roboflow.com/&lt;workspace&gt;. Empty: the workspace of the credential's API key.",
 	},
 	{
 		displayName: 'Workflow',

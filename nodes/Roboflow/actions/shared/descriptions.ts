@@ -2,19 +2,17 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { MODEL_ID } from '../../input/modelId';
 
-/** Defaults defined once: the parameters below and the code that reads them both use these. */
-export const DEFAULTS = {
-	binaryPropertyName: 'data',
-	confidence: 0.4,
-	overlap: 0.3,
-	maxDetections: 300,
-	annotatedBinaryProperty: 'annotated',
-	maxConcurrency: 5,
-	maxRetries: 3,
-	timeout: 30_000,
-} as const;
+const binaryPropertyNameProperty: INodeProperties = {
+	displayName: 'Input Binary Field',
+	name: 'binaryPropertyName',
+	type: 'string',
+	default: 'data',
+	required: true,
+	displayOptions: { show: { inputType: ['binaryData'] } },
+	hint: 'The binary field holding the image. Several: separate them with commas (attachment_0, attachment_1), or * for every image of the item.',
+};
 
-/** The model ID, binary field and URL inputs every model operation shares. */
+/** The image inputs every operation shares: binary field(s) or URL. */
 export const imageInputProperties: INodeProperties[] = [
 	{
 		displayName: 'Input Type',
@@ -34,15 +32,7 @@ export const imageInputProperties: INodeProperties[] = [
 		],
 		default: 'binaryData',
 	},
-	{
-		displayName: 'Input Binary Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: DEFAULTS.binaryPropertyName,
-		required: true,
-		displayOptions: { show: { inputType: ['binaryData'] } },
-		hint: 'The binary field holding the image. Several: separate them with commas (attachment_0, attachment_1), or * for every image of the item.',
-	},
+	binaryPropertyNameProperty,
 	{
 		displayName: 'Image URL',
 		name: 'imageUrl',
@@ -101,7 +91,7 @@ export const OPTION = {
 		name: 'confidence',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
-		default: DEFAULTS.confidence,
+		default: 0.4,
 		description: 'Results scoring below this (0 to 1) are left out. Roboflow uses 0.4 when it is not set.',
 	},
 	overlap: {
@@ -109,7 +99,7 @@ export const OPTION = {
 		name: 'overlap',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
-		default: DEFAULTS.overlap,
+		default: 0.3,
 		description:
 			'How much two boxes of the same class may overlap (0 to 1) before the weaker is dropped as a duplicate. Roboflow uses 0.3 when it is not set.',
 	},
@@ -127,7 +117,7 @@ export const OPTION = {
 		name: 'maxDetections',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 10000 },
-		default: DEFAULTS.maxDetections,
+		default: 300,
 		description: 'The most predictions Roboflow returns for one image',
 	},
 	annotatedImage: {
@@ -142,7 +132,7 @@ export const OPTION = {
 		displayName: 'Annotated Image Field',
 		name: 'annotatedBinaryProperty',
 		type: 'string',
-		default: DEFAULTS.annotatedBinaryProperty,
+		default: 'annotated',
 		description: 'The binary field the annotated image is put in (with Annotated Image on)',
 	},
 	outputField: {
@@ -167,7 +157,7 @@ export const OPTION = {
 		name: 'maxConcurrency',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 64 },
-		default: DEFAULTS.maxConcurrency,
+		default: 5,
 		description:
 			"How many requests may be in flight at once. Read once per run, from the first item: an expression here does not vary per item.",
 	},
@@ -176,7 +166,7 @@ export const OPTION = {
 		name: 'maxRetries',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 10 },
-		default: DEFAULTS.maxRetries,
+		default: 3,
 		description:
 			'How often one image is retried after a rate limit (429), a temporary server error (502, 503, 504), a dropped connection or a timeout',
 	},
@@ -185,7 +175,7 @@ export const OPTION = {
 		name: 'timeout',
 		type: 'number',
 		typeOptions: { minValue: 1 },
-		default: DEFAULTS.timeout,
+		default: 30000,
 		description: 'How long to wait for one answer from Roboflow, in milliseconds',
 	},
 } satisfies Record<string, INodeProperties>;
@@ -210,3 +200,15 @@ export function optionsCollection(options: INodeProperties[]): INodeProperties {
 		options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	};
 }
+
+/**
+ * The defaults as the code reads them, taken from the parameter definitions above: each default
+ * is written once, where n8n shows it.
+ */
+export const DEFAULTS = {
+	binaryPropertyName: binaryPropertyNameProperty.default as string,
+	annotatedBinaryProperty: OPTION.annotatedBinaryProperty.default,
+	maxConcurrency: OPTION.maxConcurrency.default,
+	maxRetries: OPTION.maxRetries.default,
+	timeout: OPTION.timeout.default,
+};
