@@ -14,8 +14,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { N8N_VERSIONS } = require('../tools/n8n-install');
-const { COLOURS, makePng } = require('../tools/images');
-const { createRoboflowServer } = require('../tools/roboflow-server');
+const { COLOURS, makePng } = require('../tools/images/index.ts');
+const { createRoboflowServer } = require('../tools/roboflow-server/index.ts');
 const { N8nInstance, nodeOutputs, packPackage, ROOT } = require('./lib/n8n');
 const { CREDENTIAL, extractToBase64, httpRequestClassify, linear, noOp, readFiles, roboflowNode, trigger } = require('./lib/workflows');
 

@@ -16,7 +16,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { N8N_VERSIONS } = require('../tools/n8n-install');
-const { createRoboflowServer } = require('../tools/roboflow-server');
+const { createRoboflowServer } = require('../tools/roboflow-server/index.ts');
 const { writeSampleImages } = require('./lib/demo-images');
 const { N8nInstance, nodeOutputs, packPackage } = require('./lib/n8n');
 const { routeByClass } = require('./lib/workflows');

@@ -11,7 +11,7 @@ export type LocalServer = ReturnType<typeof createRoboflowServer>;
 
 /** Starts the local Roboflow server for one test file and stops it afterwards. */
 export function useLocalServer(): { server: LocalServer; credentials: () => { apiKey: string; apiUrl: string } } {
-	const server = createRoboflowServer({ apiKeys: [API_KEY] });
+	const server = createRoboflowServer({ apiKeys: [API_KEY], allowNonHttpsUrls: true, allowUrlsWithoutFqdn: true });
 	beforeAll(async () => {
 		await server.start();
 	});

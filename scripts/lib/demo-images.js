@@ -2,7 +2,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { COLOURS, makeJpeg, makePng } = require('../../tools/images');
+const { COLOURS, makeJpeg, makePng } = require('../../tools/images/index.ts');
 
 /** The demo's sample images: real PNG/JPEG files whose dominant colour is their true class. */
 const SAMPLES = [

@@ -11,8 +11,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { N8N_VERSIONS } = require('../../tools/n8n-install');
-const { createRoboflowServer } = require('../../tools/roboflow-server');
-const { COLOURS, makePng } = require('../../tools/images');
+const { createRoboflowServer } = require('../../tools/roboflow-server/index.ts');
+const { COLOURS, makePng } = require('../../tools/images/index.ts');
 const { writeSampleImages } = require('../../scripts/lib/demo-images');
 const { N8nInstance, freePort, nodeOutputs, packPackage } = require('../../scripts/lib/n8n');
 const wf = require('../../scripts/lib/workflows');

@@ -1,0 +1,534 @@
+/**
+ * A local server that models Roboflow's inference API (the contract in
+ * /work/shared/roboflow-api.md, §1-§5 and §8) for tests, the demo and the benchmark. Dev tooling
+ * only: not part of the published package. Answers are computed from the real pixels of the
+ * image sent, so a client's request building is tested end to end.
+ *
+ *   import { createRoboflowServer } from '../tools/roboflow-server/index.ts';
+ *   const server = createRoboflowServer({ apiKeys: ['k'], auth: 'inference' });
+ *   const url = await server.start();            // http://127.0.0.1:<free port>
+ *   ... POST `${url}/shapes/1?api_key=k` with a base64 body ...
+ *   await server.stop();
+ *
+ * From the command line: `node tools/roboflow-server/main.ts` (see main.ts for its env vars).
+ *
+ * ROUTES
+ * - `POST|GET /{project}/{version}`: the legacy model route (§3). Image input (§3.1): `image=`
+ *   URL (the server downloads it, subject to the URL rules below), a base64 body with any
+ *   non-multipart Content-Type (`data:image/...;base64,` prefix allowed), or multipart/form-data
+ *   with a `file` part. Query parameters (§3.2): `api_key`, `confidence` (default 0.4; quirk:
+ *   >= 1 is divided by 100, then raised to at least 0.01, so `1` means 0.01; `best`/`default`
+ *   accepted), `overlap` (NMS IoU, default 0.3, same >= 1 quirk, no floor), `max_detections`
+ *   (300), `keypoint_confidence` (0), `format` (`json` | `image` | `image_and_json`; any other
+ *   value is `json`), `labels`, `stroke` (1), `response_mask_format` (`polygon` | `rle`),
+ *   `mask_decode_mode`, `tradeoff_factor`; `classes` and other unknown parameters are ignored,
+ *   as Inference does. Values that do not parse answer 422 `{detail: [...]}` like FastAPI.
+ *   Answers (§4): `{inference_id, time, image: {width, height}, predictions, ...}`;
+ *   `format=image` answers the annotated JPEG (`Content-Type: image/jpeg`), `image_and_json`
+ *   adds `visualization` (base64 JPEG, no `data:` prefix) to the JSON.
+ * - `GET /?api_key=...`: the management API's key check (api.roboflow.com): 200
+ *   `{welcome, workspace}` or 401 `{error: {message}}`.
+ * - `GET /images/{name}`: bytes registered with `addImage` (for URL-input tests).
+ *
+ * MODELS (`DEFAULT_MODELS`, `MODELS`; `options.models` maps more ids to these kinds)
+ * - `colors/1` (kind `colors`): single-label classification, classes red, green, blue (softmax
+ *   of the mean colour). Nothing passing the threshold: `predictions: [], top: '', confidence: 0`.
+ * - `tones/1` (kind `tones`): multi-label classification, classes bright, dark, colourful.
+ * - `shapes/1` (kind `shapes`): object detection. Classes `SHAPE_CLASSES` = red, green, blue,
+ *   yellow, magenta, cyan (class_id in that order), colours `COLOURS[name]` of tools/images/index.ts.
+ *   Each solid rectangle of such a colour on a background of another colour is one prediction
+ *   `{x, y, width, height, confidence, class, class_id, detection_id}` (centre and size in image
+ *   pixels; confidence 0.95 for a clean opaque rectangle, ~0.95 x opacity for a translucent
+ *   one). Post-processing as Roboflow's: confidence strictly above the threshold, per-class
+ *   NMS (overlapping same-colour rectangles are both found, so `overlap` decides whether both
+ *   are reported), then `max_detections`. See detect.ts. Make images with `makeShapesPng` /
+ *   `makeShapesJpeg` and compare with `expectedBox` (tools/images/index.ts).
+ * - `shapes-seg/1`: instance segmentation: as `shapes`, plus `points` (the rectangle's four
+ *   corners, clockwise from top-left, in pixel-edge coordinates) and `mask_format: "polygon"`,
+ *   or with `response_mask_format=rle` a COCO `rle: {size: [H, W], counts}` and `mask_format: "rle"`.
+ * - `shapes-pose/1`: keypoints: as `shapes`, plus `keypoints: [{x, y, confidence, class_id,
+ *   class}]` for top_left, top_right, bottom_right, bottom_left, center (`KEYPOINT_NAMES`);
+ *   a corner covered by another colour gets a low confidence; `keypoint_confidence` hides
+ *   keypoints below it. `confidence=best` answers 500 "Internal error." as Inference does.
+ * - Annotated images (`format=image|image_and_json`): see draw.ts. A single-label
+ *   classification with no class above the threshold answers 500 "Internal error." (§4.7).
+ *
+ * OPTIONS of createRoboflowServer (all optional)
+ * - `apiKeys` (['local-test-key']): keys with access to every model.
+ * - `modelAccess` ({}): `{ key: ['project/version', ...] }`: valid keys limited to those models;
+ *   any other model answers 403 (the "required scopes" message, or `Forbidden` in legacy style).
+ * - `auth` ('legacy'): how bad keys are answered, see auth.ts: `legacy` (v1 hosts: no key 401
+ *   "Unauthorized api_key", wrong key 403 `{"message":"Forbidden"}`), `inference` (Inference
+ *   server: 401 "Unauthorized access to roboflow API - ...", 403 scopes), `serverless`
+ *   (serverless gateway: 401 `{status, message: "Unauthorized api_key"}` / "... not authorized
+ *   for serverless inference.", then 403 scopes from the route).
+ * - `messages` ('legacy' when `auth` is 'legacy', else 'inference'): error texts for unknown
+ *   models (404), undecodable images (400), failed URL downloads (400) and internal errors
+ *   (500). `inference` = Roboflow's exact texts (§5: "Requested Roboflow resource not found.
+ *   ...", "Could not load input image. Cause: ..."); `legacy` = this server's older texts
+ *   ("Model x/1 not found. Check the project and version.", "Could not decode image: ...",
+ *   "Invalid base64 input"), which existing tests match. Other texts are Roboflow's in both.
+ * - URL input rules (defaults = Roboflow's hosted API, §3.1; refusals answer 400 "Could not
+ *   load input image. Cause: Providing images via non https:// URL is not supported in this
+ *   configuration of `inference`." or the "... via URL without FQDN ..." variant):
+ *   `allowUrlInput` (true), `allowNonHttpsUrls` (false), `allowUrlsWithoutFqdn` (false; when
+ *   false, IP addresses, `localhost` and names without a public suffix are refused),
+ *   `urlAllowList` / `urlDenyList` (host names), `maxImageUrlRedirects` (30). URLs of
+ *   `addImage` (http://127.0.0.1:...) need `SELF_HOSTED_URL_OPTIONS`
+ *   (`{ allowNonHttpsUrls: true, allowUrlsWithoutFqdn: true }`), like a self-hosted server.
+ * - `maxBodyBytes` (no limit): a larger request body answers 413 `{"message": "Request body too
+ *   large: ..."}` before any other check (format unverified, §5). `UPLOAD_LIMITS.serverless`
+ *   (20 MB) and `UPLOAD_LIMITS.legacy` (5 MB) are Roboflow's limits (§1).
+ * - `models` ({}): extra `{ 'project/version': kind }` entries over `DEFAULT_MODELS`.
+ * - `workspace` ('local-workspace'): what `GET /` reports.
+ * - `headerOnly` (false): for the benchmark: classification models with JSON output read only
+ *   the image size from the first 64 KB of the body and derive the class from a content hash,
+ *   so the server's CPU does not limit the measurement.
+ *
+ * ORDER OF CHECKS on the model route: body size (413), serverless gateway key (401), query
+ * validation (422), multipart `file` part / Content-Type (400), model key check (401/403),
+ * unknown model (404), injected faults, image loading (URL rules, download, decode: 400), model.
+ *
+ * FAULTS (`setFaults(plan)`, see faults.ts): `latencyMs` (number or function of body and URL),
+ * `always: fault`, `firstAttempt: [{ kind, share }]` (an image's first request only, picked by
+ * content hash). Kinds: '429' | '502' | '503' | '504' (with optional `retryAfter`), 'drop',
+ * 'status' (any `status`, `message`, `headers`), 'html', 'truncated', 'notJson',
+ * 'noPredictions', 'huge' (`bytes`), 'redirectLoop', 'hang'.
+ *
+ * STATS (`server.stats`, cleared by `reset()`): `requests` (model-route requests), `inFlight`,
+ * `maxInFlight`, `statuses` ({status: count}), `injected` ({429, 503, drop, other}), `repeats`
+ * (requests for an image already seen: retries), `arrivals` (timestamps), `contentTypes`
+ * ({Content-Type: count} of body requests), and `calls`: one record per model-route request
+ * `{ at, method, model, query, bodyBytes, contentType, status }` where `query` holds every
+ * query parameter as sent (strings, last value of repeats; e.g. `query.confidence === '0.99'`)
+ * and `bodyBytes` the request body's size.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { AuthStyle, KeyTable } from './auth.ts';
+import {
+	AUTH_STYLES,
+	gatewayCheck,
+	isKnownKey,
+	makeKeyTable,
+	modelAccessCheck,
+	requestKey,
+} from './auth.ts';
+import {
+	HttpError,
+	IMAGE_CAUSES,
+	imageLoadError,
+	LEGACY_MESSAGES,
+	MESSAGES,
+	validationError,
+} from './errors.ts';
+import type { FaultPlan, InjectedCounts, Send } from './faults.ts';
+import { applyFault, pickFault } from './faults.ts';
+import type { RgbaImage } from './image.ts';
+import { decodeImage, readImageSize } from './image.ts';
+import { decodeBase64Body, parseMultipart, readBody } from './input.ts';
+import type { ModelKindName } from './models.ts';
+import { answersFromHash, DEFAULT_MODELS, isModelKind, runModel } from './models.ts';
+import { parseInferenceParams, queryRecord } from './params.ts';
+import type { UrlRules } from './url-input.ts';
+import { DEFAULT_URL_RULES, fetchUrl, urlRefusal } from './url-input.ts';
+
+export type { AuthStyle } from './auth.ts';
+export { AUTH_STYLES } from './auth.ts';
+export type { Fault, FaultKind, FaultPlan } from './faults.ts';
+export { decodeImage, encodeJpeg, readImageSize } from './image.ts';
+export type { RgbaImage } from './image.ts';
+export { IMAGE_CAUSES, MESSAGES } from './errors.ts';
+export { DEFAULT_MODELS, MODEL_KINDS, MODELS } from './models.ts';
+export type { ModelInfo, ModelKind, ModelKindName, ModelTask } from './models.ts';
+export { analyseImage, iou, KEYPOINT_NAMES, postProcess } from './detect.ts';
+export type { Analysis, Shape } from './detect.ts';
+export { DEFAULT_DRAW_COLOUR, ROBOFLOW_PALETTE } from './draw.ts';
+export { overlapThreshold, parseInferenceParams, threshold } from './params.ts';
+export type { InferenceParams } from './params.ts';
+export { hasFqdn, urlRefusal } from './url-input.ts';
+export {
+	COLOURS,
+	expectedBox,
+	makeJpeg,
+	makePng,
+	makeShapesJpeg,
+	makeShapesPng,
+	SHAPE_CLASSES,
+	SHAPE_PALETTE,
+} from '../images/index.ts';
+
+export type MessageStyle = 'inference' | 'legacy';
+
+export interface RoboflowServerOptions {
+	apiKeys?: string[];
+	modelAccess?: Record<string, string[]>;
+	auth?: AuthStyle;
+	messages?: MessageStyle;
+	models?: Record<string, string>;
+	workspace?: string;
+	headerOnly?: boolean;
+	allowUrlInput?: boolean;
+	allowNonHttpsUrls?: boolean;
+	allowUrlsWithoutFqdn?: boolean;
+	urlAllowList?: string[];
+	urlDenyList?: string[];
+	maxImageUrlRedirects?: number;
+	maxBodyBytes?: number;
+}
+
+/** What a self-hosted Inference server with relaxed env flags accepts: http:// and IP hosts (e.g. `addImage` URLs). */
+export const SELF_HOSTED_URL_OPTIONS = {
+	allowNonHttpsUrls: true,
+	allowUrlsWithoutFqdn: true,
+} as const;
+
+/** Roboflow's upload limits (§1, §8): serverless / dedicated 20 MB, v1 "legacy" hosts 5 MB. */
+export const UPLOAD_LIMITS = { serverless: 20 * 1024 * 1024, legacy: 5 * 1024 * 1024 } as const;
+
+/** One model-route request as the server saw it. */
+export interface CallRecord {
+	/** Date.now() at arrival. */
+	at: number;
+	method: string;
+	/** `project/version` from the path. */
+	model: string;
+	/** Every query parameter, as sent (last value of a repeated one). */
+	query: Record<string, string>;
+	/** Size of the request body in bytes (also when over `maxBodyBytes`). */
+	bodyBytes: number;
+	contentType?: string;
+	/** The status answered; undefined for dropped or hanging requests. */
+	status?: number;
+}
+
+export interface ServerStats {
+	requests: number;
+	inFlight: number;
+	maxInFlight: number;
+	statuses: Record<number, number>;
+	injected: InjectedCounts;
+	/** Requests for an image already seen: what a client's retries look like from here. */
+	repeats: number;
+	arrivals: number[];
+	/** Content-Type headers of model-route requests without `image=`. */
+	contentTypes: Record<string, number>;
+	calls: CallRecord[];
+}
+
+function newStats(): ServerStats {
+	return {
+		requests: 0,
+		inFlight: 0,
+		maxInFlight: 0,
+		statuses: {},
+		injected: { 429: 0, 503: 0, drop: 0, other: 0 },
+		repeats: 0,
+		arrivals: [],
+		contentTypes: {},
+		calls: [],
+	};
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export function createRoboflowServer(options: RoboflowServerOptions = {}) {
+	const auth: AuthStyle = options.auth ?? 'legacy';
+	if (!AUTH_STYLES.includes(auth))
+		throw new Error(`Unknown auth style "${auth}": use ${AUTH_STYLES.join(', ')}`);
+	const messages: MessageStyle = options.messages ?? (auth === 'legacy' ? 'legacy' : 'inference');
+	const keys: KeyTable = makeKeyTable(options.apiKeys ?? ['local-test-key'], options.modelAccess);
+	const models: Record<string, ModelKindName> = { ...DEFAULT_MODELS };
+	for (const [id, kind] of Object.entries(options.models ?? {})) {
+		if (!isModelKind(kind)) throw new Error(`Unknown model kind "${kind}" for ${id}`);
+		models[id] = kind;
+	}
+	const urlRules: UrlRules = {
+		allowUrlInput: options.allowUrlInput ?? DEFAULT_URL_RULES.allowUrlInput,
+		allowNonHttps: options.allowNonHttpsUrls ?? DEFAULT_URL_RULES.allowNonHttps,
+		allowWithoutFqdn: options.allowUrlsWithoutFqdn ?? DEFAULT_URL_RULES.allowWithoutFqdn,
+		allowList: options.urlAllowList?.map((host) => host.toLowerCase()),
+		denyList: options.urlDenyList?.map((host) => host.toLowerCase()),
+		maxRedirects: options.maxImageUrlRedirects ?? DEFAULT_URL_RULES.maxRedirects,
+	};
+	const maxBodyBytes = options.maxBodyBytes ?? Infinity;
+	const legacyMessages = messages === 'legacy';
+	const images = new Map<string, { bytes: Buffer; mimeType: string }>();
+	const seen = new Map<string, number>();
+	const state: { stats: ServerStats; faults: FaultPlan } = { stats: newStats(), faults: {} };
+
+	const send = (
+		res: http.ServerResponse,
+		status: number,
+		body: unknown,
+		headers: Record<string, string> = {},
+	) => {
+		const text = typeof body === 'string' ? body : JSON.stringify(body);
+		state.stats.statuses[status] = (state.stats.statuses[status] ?? 0) + 1;
+		res.writeHead(status, {
+			'Content-Type': typeof body === 'string' ? 'text/html; charset=utf-8' : 'application/json',
+			'Content-Length': Buffer.byteLength(text),
+			...headers,
+		});
+		res.end(text);
+	};
+
+	const sendBytes = (
+		res: http.ServerResponse,
+		status: number,
+		bytes: Buffer,
+		contentType: string,
+	) => {
+		state.stats.statuses[status] = (state.stats.statuses[status] ?? 0) + 1;
+		res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': bytes.length });
+		res.end(bytes);
+	};
+
+	/** Image bytes to pixels (or just the size, header-only), with the error each input form gets. */
+	const decode = (
+		bytes: Buffer,
+		from: 'url' | 'body',
+		sizeOnly: boolean,
+	): RgbaImage | { width: number; height: number } => {
+		try {
+			return sizeOnly ? readImageSize(bytes) : decodeImage(bytes);
+		} catch (error) {
+			if (legacyMessages)
+				throw new HttpError(400, { message: LEGACY_MESSAGES.notDecodable(errorText(error)) });
+			throw imageLoadError(from === 'url' ? IMAGE_CAUSES.notImage : IMAGE_CAUSES.malformedBase64);
+		}
+	};
+
+	async function modelRoute(
+		req: http.IncomingMessage,
+		res: http.ServerResponse,
+		url: URL,
+		modelId: string,
+	): Promise<void> {
+		const stats = state.stats;
+		stats.requests++;
+		stats.arrivals.push(Date.now());
+		stats.inFlight++;
+		stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+		let counted = true;
+		res.on('close', () => {
+			if (counted) {
+				counted = false;
+				stats.inFlight--;
+			}
+		});
+		const call: CallRecord = {
+			at: Date.now(),
+			method: req.method ?? 'GET',
+			model: modelId,
+			query: queryRecord(url.searchParams),
+			bodyBytes: 0,
+			contentType: req.headers['content-type'],
+		};
+		stats.calls.push(call);
+		const reply: Send = (status, body, headers) => {
+			call.status = status;
+			send(res, status, body, headers);
+		};
+
+		const { body, bytes: bodyBytes, tooLarge } = await readBody(req, maxBodyBytes);
+		call.bodyBytes = bodyBytes;
+		const { latencyMs } = state.faults;
+		const delay = typeof latencyMs === 'function' ? latencyMs(body, url) : latencyMs;
+		if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+
+		try {
+			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });
+			let key = requestKey(req, url.searchParams);
+			if (auth === 'serverless') key = gatewayCheck(keys, req, url.searchParams, body);
+			const parsed = parseInferenceParams(url.searchParams);
+			if ('issues' in parsed) throw validationError(parsed.issues);
+			const params = parsed.params;
+
+			const contentType = req.headers['content-type'];
+			let multipartFile: Buffer | undefined;
+			if (contentType !== undefined && contentType.toLowerCase().includes('multipart/form-data')) {
+				const file = parseMultipart(contentType, body)?.find((part) => part.name === 'file');
+				if (!file) throw imageLoadError(IMAGE_CAUSES.multipartFile);
+				// A `file` field that is not a file upload is neither bytes nor an upload to the route.
+				if (file.filename === undefined && params.imageUrl === null)
+					throw new HttpError(400, { message: MESSAGES.contentTypeInvalid });
+				multipartFile = file.data;
+			}
+			if (params.imageUrl === null) {
+				stats.contentTypes[contentType ?? ''] = (stats.contentTypes[contentType ?? ''] ?? 0) + 1;
+				if (contentType === undefined)
+					throw new HttpError(400, { message: MESSAGES.contentTypeMissing });
+			}
+			if (!params.countInference)
+				throw new HttpError(500, { message: MESSAGES.serviceMisconfiguration });
+			modelAccessCheck(auth, keys, key, modelId);
+			const kind = models[modelId];
+			if (!kind)
+				throw new HttpError(404, {
+					message: legacyMessages ? LEGACY_MESSAGES.notFound(modelId) : MESSAGES.notFound,
+				});
+
+			const identity = crypto
+				.createHash('sha1')
+				.update(params.imageUrl ?? body)
+				.digest('hex');
+			const attempts = (seen.get(identity) ?? 0) + 1;
+			seen.set(identity, attempts);
+			if (attempts > 1) stats.repeats++;
+			if (state.faults.always && applyFault(state.faults.always, req, res, stats.injected, reply))
+				return;
+			if (attempts === 1) {
+				const fault = pickFault(state.faults.firstAttempt, identity);
+				if (fault && applyFault(fault, req, res, stats.injected, reply)) return;
+			}
+
+			const sizeOnly =
+				Boolean(options.headerOnly) && answersFromHash(kind) && params.format === 'json';
+			let image: RgbaImage | { width: number; height: number };
+			if (params.imageUrl !== null) {
+				const refusal = urlRefusal(params.imageUrl, urlRules);
+				if (refusal) throw imageLoadError(refusal);
+				let downloaded: Buffer;
+				try {
+					downloaded = await fetchUrl(params.imageUrl, urlRules.maxRedirects);
+				} catch (error) {
+					if (legacyMessages)
+						throw new HttpError(400, { message: LEGACY_MESSAGES.urlFailed(errorText(error)) });
+					throw imageLoadError(IMAGE_CAUSES.urlUnreachable);
+				}
+				image = decode(downloaded, 'url', sizeOnly);
+			} else {
+				let bytes: Buffer;
+				if (multipartFile) bytes = multipartFile;
+				else {
+					// Header-only mode decodes just the start of the body, where the size is.
+					const decoded = decodeBase64Body(body, sizeOnly ? 64 * 1024 : Infinity);
+					if ('cause' in decoded) {
+						if (legacyMessages)
+							throw new HttpError(400, { message: LEGACY_MESSAGES.invalidBase64 });
+						throw imageLoadError(decoded.cause);
+					}
+					bytes = decoded.bytes;
+				}
+				if (bytes.length === 0)
+					throw legacyMessages
+						? new HttpError(400, { message: LEGACY_MESSAGES.invalidBase64 })
+						: imageLoadError(IMAGE_CAUSES.empty);
+				image = decode(bytes, 'body', sizeOnly);
+			}
+
+			const started = process.hrtime.bigint();
+			const answer = runModel(
+				kind,
+				{ image: 'data' in image ? image : undefined, hash: identity },
+				params,
+			);
+			let visualization: Buffer | undefined;
+			if (params.format !== 'json') {
+				try {
+					visualization = answer.draw();
+				} catch (error) {
+					// e.g. a single-label answer without classes: Inference indexes an empty list.
+					if (error instanceof HttpError) throw error;
+					throw new HttpError(500, { message: MESSAGES.internal });
+				}
+			}
+			if (params.format === 'image' && visualization) {
+				call.status = 200;
+				sendBytes(res, 200, visualization, 'image/jpeg');
+				return;
+			}
+			reply(200, {
+				...(visualization ? { visualization: visualization.toString('base64') } : {}),
+				inference_id: crypto.randomUUID(),
+				time: Number(process.hrtime.bigint() - started) / 1e9,
+				image: { width: image.width, height: image.height },
+				...answer.fields,
+			});
+		} catch (error) {
+			if (error instanceof HttpError) {
+				reply(error.status, error.body, error.headers);
+				return;
+			}
+			throw error;
+		}
+	}
+
+	const server = http.createServer((req, res) => {
+		const url = new URL(req.url ?? '/', 'http://localhost');
+		const parts = url.pathname.split('/').filter(Boolean);
+		const handle = async () => {
+			if (parts[0] === 'images' && parts.length === 2 && req.method === 'GET') {
+				const image = images.get(decodeURIComponent(parts[1]));
+				if (!image) return send(res, 404, { message: 'No such image' });
+				res.writeHead(200, {
+					'Content-Type': image.mimeType,
+					'Content-Length': image.bytes.length,
+				});
+				return res.end(image.bytes);
+			}
+			if (parts.length === 0 && req.method === 'GET') {
+				const key = url.searchParams.get('api_key');
+				if (!key || !isKnownKey(keys, key)) {
+					return send(res, 401, {
+						error: { message: 'This API key does not exist (or has been revoked).' },
+					});
+				}
+				return send(res, 200, {
+					welcome: 'Welcome to the Roboflow API.',
+					workspace: options.workspace ?? 'local-workspace',
+				});
+			}
+			if (parts.length === 2) {
+				if (req.method === 'POST' || req.method === 'GET')
+					return modelRoute(req, res, url, `${parts[0]}/${parts[1]}`);
+				return send(res, 405, { detail: 'Method Not Allowed' });
+			}
+			return send(res, 404, legacyMessages ? { message: 'Not Found' } : { detail: 'Not Found' });
+		};
+		handle().catch((error: unknown) => {
+			if (!res.headersSent)
+				send(res, 500, {
+					message: legacyMessages ? LEGACY_MESSAGES.internal(errorText(error)) : MESSAGES.internal,
+				});
+		});
+	});
+	server.keepAliveTimeout = 5_000;
+
+	return {
+		server,
+		url: '',
+		get stats(): ServerStats {
+			return state.stats;
+		},
+		/** Replaces the fault plan; `{}` turns every fault off. */
+		setFaults(faults: FaultPlan | null | undefined): void {
+			state.faults = faults ?? {};
+		},
+		/** Clears counters, call records and the record of images already seen. */
+		reset(): void {
+			state.stats = newStats();
+			seen.clear();
+		},
+		/** Serves `bytes` at `${url}/images/${name}`, for URL-input tests (needs `SELF_HOSTED_URL_OPTIONS`). */
+		addImage(name: string, bytes: Buffer, mimeType = 'image/png'): string {
+			images.set(name, { bytes, mimeType });
+			return `${this.url}/images/${encodeURIComponent(name)}`;
+		},
+		async start(port = 0, host = '127.0.0.1'): Promise<string> {
+			await new Promise<void>((resolve) => server.listen(port, host, () => resolve()));
+			const address = server.address() as AddressInfo;
+			this.url = `http://${host}:${address.port}`;
+			return this.url;
+		},
+		async stop(): Promise<void> {
+			server.closeAllConnections?.();
+			await new Promise<void>((resolve) => server.close(() => resolve()));
+		},
+	};
+}
+
+export type RoboflowServer = ReturnType<typeof createRoboflowServer>;
