@@ -1,6 +1,7 @@
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { COLOURS, makeJpeg, makePng } from '../tools/images';
+import type { ShapesSpec } from '../tools/images';
+import { COLOURS, makeJpeg, makePng, makeShapesPng } from '../tools/images';
 import { createRoboflowServer } from '../tools/roboflow-server';
 import type { RunOptions } from './harness/n8n';
 import { runRoboflowNode, storeBinary } from './harness/n8n';
@@ -56,4 +57,14 @@ export async function run(
 	extra: Partial<RunOptions> = {},
 ) {
 	return await runRoboflowNode({ parameters: classifyParams(parameters), items, credentials, ...extra });
+}
+
+/** An item whose `data` binary is a PNG of coloured rectangles, as the local shape models read them. */
+export async function shapesItem(
+	spec: Partial<ShapesSpec> & Pick<ShapesSpec, 'rects'>,
+	json: Record<string, unknown> = {},
+	fileName = 'shapes.png',
+): Promise<INodeExecutionData> {
+	const bytes = makeShapesPng({ width: 120, height: 90, ...spec });
+	return { json, binary: await storeBinary(bytes, 'image/png', fileName) };
 }
