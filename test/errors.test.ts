@@ -112,14 +112,14 @@ describe('Roboflow error answers are mapped to plain messages', () => {
 	test('404: unknown model', async () => {
 		const { error } = await run(credentials(), [await imageItem('red')], { modelId: 'nope/7' });
 		expect(error?.message).toMatch(/found no model with this ID/);
-		expect(error?.description).toMatch(/check the project and version/i);
+		expect(error?.description).toMatch(/Requested Roboflow resource not found/);
 	});
 
 	test('400: bytes labelled as an image that do not decode (a corrupted upload)', async () => {
 		const corrupt = await storeBinary(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(64, 7)]), 'image/png', 'broken.png');
 		const { error } = await run(credentials(), [{ json: {}, binary: corrupt }]);
 		expect(error?.message).toMatch(/could not read the image/);
-		expect(error?.description).toMatch(/Could not decode image/);
+		expect(error?.description).toMatch(/Could not load input image/);
 	});
 
 	test.each([

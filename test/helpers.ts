@@ -1,4 +1,4 @@
-import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import type { ShapesSpec } from '../tools/images';
 import { COLOURS, makeJpeg, makePng, makeShapesPng } from '../tools/images';
@@ -12,7 +12,9 @@ export type LocalServer = ReturnType<typeof createRoboflowServer>;
 
 /** Starts the local Roboflow server for one test file and stops it afterwards. */
 export function useLocalServer(): { server: LocalServer; credentials: () => { apiKey: string; apiUrl: string } } {
-	const server = createRoboflowServer({ apiKeys: [API_KEY], allowNonHttpsUrls: true, allowUrlsWithoutFqdn: true });
+	// Serverless-style answers (the default endpoint) with Roboflow's own error texts; image URLs
+	// relaxed as on a self-hosted server, since the tests serve images from 127.0.0.1.
+	const server = createRoboflowServer({ apiKeys: [API_KEY], auth: 'serverless', allowNonHttpsUrls: true, allowUrlsWithoutFqdn: true });
 	beforeAll(async () => {
 		await server.start();
 	});
@@ -62,7 +64,7 @@ export async function run(
 /** An item whose `data` binary is a PNG of coloured rectangles, as the local shape models read them. */
 export async function shapesItem(
 	spec: Partial<ShapesSpec> & Pick<ShapesSpec, 'rects'>,
-	json: Record<string, unknown> = {},
+	json: IDataObject = {},
 	fileName = 'shapes.png',
 ): Promise<INodeExecutionData> {
 	const bytes = makeShapesPng({ width: 120, height: 90, ...spec });

@@ -2,7 +2,7 @@
  * Several images per item (an email with attachments): Input Binary Field as a list or `*`,
  * split into one item per image or combined into one item with `results`.
  */
-import type { INodeExecutionData } from 'n8n-workflow';
+import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { storeBinary } from './harness/n8n';
 import { imageItem, run, shapesItem, useLocalServer } from './helpers';
@@ -28,7 +28,7 @@ async function email(): Promise<INodeExecutionData> {
 	};
 }
 
-const detectAll = (options: Record<string, unknown> = {}) => ({
+const detectAll = (options: INodeParameters = {}): INodeParameters => ({
 	operation: 'detect',
 	modelId: 'shapes/1',
 	binaryPropertyName: '*',

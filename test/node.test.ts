@@ -126,14 +126,14 @@ describe('concurrency', () => {
 });
 
 describe('API key handling', () => {
-	test('the key travels as the api_key query parameter; a wrong key gets a clear 403 error', async () => {
+	test('the key travels as the api_key query parameter; a wrong key gets a clear error', async () => {
 		const ok = await run(credentials(), [await imageItem('red')]);
 		expect(ok.outputs[0][0].json.top).toBe('red');
 		const { error } = await run({ ...credentials(), apiKey: 'wrong-key-123' }, [await imageItem('red')]);
 		expect(error?.message).toMatch(/rejected the API key/);
 		expect(error?.message).toMatch(/\[item 0\]/);
-		expect(error?.description).toContain('Forbidden');
-		expect(server.stats.statuses[403]).toBe(1);
+		expect(error?.description).toContain('Unauthorized api_key');
+		expect(server.stats.statuses[401]).toBe(1);
 		expect(API_KEY).not.toBe('wrong-key-123');
 	});
 });

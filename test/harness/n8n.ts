@@ -21,7 +21,7 @@ process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
 process.env.N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS ??= 'true';
 
 import { Container } from '@n8n/di';
-import { BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { BinaryDataService, ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentials,
@@ -30,6 +30,7 @@ import type {
 	IHttpRequestOptions,
 	INode,
 	INodeExecutionData,
+	INodeListSearchResult,
 	INodeParameters,
 	INodeType,
 	INodeTypes,
@@ -193,6 +194,36 @@ export interface RunResult {
 	hints: NodeExecutionHint[];
 }
 
+/** What the engine gets around a run: stored credentials, URLs, hooks; anything else absent. */
+function additionalDataFor(
+	credentials: ICredentialDataDecryptedObject | undefined,
+	hooks?: ExecutionLifecycleHooks,
+): IWorkflowExecuteAdditionalData {
+	const base = {
+		hooks,
+		credentialsHelper: new TestCredentialsHelper({ roboflowApi: credentials ?? {} }),
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		formBaseUrl: 'http://127.0.0.1/formBaseUrl',
+		formWaitingBaseUrl: 'http://127.0.0.1/formWaitingBaseUrl',
+		formTestBaseUrl: 'http://127.0.0.1/formTestBaseUrl',
+		webhookBaseUrl: 'http://127.0.0.1/webhookBaseUrl',
+		webhookWaitingBaseUrl: 'http://127.0.0.1/webhookWaitingBaseUrl',
+		webhookTestBaseUrl: 'http://127.0.0.1/webhookTestBaseUrl',
+		mcpBaseUrl: 'http://127.0.0.1/mcpBaseUrl',
+		mcpTestBaseUrl: 'http://127.0.0.1/mcpTestBaseUrl',
+		variables: {},
+		executionId: 'execution-1',
+		logAiEvent: () => {},
+	};
+	// Anything else the engine asks for is absent, as it would be for a plain manual run.
+	return new Proxy(base, {
+		get: (target, key) => (target as Record<string | symbol, unknown>)[key],
+	}) as unknown as IWorkflowExecuteAdditionalData;
+}
+
+
 /** Executes a one-node workflow (the Roboflow node) with `items` as its input. */
 export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 	const node: INode = {
@@ -239,29 +270,7 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 	const finished = new Promise<IRun>((resolve) => (resolveFinished = resolve));
 	hooks.addHandler('workflowExecuteAfter', (run) => resolveFinished(run));
 
-	const credentialsHelper = new TestCredentialsHelper({ roboflowApi: options.credentials ?? {} });
-	const base = {
-		hooks,
-		credentialsHelper,
-		currentNodeExecutionIndex: 0,
-		restApiUrl: 'http://127.0.0.1/rest',
-		instanceBaseUrl: 'http://127.0.0.1/',
-		formBaseUrl: 'http://127.0.0.1/formBaseUrl',
-		formWaitingBaseUrl: 'http://127.0.0.1/formWaitingBaseUrl',
-		formTestBaseUrl: 'http://127.0.0.1/formTestBaseUrl',
-		webhookBaseUrl: 'http://127.0.0.1/webhookBaseUrl',
-		webhookWaitingBaseUrl: 'http://127.0.0.1/webhookWaitingBaseUrl',
-		webhookTestBaseUrl: 'http://127.0.0.1/webhookTestBaseUrl',
-		mcpBaseUrl: 'http://127.0.0.1/mcpBaseUrl',
-		mcpTestBaseUrl: 'http://127.0.0.1/mcpTestBaseUrl',
-		variables: {},
-		executionId: 'execution-1',
-		logAiEvent: () => {},
-	};
-	// Anything else the engine asks for is absent, as it would be for a plain manual run.
-	const additionalData = new Proxy(base, {
-		get: (target, key) => (target as Record<string | symbol, unknown>)[key],
-	}) as unknown as IWorkflowExecuteAdditionalData;
+	const additionalData = additionalDataFor(options.credentials, hooks);
 
 	const runExecutionData: IRunExecutionData = createRunExecutionData({
 		executionData: {
@@ -286,4 +295,37 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 		error: (taskData?.error ?? run.data.resultData.error) as RunResult['error'],
 		hints: taskData?.hints ?? [],
 	};
+}
+
+/**
+ * Runs one of the node's listSearch methods as the editor does when the user opens a list:
+ * through n8n-core's LoadOptionsContext, with the node's current parameters and credential.
+ */
+export async function runListSearch(options: {
+	method: 'searchModels' | 'searchWorkflows';
+	parameters: INodeParameters;
+	credentials: ICredentialDataDecryptedObject;
+	filter?: string;
+}): Promise<INodeListSearchResult> {
+	const node: INode = {
+		id: 'roboflow-node',
+		name: NODE_NAME,
+		type: NODE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: options.parameters,
+		credentials: { roboflowApi: { id: '1', name: 'Roboflow account' } },
+	};
+	const workflow = new Workflow({
+		id: 'test',
+		nodes: [node],
+		connections: {},
+		nodeTypes: new TestNodeTypes([]),
+		active: false,
+		settings: { executionOrder: 'v1' },
+	});
+	const path = options.method === 'searchModels' ? 'parameters.modelId' : 'parameters.workflowId';
+	const context = new LoadOptionsContext(workflow, node, additionalDataFor(options.credentials), path);
+	const method = new Roboflow().methods.listSearch[options.method];
+	return await method.call(context, options.filter);
 }
