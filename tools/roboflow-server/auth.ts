@@ -13,7 +13,13 @@
  *   then the route itself answers 403 like `inference` for a key without access to the model.
  *
  * Key lookup: `api_key` query parameter (last value), else `Authorization: Bearer <key>`; the
- * serverless gateway also reads `api_key` from a JSON body sent as `application/json`.
+ * serverless gateway also reads `api_key` from a JSON body sent as `application/json`, and the
+ * Workflows route (like Inference's `api_key_override`) falls back to the body's `api_key`.
+ *
+ * Scopes (`keyScopes`): a key listed there has exactly the scopes listed (e.g. `workflow:read`);
+ * every other known key has all scopes. The server checks `workflow:read` on the Workflows
+ * routes (running one fetches its definition with the key) and on the management API's
+ * workflow routes.
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -28,22 +34,33 @@ export interface KeyTable {
 	keys: ReadonlySet<string>;
 	/** Keys limited to the listed model ids (`project/version`); they are valid keys too. */
 	modelAccess: ReadonlyMap<string, ReadonlySet<string>>;
+	/** Keys with only the listed scopes (valid keys too); keys not listed have every scope. */
+	scopes: ReadonlyMap<string, ReadonlySet<string>>;
 }
+
+/** The scope a key needs to read (and so to run) a Workflow. */
+export const WORKFLOW_READ_SCOPE = 'workflow:read';
 
 export function makeKeyTable(
 	apiKeys: readonly string[],
 	modelAccess: Record<string, readonly string[]> = {},
+	keyScopes: Record<string, readonly string[]> = {},
 ): KeyTable {
 	return {
 		keys: new Set(apiKeys),
 		modelAccess: new Map(
 			Object.entries(modelAccess).map(([key, models]) => [key, new Set(models)]),
 		),
+		scopes: new Map(Object.entries(keyScopes).map(([key, scopes]) => [key, new Set(scopes)])),
 	};
 }
 
 export const isKnownKey = (table: KeyTable, key: string): boolean =>
-	table.keys.has(key) || table.modelAccess.has(key);
+	table.keys.has(key) || table.modelAccess.has(key) || table.scopes.has(key);
+
+/** Whether a known key has a scope (keys without a `keyScopes` entry have them all). */
+export const hasScope = (table: KeyTable, key: string, scope: string): boolean =>
+	table.scopes.get(key)?.has(scope) ?? true;
 
 /** The request's API key as the route sees it: query (last value), then Bearer header. */
 export function requestKey(req: IncomingMessage, query: URLSearchParams): string | undefined {
@@ -109,5 +126,29 @@ export function modelAccessCheck(
 
 function hasModelAccess(table: KeyTable, key: string, modelId: string): boolean {
 	if (table.keys.has(key)) return true;
-	return table.modelAccess.get(key)?.has(modelId) ?? false;
+	const limited = table.modelAccess.get(key);
+	if (limited) return limited.has(modelId);
+	// A key known only through `keyScopes` reaches every model.
+	return table.scopes.has(key);
+}
+
+/**
+ * The Workflows route's key check (after `gatewayCheck` for `serverless`): no key or an unknown
+ * key answers 401 (legacy: 401 "Unauthorized api_key" / 403 "Forbidden"), a key without the
+ * `workflow:read` scope 403, in the style's shape.
+ */
+export function workflowAccessCheck(
+	style: AuthStyle,
+	table: KeyTable,
+	key: string | undefined,
+): void {
+	if (style === 'legacy') {
+		if (!key) throw new HttpError(401, { message: 'Unauthorized api_key' });
+		if (!isKnownKey(table, key) || !hasScope(table, key, WORKFLOW_READ_SCOPE))
+			throw new HttpError(403, { message: 'Forbidden' });
+		return;
+	}
+	if (!key || !isKnownKey(table, key)) throw new HttpError(401, { message: MESSAGES.unauthorized });
+	if (!hasScope(table, key, WORKFLOW_READ_SCOPE))
+		throw new HttpError(403, { message: MESSAGES.forbidden });
 }

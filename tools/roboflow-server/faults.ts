@@ -6,7 +6,16 @@
  * - `always`: a fault every inference request gets (after the key and model checks).
  * - `firstAttempt`: `[{ kind, share, ... }]`, the fault an image's FIRST request gets, picked
  *   stably by a hash of the image (so a client's retry of that image succeeds); `share`s are
- *   fractions of images (0..1, summing to at most 1).
+ *   fractions of images (0..1, summing to at most 1). `failAttempts: n` (default 1) gives the
+ *   fault to the image's first n requests ("fails twice, then succeeds" is `failAttempts: 2`).
+ * - `when(call)` on an `always` or `firstAttempt` fault: the fault applies only to requests
+ *   for which it returns true, `call` = `{ url, bodyBytes, body }` (e.g. target one image by
+ *   its body size, or a query value). For `firstAttempt` it narrows the share pick: an image
+ *   picked for the fault whose request does not match goes on normally. Attempts are counted
+ *   per image over every request, matching or not.
+ *
+ * Inference requests are those of the model route and of the Workflows route (for a Workflow,
+ * "the image" is the whole request body, so a retry of the same request is a repeat).
  *
  * Fault kinds:
  * - `'429' | '502' | '503' | '504'`: that status with a Roboflow-like `{message}`, plus
@@ -41,11 +50,23 @@ export type FaultKind =
 	| 'redirectLoop'
 	| 'hang';
 
+/** What a fault's `when` sees of a request. */
+export interface FaultCall {
+	url: URL;
+	/** The request body's size in bytes. */
+	bodyBytes: number;
+	body: Buffer;
+}
+
 export interface Fault {
 	/** A `FaultKind`; any other string is ignored (the request goes on normally). */
 	kind: FaultKind | (string & {});
 	/** For `firstAttempt` plans: the fraction of images that get this fault. */
 	share?: number;
+	/** For `firstAttempt` plans: how many consecutive attempts of a picked image get it (default 1). */
+	failAttempts?: number;
+	/** Only requests for which this returns true get the fault (default: all). */
+	when?: (call: FaultCall) => boolean;
 	/** Seconds, sent as `Retry-After` (429/502/503/504). */
 	retryAfter?: number | string;
 	/** For `status` and `html`. */
@@ -82,6 +103,25 @@ export function pickFault(plan: Fault[] | undefined, key: string): Fault | undef
 		if (position < edge) return fault;
 	}
 	return undefined;
+}
+
+/**
+ * The faults a request gets, in the order to try them (`applyFault` may decline an unknown
+ * kind): `always` (when it matches), then the image's `firstAttempt` pick while `attempt`
+ * (1 = the image's first request) is within its `failAttempts` and it matches.
+ */
+export function faultsFor(
+	plan: FaultPlan,
+	identity: string,
+	attempt: number,
+	call: FaultCall,
+): Fault[] {
+	const matches = (fault: Fault) => !fault.when || fault.when(call);
+	const faults: Fault[] = [];
+	if (plan.always && matches(plan.always)) faults.push(plan.always);
+	const picked = pickFault(plan.firstAttempt, identity);
+	if (picked && attempt <= (picked.failAttempts ?? 1) && matches(picked)) faults.push(picked);
+	return faults;
 }
 
 export type Send = (status: number, body: unknown, headers?: Record<string, string>) => void;

@@ -1,8 +1,8 @@
 /**
- * A local server that models Roboflow's inference API (the contract in
- * /work/shared/roboflow-api.md, §1-§5 and §8) for tests, the demo and the benchmark. Dev tooling
- * only: not part of the published package. Answers are computed from the real pixels of the
- * image sent, so a client's request building is tested end to end.
+ * A local server that models Roboflow's inference API and the parts of its management API that
+ * clients read (the contract in /work/shared/roboflow-api.md, §1-§8) for tests, the demo and
+ * the benchmark. Dev tooling only: not part of the published package. Answers are computed from
+ * the real pixels of the image sent, so a client's request building is tested end to end.
  *
  *   import { createRoboflowServer } from '../tools/roboflow-server/index.ts';
  *   const server = createRoboflowServer({ apiKeys: ['k'], auth: 'inference' });
@@ -26,9 +26,34 @@
  *   Answers (§4): `{inference_id, time, image: {width, height}, predictions, ...}`;
  *   `format=image` answers the annotated JPEG (`Content-Type: image/jpeg`), `image_and_json`
  *   adds `visualization` (base64 JPEG, no `data:` prefix) to the JSON.
+ * - `POST /{workspace}/workflows/{workflow_id}` and the deprecated alias
+ *   `POST /infer/workflows/{workspace}/{workflow_id}`: run a saved Workflow (§6, see WORKFLOWS).
  * - `GET /?api_key=...`: the management API's key check (api.roboflow.com): 200
- *   `{welcome, workspace}` or 401 `{error: {message}}`.
+ *   `{welcome, instructions, docs, workspace}` or 401 `{error: {message: "This API key does not
+ *   exist (or has been revoked).", status: 401, type: "OAuthException", hint, key?}}`.
+ * - Management API (§7, see WORKSPACE), `api_key` query parameter only:
+ *   `GET /{workspace}` -> `{workspace: {name, url, members, projects: [{id: 'ws/project', type,
+ *   name, created, updated, images, unannotated, annotation, versions: <count>, public, splits,
+ *   colors, classes: {name: count}, multilabel?}]}}`;
+ *   `GET /{workspace}/{project}` -> `{workspace: {name, url, members}, project: {...as above},
+ *   versions: [{id: 'ws/project/N', name, created, images, splits, preprocessing, augmentation,
+ *   exports, model?: {id: 'project/N', endpoint, start, end, fromScratch, map, recall,
+ *   precision}}]}` (newest first; `model` only on trained versions);
+ *   `GET /{workspace}/workflows` -> `{workflows: [{id, name, url, createdAt}], status: 'ok'}`;
+ *   `GET /{workspace}/workflows/{url}` -> `{workflow: {id, owner, name, url, config}, status:
+ *   'ok'}`, `config` a JSON string of `{specification: {version, inputs, steps, outputs}}`.
+ *   Errors `{error: {message, status, ...}}`: 401 missing/unknown key (as `GET /`), 404 unknown
+ *   workspace, project or workflow, 403 a key without the `workflow:read` scope (`keyScopes`)
+ *   on the two workflow routes. The 404/403 texts are this server's (Roboflow's unverified).
  * - `GET /images/{name}`: bytes registered with `addImage` (for URL-input tests).
+ *
+ * ROUTING: one server plays both hosts (inference and api.roboflow.com), whose paths overlap
+ * only in `GET /{a}/{b}`. Management routes answer GET only: `GET /{a}` (one segment, except
+ * `images`), `GET /{a}/workflows`, `GET /{a}/workflows/{url}`, and `GET /{a}/{b}` when `a` is
+ * the server's workspace and `b` is not all digits (a project slug; an unknown one answers 404).
+ * Every other `GET|POST /{a}/{b}` is the model route, so `GET /colors/1?image=...` (version =
+ * digits) still runs the model, even with `workspace: 'colors'`. POSTs with three segments
+ * `/{a}/workflows/{id}` (or four, `/infer/workflows/{a}/{id}`) run Workflows.
  *
  * MODELS (`DEFAULT_MODELS`, `MODELS`; `options.models` maps more ids to these kinds)
  * - `colors/1` (kind `colors`): single-label classification, classes red, green, blue (softmax
@@ -52,6 +77,63 @@
  *   keypoints below it. `confidence=best` answers 500 "Internal error." as Inference does.
  * - Annotated images (`format=image|image_and_json`): see draw.ts. A single-label
  *   classification with no class above the threshold answers 500 "Internal error." (§4.7).
+ * - Also every trained version of the WORKSPACE (e.g. `shapes-retrained/2`, kind `shapes`).
+ *
+ * WORKSPACE (`PROJECTS`, workspace.ts; slug = the model route's project, so a listed model id
+ * works on the model route): `colors` (classification, v1 trained), `tones` (classification,
+ * `multilabel: true`, v1 trained), `shapes` (object-detection, v1), `shapes-seg`
+ * (instance-segmentation, v1), `shapes-pose` (keypoint-detection, v1), `shapes-retrained`
+ * (object-detection; v1 without a model, v2 trained: `shapes-retrained/1` answers 404 on the
+ * model route), `shapes-untrained` (object-detection, only v1, no model), `shapes-semantic`
+ * (semantic-segmentation, v1 trained but not served by the model route: 404, as on
+ * Roboflow's v2 hosts). Entries of `options.models` shaped `project/N` add their project (type
+ * from the kind) or version when missing. Workflows: `WORKFLOWS`.
+ *
+ * WORKFLOWS (`WORKFLOWS`, workflows.ts; run through the shapes detector of detect.ts):
+ * - `detect-count-and-visualize`: inputs `image` (WorkflowImage), `confidence`
+ *   (WorkflowParameter, kind float_zero_to_one, default_value 0.4), `classes` (kind
+ *   list_of_values, default_value null = every class). Outputs `count_objects` (number of kept
+ *   boxes), `predictions` (`{image: {width, height}, predictions: [{width, height, x, y,
+ *   confidence, class_id, class, detection_id, parent_id: 'image'}]}`; with no box, `image` is
+ *   `{width: null, height: null}` as Inference sends), `output_image` (annotated JPEG, q95).
+ * - `crop-and-classify`: input `image`. Outputs `crops`: `[{crop: <image>, class, confidence}]`,
+ *   one per box (threshold 0.4), the crop's image with `parent_id` (= the box's detection id),
+ *   `parent_origin` / `root_parent_origin` (`{offset_x, offset_y, width, height}` of the source
+ *   image), `root_parent_id: 'image'`; `class` = the SHAPE_CLASSES colour most of the crop's
+ *   pixels have (as the detector labels them), `confidence` = 0.98 x its share of the crop;
+ *   and `crop_count`.
+ * - `always-fails`: input `image`; after its image is assembled its `divide` step fails: 500
+ *   `{message: "division by zero", error_type: "StepExecutionError", context, inner_error_type:
+ *   "ZeroDivisionError", inner_error_message, blocks_errors: [{block_id: "divide", block_type,
+ *   block_details: null, property_name: null, property_details, block_traceback: {traceback,
+ *   ...}}], python_blocks_output_streams: null, python_blocks_debug_traces: null}`.
+ * Images in outputs: `{type: 'base64', value: <JPEG base64>, video_metadata: {video_identifier,
+ * frame_number: 0, frame_timestamp, fps: 30, measured_fps: null, comes_from_video_file: null}}`.
+ * Answer: `{outputs: [{...}]}`, one object per input image (`image` may be a list: a batch;
+ * elements are then named `image.[i]` in `parent_id`), `excluded_fields` dropped.
+ * Request: JSON body `{api_key?, inputs, excluded_fields?, use_cache?, workflow_version_id?,
+ * enable_profiling?, debug?, disable_sinks?, workflow_id?}` (fields after `excluded_fields`
+ * are type-checked, then ignored). Key: query `api_key` > `Authorization: Bearer` > body `api_key`. An image input is
+ * `{type, value}` or a bare string; only `value` is read: `http(s)://` strings are downloaded
+ * under the URL rules below, anything else is base64 (`data:` prefix allowed).
+ * ORDER OF CHECKS: body size (413), serverless gateway (401, as the model route), body (422
+ * `{detail: [{type, loc, msg, input}]}`: empty body, not JSON, JSON not an object, no
+ * `inputs`, wrong field types; a non-JSON Content-Type counts as not an object), key (`legacy`:
+ * none 401 "Unauthorized api_key", unknown or without `workflow:read` 403 "Forbidden";
+ * `inference`/`serverless`: none or unknown 401 "Unauthorized access to roboflow API - ...",
+ * no `workflow:read` 403 "... required scopes ..."), workspace in the path not the server's or
+ * unknown workflow (404 "Requested Roboflow resource not found. ..."), injected faults, input
+ * assembly (400 RuntimeInputError `{message, error_type: "RuntimeInputError", context:
+ * "workflow_execution | runtime_input_validation", inner_error_type, inner_error_message}`,
+ * Inference's texts: missing image "Detected runtime parameter `image` defined as
+ * `WorkflowImage` (of kind `['image']`), but value is not provided." with inner null / "None";
+ * an image that does not load "Failed to assemble `image`. ... Details: <why>"; a parameter the
+ * step cannot take (e.g. `confidence: 'abc'` or 1.5, `classes: 'red'`) "Provided input is
+ * incompatible with manifest of step model regarding property confidence provided in input
+ * parameter named confidence. ..." with inner `ValidationError` and pydantic's error text
+ * (close, not byte-exact). Numeric strings are numbers, as pydantic's lax mode takes them),
+ * then the run (500 for `always-fails`). Missing parameters take their `default_value`.
+ * Workflow answers use Roboflow's texts whatever `messages` says.
  *
  * OPTIONS of createRoboflowServer (all optional)
  * - `apiKeys` (['local-test-key']): keys with access to every model.
@@ -79,8 +161,13 @@
  * - `maxBodyBytes` (no limit): a larger request body answers 413 `{"message": "Request body too
  *   large: ..."}` before any other check (format unverified, §5). `UPLOAD_LIMITS.serverless`
  *   (20 MB) and `UPLOAD_LIMITS.legacy` (5 MB) are Roboflow's limits (§1).
- * - `models` ({}): extra `{ 'project/version': kind }` entries over `DEFAULT_MODELS`.
- * - `workspace` ('local-workspace'): what `GET /` reports.
+ * - `models` ({}): extra `{ 'project/version': kind }` entries over `DEFAULT_MODELS` (and the
+ *   WORKSPACE's models); ids shaped `project/N` are also listed by the management API.
+ * - `workspace` ('local-workspace'): the workspace slug: what `GET /` reports, the management
+ *   routes serve and the Workflows route requires in its path.
+ * - `keyScopes` ({}): `{ key: ['workflow:read', ...] }`: those keys (valid keys too) have only the
+ *   listed scopes; every other key has all. Only `workflow:read` is checked (Workflow runs and
+ *   the management API's workflow routes).
  * - `headerOnly` (false): for the benchmark: classification models with JSON output read only
  *   the image size from the first 64 KB of the body and derive the class from a content hash,
  *   so the server's CPU does not limit the measurement.
@@ -89,19 +176,25 @@
  * validation (422), multipart `file` part / Content-Type (400), model key check (401/403),
  * unknown model (404), injected faults, image loading (URL rules, download, decode: 400), model.
  *
- * FAULTS (`setFaults(plan)`, see faults.ts): `latencyMs` (number or function of body and URL),
- * `always: fault`, `firstAttempt: [{ kind, share }]` (an image's first request only, picked by
- * content hash). Kinds: '429' | '502' | '503' | '504' (with optional `retryAfter`), 'drop',
- * 'status' (any `status`, `message`, `headers`), 'html', 'truncated', 'notJson',
- * 'noPredictions', 'huge' (`bytes`), 'redirectLoop', 'hang'.
+ * FAULTS (`setFaults(plan)`, see faults.ts), on the model route and Workflow runs (for a
+ * Workflow, "the image" is the request body): `latencyMs` (number or function of body and URL),
+ * `always: fault`, `firstAttempt: [{ kind, share, failAttempts? }]` (an image's first request,
+ * or its first `failAttempts` requests, picked by content hash). On `always` and
+ * `firstAttempt` faults, `when: ({ url, bodyBytes, body }) => boolean` limits the fault to
+ * matching requests (e.g. one image by its body size). Kinds: '429' | '502' | '503' | '504'
+ * (with optional `retryAfter`), 'drop', 'status' (any `status`, `message`, `headers`), 'html',
+ * 'truncated', 'notJson', 'noPredictions', 'huge' (`bytes`), 'redirectLoop', 'hang'.
  *
- * STATS (`server.stats`, cleared by `reset()`): `requests` (model-route requests), `inFlight`,
- * `maxInFlight`, `statuses` ({status: count}), `injected` ({429, 503, drop, other}), `repeats`
- * (requests for an image already seen: retries), `arrivals` (timestamps), `contentTypes`
- * ({Content-Type: count} of body requests), and `calls`: one record per model-route request
- * `{ at, method, model, query, bodyBytes, contentType, status }` where `query` holds every
- * query parameter as sent (strings, last value of repeats; e.g. `query.confidence === '0.99'`)
- * and `bodyBytes` the request body's size.
+ * STATS (`server.stats`, cleared by `reset()`): `requests` (inference requests: model route and
+ * Workflow runs), `inFlight`, `maxInFlight`, `statuses` ({status: count}, every answer),
+ * `injected` ({429, 503, drop, other}), `repeats` (requests for an image already seen:
+ * retries), `arrivals` (timestamps), `contentTypes` ({Content-Type: count} of model-route body
+ * requests), `calls`: one record per inference request `{ at, method, route: 'model' |
+ * 'workflow', model, workflow?, query, bodyBytes, contentType, status }` where `model` is
+ * `project/version` (Workflow runs: `workflows/{id}`, and `workflow` the id), `query` holds
+ * every query parameter as sent (strings, last value of repeats; e.g. `query.confidence ===
+ * '0.99'`) and `bodyBytes` the request body's size; and `managementCalls`: `{ at, path,
+ * status }` per management API request (not counted in `requests`).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -111,10 +204,13 @@ import type { AuthStyle, KeyTable } from './auth.ts';
 import {
 	AUTH_STYLES,
 	gatewayCheck,
+	hasScope,
 	isKnownKey,
 	makeKeyTable,
 	modelAccessCheck,
 	requestKey,
+	WORKFLOW_READ_SCOPE,
+	workflowAccessCheck,
 } from './auth.ts';
 import {
 	HttpError,
@@ -125,7 +221,7 @@ import {
 	validationError,
 } from './errors.ts';
 import type { FaultPlan, InjectedCounts, Send } from './faults.ts';
-import { applyFault, pickFault } from './faults.ts';
+import { applyFault, faultsFor } from './faults.ts';
 import type { RgbaImage } from './image.ts';
 import { decodeImage, readImageSize } from './image.ts';
 import { decodeBase64Body, parseMultipart, readBody } from './input.ts';
@@ -134,10 +230,25 @@ import { answersFromHash, DEFAULT_MODELS, isModelKind, runModel } from './models
 import { parseInferenceParams, queryRecord } from './params.ts';
 import type { UrlRules } from './url-input.ts';
 import { DEFAULT_URL_RULES, fetchUrl, urlRefusal } from './url-input.ts';
+import {
+	assembleWorkflowInputs,
+	findWorkflow,
+	parseWorkflowRequest,
+	runWorkflow,
+	workflowDetail,
+	WORKFLOWS,
+	workflowListEntry,
+} from './workflows.ts';
+import type { ProjectInfo } from './workspace.ts';
+import { buildProjects, projectAnswer, workspaceAnswer, workspaceModels } from './workspace.ts';
 
 export type { AuthStyle } from './auth.ts';
-export { AUTH_STYLES } from './auth.ts';
-export type { Fault, FaultKind, FaultPlan } from './faults.ts';
+export { AUTH_STYLES, WORKFLOW_READ_SCOPE } from './auth.ts';
+export type { Fault, FaultCall, FaultKind, FaultPlan } from './faults.ts';
+export { classifyCrop, findWorkflow, WORKFLOW_IDS, WORKFLOWS } from './workflows.ts';
+export type { WorkflowDefinition, WorkflowInputSpec, WorkflowSpecification } from './workflows.ts';
+export { buildProjects, PROJECTS, workspaceModels } from './workspace.ts';
+export type { ProjectInfo, ProjectType, VersionInfo } from './workspace.ts';
 export { decodeImage, encodeJpeg, readImageSize } from './image.ts';
 export type { RgbaImage } from './image.ts';
 export { IMAGE_CAUSES, MESSAGES } from './errors.ts';
@@ -177,6 +288,7 @@ export interface RoboflowServerOptions {
 	urlDenyList?: string[];
 	maxImageUrlRedirects?: number;
 	maxBodyBytes?: number;
+	keyScopes?: Record<string, string[]>;
 }
 
 /** What a self-hosted Inference server with relaxed env flags accepts: http:// and IP hosts (e.g. `addImage` URLs). */
@@ -188,13 +300,17 @@ export const SELF_HOSTED_URL_OPTIONS = {
 /** Roboflow's upload limits (§1, §8): serverless / dedicated 20 MB, v1 "legacy" hosts 5 MB. */
 export const UPLOAD_LIMITS = { serverless: 20 * 1024 * 1024, legacy: 5 * 1024 * 1024 } as const;
 
-/** One model-route request as the server saw it. */
+/** One inference request (model route or Workflows route) as the server saw it. */
 export interface CallRecord {
 	/** Date.now() at arrival. */
 	at: number;
 	method: string;
-	/** `project/version` from the path. */
+	/** Which route: the model route, or a Workflow run. */
+	route: 'model' | 'workflow';
+	/** `project/version` from the path; for a Workflow run `workflows/{workflow_id}`. */
 	model: string;
+	/** The Workflow's id (URL slug) from the path, for Workflow runs. */
+	workflow?: string;
 	/** Every query parameter, as sent (last value of a repeated one). */
 	query: Record<string, string>;
 	/** Size of the request body in bytes (also when over `maxBodyBytes`). */
@@ -204,7 +320,16 @@ export interface CallRecord {
 	status?: number;
 }
 
+/** One management API request (api.roboflow.com routes: `GET /{workspace}...`). */
+export interface ManagementCallRecord {
+	at: number;
+	/** The path, without the query (which holds the key). */
+	path: string;
+	status: number;
+}
+
 export interface ServerStats {
+	/** Inference requests: model route and Workflow runs. */
 	requests: number;
 	inFlight: number;
 	maxInFlight: number;
@@ -216,6 +341,8 @@ export interface ServerStats {
 	/** Content-Type headers of model-route requests without `image=`. */
 	contentTypes: Record<string, number>;
 	calls: CallRecord[];
+	/** Management API requests (not counted in `requests`). */
+	managementCalls: ManagementCallRecord[];
 }
 
 function newStats(): ServerStats {
@@ -229,22 +356,46 @@ function newStats(): ServerStats {
 		arrivals: [],
 		contentTypes: {},
 		calls: [],
+		managementCalls: [],
 	};
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The management API's answer to a missing or unknown key (401). */
+const MANAGEMENT_BAD_KEY = 'This API key does not exist (or has been revoked).';
+
+/** A path segment, percent-decoded (kept as sent when it does not decode). */
+function decodePart(part: string): string {
+	try {
+		return decodeURIComponent(part);
+	} catch {
+		return part;
+	}
+}
 
 export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 	const auth: AuthStyle = options.auth ?? 'legacy';
 	if (!AUTH_STYLES.includes(auth))
 		throw new Error(`Unknown auth style "${auth}": use ${AUTH_STYLES.join(', ')}`);
 	const messages: MessageStyle = options.messages ?? (auth === 'legacy' ? 'legacy' : 'inference');
-	const keys: KeyTable = makeKeyTable(options.apiKeys ?? ['local-test-key'], options.modelAccess);
-	const models: Record<string, ModelKindName> = { ...DEFAULT_MODELS };
+	const keys: KeyTable = makeKeyTable(
+		options.apiKeys ?? ['local-test-key'],
+		options.modelAccess,
+		options.keyScopes,
+	);
+	const workspace = options.workspace ?? 'local-workspace';
+	const extraModels: Record<string, ModelKindName> = {};
 	for (const [id, kind] of Object.entries(options.models ?? {})) {
 		if (!isModelKind(kind)) throw new Error(`Unknown model kind "${kind}" for ${id}`);
-		models[id] = kind;
+		extraModels[id] = kind;
 	}
+	const projects: ProjectInfo[] = buildProjects(extraModels);
+	const models: Record<string, ModelKindName> = {
+		...DEFAULT_MODELS,
+		...workspaceModels(projects),
+		...extraModels,
+	};
 	const urlRules: UrlRules = {
 		allowUrlInput: options.allowUrlInput ?? DEFAULT_URL_RULES.allowUrlInput,
 		allowNonHttps: options.allowNonHttpsUrls ?? DEFAULT_URL_RULES.allowNonHttps,
@@ -308,26 +459,15 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		modelId: string,
 	): Promise<void> {
 		const stats = state.stats;
-		stats.requests++;
-		stats.arrivals.push(Date.now());
-		stats.inFlight++;
-		stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-		let counted = true;
-		res.on('close', () => {
-			if (counted) {
-				counted = false;
-				stats.inFlight--;
-			}
-		});
-		const call: CallRecord = {
+		const call = countRequest(res, {
 			at: Date.now(),
 			method: req.method ?? 'GET',
+			route: 'model',
 			model: modelId,
 			query: queryRecord(url.searchParams),
 			bodyBytes: 0,
 			contentType: req.headers['content-type'],
-		};
-		stats.calls.push(call);
+		});
 		const reply: Send = (status, body, headers) => {
 			call.status = status;
 			send(res, status, body, headers);
@@ -375,15 +515,7 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 				.createHash('sha1')
 				.update(params.imageUrl ?? body)
 				.digest('hex');
-			const attempts = (seen.get(identity) ?? 0) + 1;
-			seen.set(identity, attempts);
-			if (attempts > 1) stats.repeats++;
-			if (state.faults.always && applyFault(state.faults.always, req, res, stats.injected, reply))
-				return;
-			if (attempts === 1) {
-				const fault = pickFault(state.faults.firstAttempt, identity);
-				if (fault && applyFault(fault, req, res, stats.injected, reply)) return;
-			}
+			if (injectFault(req, res, url, body, bodyBytes, identity, reply)) return;
 
 			const sizeOnly =
 				Boolean(options.headerOnly) && answersFromHash(kind) && params.format === 'json';
@@ -457,6 +589,159 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		}
 	}
 
+	/** Counts the attempt of an image and answers with the fault it gets, if any (true = answered). */
+	const injectFault = (
+		req: http.IncomingMessage,
+		res: http.ServerResponse,
+		url: URL,
+		body: Buffer,
+		bodyBytes: number,
+		identity: string,
+		reply: Send,
+	): boolean => {
+		const attempts = (seen.get(identity) ?? 0) + 1;
+		seen.set(identity, attempts);
+		if (attempts > 1) state.stats.repeats++;
+		for (const fault of faultsFor(state.faults, identity, attempts, { url, bodyBytes, body })) {
+			if (applyFault(fault, req, res, state.stats.injected, reply)) return true;
+		}
+		return false;
+	};
+
+	/** Stats bookkeeping shared by the inference routes; returns the call record. */
+	const countRequest = (res: http.ServerResponse, call: CallRecord): CallRecord => {
+		const stats = state.stats;
+		stats.requests++;
+		stats.arrivals.push(Date.now());
+		stats.inFlight++;
+		stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+		let counted = true;
+		res.on('close', () => {
+			if (counted) {
+				counted = false;
+				stats.inFlight--;
+			}
+		});
+		stats.calls.push(call);
+		return call;
+	};
+
+	/** `POST /{workspace}/workflows/{id}` and its alias `POST /infer/workflows/{workspace}/{id}` (§6). */
+	async function workflowRoute(
+		req: http.IncomingMessage,
+		res: http.ServerResponse,
+		url: URL,
+		workspaceName: string,
+		workflowId: string,
+	): Promise<void> {
+		const call = countRequest(res, {
+			at: Date.now(),
+			method: req.method ?? 'POST',
+			route: 'workflow',
+			model: `workflows/${workflowId}`,
+			workflow: workflowId,
+			query: queryRecord(url.searchParams),
+			bodyBytes: 0,
+			contentType: req.headers['content-type'],
+		});
+		const reply: Send = (status, body, headers) => {
+			call.status = status;
+			send(res, status, body, headers);
+		};
+		const { body, bytes: bodyBytes, tooLarge } = await readBody(req, maxBodyBytes);
+		call.bodyBytes = bodyBytes;
+		const { latencyMs } = state.faults;
+		const delay = typeof latencyMs === 'function' ? latencyMs(body, url) : latencyMs;
+		if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+
+		try {
+			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });
+			if (auth === 'serverless') gatewayCheck(keys, req, url.searchParams, body);
+			const request = parseWorkflowRequest(req.headers['content-type'], body);
+			const key = requestKey(req, url.searchParams) ?? request.api_key ?? undefined;
+			workflowAccessCheck(auth, keys, key);
+			const definition = workspaceName === workspace ? findWorkflow(workflowId) : undefined;
+			if (!definition) throw new HttpError(404, { message: MESSAGES.notFound });
+			const identity = crypto
+				.createHash('sha1')
+				.update(`workflow\0${workflowId}\0`)
+				.update(body)
+				.digest('hex');
+			if (injectFault(req, res, url, body, bodyBytes, identity, reply)) return;
+			const assembled = await assembleWorkflowInputs(definition, request.inputs, urlRules);
+			reply(200, { outputs: runWorkflow(definition, assembled, request.excluded_fields) });
+		} catch (error) {
+			if (error instanceof HttpError) {
+				reply(error.status, error.body, error.headers);
+				return;
+			}
+			throw error;
+		}
+	}
+
+	/** A management API error body (`{error: {message, status, ...}}`, contract §7). */
+	const managementError = (status: number, message: string, extra: Record<string, unknown> = {}) =>
+		new HttpError(status, { error: { message, status, ...extra } });
+
+	/**
+	 * The management API (api.roboflow.com, §7): `GET /{workspace}`, `GET /{workspace}/{project}`,
+	 * `GET /{workspace}/workflows`, `GET /{workspace}/workflows/{url}`. Key from the `api_key`
+	 * query parameter only. Checks: key (401), workspace (404), scope `workflow:read` on the
+	 * workflow routes (403), project / workflow (404).
+	 */
+	function managementRoute(res: http.ServerResponse, url: URL, parts: string[]): void {
+		const record: ManagementCallRecord = { at: Date.now(), path: url.pathname, status: 0 };
+		state.stats.managementCalls.push(record);
+		const answer = (status: number, body: unknown) => {
+			record.status = status;
+			send(res, status, body);
+		};
+		try {
+			const key = url.searchParams.get('api_key');
+			if (!key || !isKnownKey(keys, key)) {
+				throw managementError(401, MANAGEMENT_BAD_KEY, {
+					type: 'OAuthException',
+					hint: 'You may retrieve your API key via the Roboflow Dashboard.',
+					...(key ? { key } : {}),
+				});
+			}
+			const [workspaceName, second, third] = parts.map(decodePart);
+			if (workspaceName !== workspace)
+				throw managementError(404, `Workspace "${workspaceName}" not found.`);
+			if (second === undefined) return answer(200, workspaceAnswer(workspace, projects));
+			if (second === 'workflows') {
+				if (!hasScope(keys, key, WORKFLOW_READ_SCOPE))
+					throw managementError(
+						403,
+						`This API key does not have the required scope for this request: ${WORKFLOW_READ_SCOPE}.`,
+					);
+				if (third === undefined)
+					return answer(200, { workflows: WORKFLOWS.map(workflowListEntry), status: 'ok' });
+				const workflow = findWorkflow(third);
+				if (!workflow)
+					throw managementError(404, `Workflow "${third}" not found in workspace "${workspace}".`);
+				return answer(200, workflowDetail(workflow, workspace));
+			}
+			const project = projects.find((p) => p.slug === second);
+			if (!project)
+				throw managementError(404, `Project "${second}" not found in workspace "${workspace}".`);
+			return answer(200, projectAnswer(workspace, projects, project));
+		} catch (error) {
+			if (error instanceof HttpError) return answer(error.status, error.body);
+			throw error;
+		}
+	}
+
+	/** Whether a GET belongs to the management API (see ROUTING in the header). */
+	const isManagementGet = (parts: string[]): boolean => {
+		if (parts.length === 1) return parts[0] !== 'images';
+		if (parts.length === 2)
+			return (
+				parts[1] === 'workflows' || (decodePart(parts[0]) === workspace && !/^\d+$/.test(parts[1]))
+			);
+		return parts.length === 3 && parts[1] === 'workflows';
+	};
+
 	const server = http.createServer((req, res) => {
 		const url = new URL(req.url ?? '/', 'http://localhost');
 		const parts = url.pathname.split('/').filter(Boolean);
@@ -474,14 +759,32 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 				const key = url.searchParams.get('api_key');
 				if (!key || !isKnownKey(keys, key)) {
 					return send(res, 401, {
-						error: { message: 'This API key does not exist (or has been revoked).' },
+						error: {
+							message: MANAGEMENT_BAD_KEY,
+							status: 401,
+							type: 'OAuthException',
+							hint: 'You may retrieve your API key via the Roboflow Dashboard.',
+							...(key ? { key } : {}),
+						},
 					});
 				}
 				return send(res, 200, {
 					welcome: 'Welcome to the Roboflow API.',
-					workspace: options.workspace ?? 'local-workspace',
+					instructions: 'You are successfully authenticated.',
+					docs: 'https://docs.roboflow.com',
+					workspace,
 				});
 			}
+			if (req.method === 'POST' && parts.length === 3 && parts[1] === 'workflows')
+				return workflowRoute(req, res, url, decodePart(parts[0]), decodePart(parts[2]));
+			if (
+				req.method === 'POST' &&
+				parts.length === 4 &&
+				parts[0] === 'infer' &&
+				parts[1] === 'workflows'
+			)
+				return workflowRoute(req, res, url, decodePart(parts[2]), decodePart(parts[3]));
+			if (req.method === 'GET' && isManagementGet(parts)) return managementRoute(res, url, parts);
 			if (parts.length === 2) {
 				if (req.method === 'POST' || req.method === 'GET')
 					return modelRoute(req, res, url, `${parts[0]}/${parts[1]}`);

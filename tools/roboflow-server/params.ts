@@ -76,7 +76,8 @@ const INT = /^\s*[+-]?\d+(_\d+)*\s*$/;
 const TRUE = new Set(['1', 'on', 't', 'true', 'y', 'yes']);
 const FALSE = new Set(['0', 'off', 'f', 'false', 'n', 'no']);
 
-function parseFloatLike(text: string): number | undefined {
+/** A string as pydantic parses a float (`inf`, `nan`, `_` separators, exponents); undefined when it does not. */
+export function parseFloatLike(text: string): number | undefined {
 	const special = SPECIAL_FLOATS[text.trim().toLowerCase()];
 	if (special !== undefined) return special;
 	return FLOAT.test(text) ? Number(text.replace(/_/g, '')) : undefined;
