@@ -2,6 +2,7 @@
  * Retries, timeouts, cancellation and hostile answers, through n8n-core's real execution
  * engine against the local server's fault injection.
  */
+import { binaryDataService } from './harness/n8n';
 import { API_KEY, imageItem, run, useLocalServer } from './helpers';
 
 const { server, credentials } = useLocalServer();
@@ -115,4 +116,68 @@ test('stopping the execution aborts in-flight requests and starts no new ones', 
 	expect(late).toEqual([]);
 	expect(server.stats.requests).toBeLessThanOrEqual(6);
 	expect(JSON.stringify(result)).not.toContain(API_KEY);
+});
+
+describe('the shared pause and the halt (advertised, now tested)', () => {
+	test('a 429 pauses every request of the node, not only the one that got it', async () => {
+		const items = await batch(6);
+		const target = await imageItem('red', { index: 'target' }, { size: 61 });
+		// Only the target image's first request is rate-limited, for 1 s.
+		const targetBytes = (await (await binaryDataService()).getAsBuffer(target.binary!.data)).toString('base64').length;
+		server.setFaults({ firstAttempt: [{ kind: '429', share: 1, retryAfter: 1, when: (call) => call.bodyBytes === targetBytes }] });
+		const { outputs, error } = await run(credentials(), [target, ...items], { options: { maxConcurrency: 3 } });
+		expect(error).toBeUndefined();
+		expect(outputs[0]).toHaveLength(7);
+		const calls = [...server.stats.calls].sort((a, b) => a.at - b.at);
+		const limited = calls.find((call) => call.status === 429);
+		expect(calls.slice(0, 3)).toContain(limited);
+		// After the first round of three, every request (the target's retry and the other items)
+		// waits out the target's Retry-After: without the shared pause the others would go on at once.
+		const later = calls.slice(3);
+		expect(later).toHaveLength(5);
+		for (const call of later) expect(call.at - limited!.at).toBeGreaterThanOrEqual(950);
+	});
+
+	test('an item that fails the node (no continue-on-fail) halts the rest: no new request and no pending retry starts', async () => {
+		server.setFaults({ always: { kind: '503', retryAfter: 1 } });
+		const items = await batch(6);
+		// Item 0's model does not exist (404 at once); item 1 gets a 503 and would retry after 1 s.
+		items[0].json.model = 'nope/1';
+		const { error } = await run(credentials(), items, { modelId: '={{ $json.model ?? "colors/1" }}', options: { maxConcurrency: 2 } });
+		const returned = Date.now();
+		expect(error?.message).toMatch(/found no model with this ID \[item 0\]/);
+		await new Promise((r) => setTimeout(r, 1500));
+		expect(server.stats.requests).toBe(2);
+		expect(server.stats.arrivals.filter((t) => t > returned)).toEqual([]);
+	});
+});
+
+describe('options read per item or per run', () => {
+	test('Max Retries is read per item', async () => {
+		server.setFaults({ always: { kind: '503', retryAfter: 0 } });
+		const items = await batch(2);
+		items[0].json.retries = 0;
+		items[1].json.retries = 2;
+		const { outputs } = await run(credentials(), items, { options: { maxRetries: '={{ $json.retries }}' } }, { onError: 'continueRegularOutput' });
+		expect(outputs[0].map((i) => i.json.error)).toEqual(['Roboflow is unavailable right now [item 0]', 'Roboflow is unavailable right now [item 1]']);
+		expect(server.stats.requests).toBe(1 + 3);
+	});
+
+	test('Timeout is read per item', async () => {
+		server.setFaults({ latencyMs: 300 });
+		const items = await batch(2);
+		items[0].json.wait = 100;
+		items[1].json.wait = 5000;
+		const { outputs } = await run(credentials(), items, { options: { timeout: '={{ $json.wait }}', maxRetries: 0 } }, { onError: 'continueRegularOutput' });
+		expect(outputs[0][0].json.error).toBe('Roboflow did not answer in time [item 0]');
+		expect(outputs[0][1].json.top).toBe('green');
+	});
+
+	test('Max Concurrency is read once per run, from the first item', async () => {
+		server.setFaults({ latencyMs: 60 });
+		const items = await batch(12);
+		items.forEach((item, i) => (item.json.c = i === 0 ? 2 : 6));
+		await run(credentials(), items, { options: { maxConcurrency: '={{ $json.c }}' } });
+		expect(server.stats.maxInFlight).toBe(2);
+	});
 });

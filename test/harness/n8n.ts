@@ -325,7 +325,10 @@ export async function runListSearch(options: {
 		settings: { executionOrder: 'v1' },
 	});
 	const path = options.method === 'searchModels' ? 'parameters.modelId' : 'parameters.workflowId';
-	const context = new LoadOptionsContext(workflow, node, additionalDataFor(options.credentials), path);
+	// The editor sends the node's current parameters with the request; the context reads them there.
+	const additionalData = additionalDataFor(options.credentials);
+	(additionalData as { currentNodeParameters?: INodeParameters }).currentNodeParameters = options.parameters;
+	const context = new LoadOptionsContext(workflow, node, additionalData, path);
 	const method = new Roboflow().methods.listSearch[options.method];
 	return await method.call(context, options.filter);
 }
