@@ -1,33 +1,44 @@
-'use strict';
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- a command-line script that drives the demo and a browser from Node, never inside n8n */
 /**
- * npm run screenshots: starts `npm run demo -- --ui`, runs the example workflow in the n8n
- * editor in headless Chromium and saves the README's pictures to docs/. Needs Debian's
+ * npm run screenshots: starts `npm run demo -- --ui`, runs the first example workflow in the
+ * n8n editor in headless Chromium and saves the README's pictures to docs/. Needs Debian's
  * chromium (/usr/bin/chromium, or CHROMIUM_PATH); not part of the tests.
  */
-const { spawn } = require('node:child_process');
-const path = require('node:path');
-const { chromium } = require('playwright-core');
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 
-const ROOT = path.resolve(__dirname, '..');
+import { chromium } from 'playwright-core';
+
+import { ROOT } from '../test/support/paths.ts';
+
 const PORT = Number(process.env.N8N_PORT ?? 5678);
 
-function startDemo() {
-	const child = spawn(process.execPath, [path.join(__dirname, 'demo.js'), '--ui'], {
+interface Demo {
+	stop: () => Promise<void>;
+	/** The first example's workflow in the editor. */
+	url: string;
+	email: string;
+	password: string;
+}
+
+function startDemo(): Promise<Demo> {
+	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- runs this repository's demo script with fixed arguments
+	const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'demo.ts'), '--ui'], {
 		cwd: ROOT,
 		env: { ...process.env, N8N_PORT: String(PORT) },
 		stdio: ['ignore', 'pipe', 'inherit'],
 	});
-	const exited = new Promise((resolve) => child.on('exit', resolve));
+	const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
 	const stop = async () => {
 		child.kill('SIGTERM');
 		await exited;
 	};
 	return new Promise((resolve, reject) => {
-		let out = '';
+		let out: string | undefined = '';
 		// Read the demo's output to the end: n8n logs into the same pipe until it stops.
-		child.stdout.on('data', (chunk) => {
+		child.stdout.on('data', (chunk: Buffer) => {
 			if (out === undefined) return;
-			out += chunk;
+			out += chunk.toString('utf8');
 			const editor = /n8n editor: (\S+)/.exec(out);
 			const login = /Sign in as (\S+) \/ (\S+),/.exec(out);
 			if (editor && login) {
@@ -35,20 +46,34 @@ function startDemo() {
 				resolve({ stop, url: editor[1], email: login[1], password: login[2] });
 			}
 		});
-		exited.then((code) => reject(new Error(`the demo exited (${code}) before the editor was ready`)));
+		void exited.then((code) =>
+			reject(new Error(`the demo exited (${code}) before the editor was ready`)),
+		);
 	});
 }
 
-async function main() {
+async function main(): Promise<void> {
 	const demo = await startDemo();
 	const browser = await chromium.launch({
 		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
 	});
 	try {
-		const page = await (await browser.newContext({ viewport: { width: 1400, height: 800 } })).newPage();
+		const page = await (
+			await browser.newContext({ viewport: { width: 1400, height: 800 } })
+		).newPage();
 		const base = new URL(demo.url).origin;
-		const login = await page.request.post(`${base}/rest/login`, { data: { emailOrLdapLoginId: demo.email, password: demo.password } });
+		const login = await page.request.post(`${base}/rest/login`, {
+			data: { emailOrLdapLoginId: demo.email, password: demo.password },
+		});
 		if (!login.ok()) throw new Error(`login failed: HTTP ${login.status()}`);
 		await page.goto(demo.url);
 		await page.locator('[data-test-id="execute-workflow-button"]').click();
@@ -59,6 +84,7 @@ async function main() {
 
 		const node = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'Roboflow' });
 		const box = await node.boundingBox();
+		if (!box) throw new Error('the Roboflow node is not on the canvas');
 		await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
 		// The output panel is the right-hand one, so its JSON tab is the last on the page.
 		await page.getByText('JSON', { exact: true }).last().click();
@@ -71,7 +97,9 @@ async function main() {
 	}
 }
 
-main().catch((error) => {
-	process.stderr.write(`${error.stack ?? error}\n`);
+main().catch((error: unknown) => {
+	process.stderr.write(
+		`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+	);
 	process.exit(1);
 });

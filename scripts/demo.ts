@@ -1,0 +1,270 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- the demo runs in Node and drives real n8n, never inside n8n */
+/**
+ * npm run demo: the project's main jobs in one command. Builds the node, installs the pinned
+ * n8n (cached), starts the local Roboflow-compatible server, imports the example workflows and
+ * runs each in real n8n, printing a table of what happened to every image:
+ *
+ * 1. examples/route-images-by-class.json: images from a folder -> Roboflow (classify) ->
+ *    Switch by class -> one folder per class;
+ * 2. examples/count-objects-and-alert.json: images -> Roboflow (detect objects, annotated
+ *    image) -> If more than 3 objects -> the annotated picture into alerts/, else into ok/.
+ *
+ *   npm run demo              run them and print the tables
+ *   npm run demo -- --ui      also open the n8n editor on http://127.0.0.1:5678 with it all set up
+ *
+ * Against real Roboflow: ROBOFLOW_API_KEY plus ROBOFLOW_MODEL (a classification model) and/or
+ * ROBOFLOW_DETECT_MODEL (an object detection model); only the examples with a model run.
+ * Optional: ROBOFLOW_API_URL (https://serverless.roboflow.com), ROBOFLOW_CLASSES=a,b,c (the
+ * Switch outputs), ROBOFLOW_IMAGES=/folder (classification images), ROBOFLOW_DETECT_IMAGES=/folder
+ * (detection images; default ROBOFLOW_IMAGES), ROBOFLOW_ALERT_ABOVE=3 (the If threshold).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { N8N_VERSIONS } from '../tools/n8n-install/index.ts';
+import type { RoboflowServer } from '../tools/roboflow-server/index.ts';
+import { createRoboflowServer } from '../tools/roboflow-server/index.ts';
+import { writeSampleImages, writeShapeImages } from '../test/support/images.ts';
+import type { N8nItem, RunData } from '../test/support/n8n.ts';
+import { logToStderr as log, N8nInstance, nodeOutputs, packPackage } from '../test/support/n8n.ts';
+import type { Workflow } from '../test/support/workflows.ts';
+import {
+	ALERT_ABOVE,
+	COUNT_NODES,
+	countObjectsAndAlert,
+	LOCAL_CREDENTIAL,
+	routeByClass,
+} from '../test/support/workflows.ts';
+
+/** The throwaway editor's login; its user folder is deleted when the demo stops. */
+const DEMO_OWNER = { email: 'demo@example.com', password: 'Roboflow-demo-1' };
+const DEFAULT_API_URL = 'https://serverless.roboflow.com';
+const IMAGE_GLOB = '*.{png,jpg,jpeg,webp}';
+
+/** One example workflow: what to import, and how to read its run as a table. */
+interface DemoExample {
+	title: string;
+	file: string;
+	workflow: Workflow;
+	/** Folders the workflow reads from or writes into (created, and allowed to n8n's file nodes). */
+	dirs: string[];
+	report(run: RunData | undefined): {
+		headers: string[];
+		rows: string[][];
+		note: string;
+		mistakes: string[];
+	};
+}
+
+const fileOf = (item: N8nItem, field = 'data') => item.binary?.[field]?.fileName ?? '?';
+
+function markdownTable(headers: string[], rows: string[][]): string {
+	const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+	const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+	return [
+		line(headers),
+		`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+		...rows.map(line),
+	].join('\n');
+}
+
+/** The first example: classify, then Switch by class into one folder per class. */
+function classifyExample(work: string, real: boolean): DemoExample {
+	const outputDir = path.join(work, 'sorted');
+	let imagesDir = path.join(work, 'images');
+	let expected = new Map<string, string>();
+	let modelId = 'colors/1';
+	let classes = ['red', 'green', 'blue'];
+	if (real) {
+		modelId = process.env.ROBOFLOW_MODEL ?? '';
+		classes = (process.env.ROBOFLOW_CLASSES ?? '')
+			.split(',')
+			.map((c) => c.trim())
+			.filter(Boolean);
+		if (process.env.ROBOFLOW_IMAGES) imagesDir = path.resolve(process.env.ROBOFLOW_IMAGES);
+		else writeSampleImages(imagesDir);
+	} else {
+		expected = new Map(writeSampleImages(imagesDir).map((s) => [s.name, s.colour]));
+	}
+	// The Write Files nodes need their folders to exist (and inside N8N_RESTRICT_FILE_ACCESS_TO).
+	const routes = [...classes, 'unsure'];
+	for (const name of routes) fs.mkdirSync(path.join(outputDir, name), { recursive: true });
+	const workflow = routeByClass({
+		imagesGlob: `${imagesDir}/${IMAGE_GLOB}`,
+		outputDir,
+		modelId,
+		classes,
+	});
+	return {
+		title: workflow.name,
+		file: 'examples/route-images-by-class.json',
+		workflow,
+		dirs: [imagesDir, outputDir],
+		report(run) {
+			const routeOf = new Map<string, string>();
+			nodeOutputs(run, 'Route by class').forEach((items, index) => {
+				for (const item of items) routeOf.set(fileOf(item), routes[index]);
+			});
+			const mistakes: string[] = [];
+			const rows = nodeOutputs(run, 'Roboflow')[0].map((item) => {
+				const file = fileOf(item);
+				const route = routeOf.get(file) ?? '-';
+				const top = String(item.json.top || '(none)');
+				const saved = fs.existsSync(path.join(outputDir, route, file));
+				if (expected.has(file) && expected.get(file) !== top)
+					mistakes.push(`${file} classified ${top}, not ${expected.get(file)}`);
+				return [
+					file,
+					top,
+					Number(item.json.confidence ?? 0).toFixed(3),
+					`${route}${saved ? '' : ' (not saved)'}`,
+				];
+			});
+			return {
+				headers: ['image', 'top class', 'confidence', 'route taken'],
+				rows,
+				note: `Images sorted into ${outputDir}/<class>/`,
+				mistakes,
+			};
+		},
+	};
+}
+
+/** The second example: detect objects, then If the count is above the threshold, alert. */
+function detectExample(work: string, real: boolean): DemoExample {
+	const alertsDir = path.join(work, 'alerts');
+	const okDir = path.join(work, 'ok');
+	let imagesDir = path.join(work, 'shapes');
+	let expected = new Map<string, number>();
+	let modelId = 'shapes/1';
+	let threshold = ALERT_ABOVE;
+	if (real) {
+		modelId = process.env.ROBOFLOW_DETECT_MODEL ?? '';
+		threshold = Number(process.env.ROBOFLOW_ALERT_ABOVE ?? ALERT_ABOVE);
+		const folder = process.env.ROBOFLOW_DETECT_IMAGES ?? process.env.ROBOFLOW_IMAGES;
+		if (folder) imagesDir = path.resolve(folder);
+		else writeShapeImages(imagesDir);
+	} else {
+		expected = new Map(writeShapeImages(imagesDir).map((s) => [s.name, s.count]));
+	}
+	for (const dir of [alertsDir, okDir]) fs.mkdirSync(dir, { recursive: true });
+	const workflow = countObjectsAndAlert({
+		imagesGlob: `${imagesDir}/${IMAGE_GLOB}`,
+		alertsDir,
+		okDir,
+		modelId,
+		threshold,
+	});
+	return {
+		title: workflow.name,
+		file: 'examples/count-objects-and-alert.json',
+		workflow,
+		dirs: [imagesDir, alertsDir, okDir],
+		report(run) {
+			const [alerted, fine] = nodeOutputs(run, COUNT_NODES.check);
+			const routeOf = new Map<string, string>();
+			for (const item of alerted ?? []) routeOf.set(fileOf(item), 'alerts');
+			for (const item of fine ?? []) routeOf.set(fileOf(item), 'ok');
+			const mistakes: string[] = [];
+			const rows = nodeOutputs(run, COUNT_NODES.detect)[0].map((item) => {
+				const file = fileOf(item);
+				const count = Number(item.json.count ?? 0);
+				const counts = Object.entries((item.json.class_counts ?? {}) as Record<string, number>)
+					.map(([name, n]) => `${name} ${n}`)
+					.join(', ');
+				const route = routeOf.get(file) ?? '-';
+				const picture = fileOf(item, 'annotated');
+				const saved = fs.existsSync(path.join(route === 'alerts' ? alertsDir : okDir, picture));
+				if (expected.has(file) && expected.get(file) !== count)
+					mistakes.push(`${file}: ${count} objects, not ${expected.get(file)}`);
+				return [file, String(count), counts || '-', `${route}${saved ? '' : ' (not saved)'}`];
+			});
+			return {
+				headers: ['image', 'objects', 'class_counts', 'route taken'],
+				rows,
+				note: `Annotated pictures saved into ${alertsDir}/ (more than ${threshold} objects) and ${okDir}/`,
+				mistakes,
+			};
+		},
+	};
+}
+
+async function main(): Promise<void> {
+	const ui = process.argv.includes('--ui');
+	const env = process.env;
+	const real = Boolean(env.ROBOFLOW_API_KEY && (env.ROBOFLOW_MODEL || env.ROBOFLOW_DETECT_MODEL));
+	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'roboflow-demo-'));
+	let server: RoboflowServer | undefined;
+	let credential: Record<string, string>;
+	const examples: DemoExample[] = [];
+
+	if (real) {
+		credential = {
+			apiKey: env.ROBOFLOW_API_KEY ?? '',
+			apiUrl: env.ROBOFLOW_API_URL || DEFAULT_API_URL,
+		};
+		if (env.ROBOFLOW_MODEL) examples.push(classifyExample(work, true));
+		if (env.ROBOFLOW_DETECT_MODEL) examples.push(detectExample(work, true));
+		const models = [env.ROBOFLOW_MODEL, env.ROBOFLOW_DETECT_MODEL].filter(Boolean).join(' and ');
+		log(`Using real Roboflow: ${models} at ${credential.apiUrl}`);
+	} else {
+		server = createRoboflowServer({ apiKeys: ['demo-key'] });
+		const url = await server.start();
+		log(
+			`Local Roboflow-compatible server on ${url} (colors/1: red, green, blue; shapes/1: coloured rectangles)`,
+		);
+		// The management URL too, so that the editor's credential Test (--ui) reaches the local server.
+		credential = { apiKey: 'demo-key', apiUrl: url, managementUrl: url };
+		examples.push(classifyExample(work, false), detectExample(work, false));
+	}
+
+	const tarball = packPackage(log);
+	const allowDirs = [work, ...examples.flatMap((example) => example.dirs)];
+	const n8n = new N8nInstance({ version: N8N_VERSIONS.v2, tarball, allowDirs, log });
+	await n8n.importCredentials([{ ...LOCAL_CREDENTIAL, type: 'roboflowApi', data: credential }]);
+	await n8n.importWorkflows(examples.map((example) => example.workflow));
+
+	const mistakes: string[] = [];
+	for (const example of examples) {
+		log(`Running the workflow "${example.title}" in n8n ${n8n.version}...`);
+		const { ok, run, output } = await n8n.execute(example.workflow.id ?? '');
+		if (!ok) {
+			log(output.slice(-3000));
+			throw new Error(`The workflow "${example.title}" failed; see n8n's output above.`);
+		}
+		const report = example.report(run);
+		process.stdout.write(
+			`\n${example.title} (${example.file})\n\n${markdownTable(report.headers, report.rows)}\n\n${report.note}\n`,
+		);
+		mistakes.push(...report.mistakes);
+	}
+	if (mistakes.length) throw new Error(`Unexpected results:\n${mistakes.join('\n')}`);
+
+	if (ui) {
+		const port = Number(env.N8N_PORT ?? 5678);
+		const child = await n8n.startEditor(port, DEMO_OWNER);
+		const [first, ...others] = examples.map(
+			(example) => `http://127.0.0.1:${port}/workflow/${example.workflow.id}`,
+		);
+		process.stdout.write(
+			`\nn8n editor: ${first}\n` +
+				others.map((link, i) => `            ${link} (${examples[i + 1].title})\n`).join('') +
+				`Sign in as ${DEMO_OWNER.email} / ${DEMO_OWNER.password}, then press "Execute workflow". Ctrl-C stops.\n`,
+		);
+		await new Promise<void>((resolve) => {
+			child.on('exit', () => resolve());
+			for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolve());
+		});
+		await n8n.stopEditor(child);
+	}
+	await server?.stop();
+	n8n.cleanup();
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(
+		`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+	);
+	process.exit(1);
+});
