@@ -1,3 +1,4 @@
+/** @type {import('prettier').Config} */
 module.exports = {
 	/**
 	 * https://prettier.io/docs/en/options.html#semicolons

@@ -7,7 +7,11 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { DEFAULT_API_URL, DEFAULT_MANAGEMENT_URL, ROBOFLOW_HOSTED_URLS } from '../nodes/Roboflow/transport/endpoint';
+import {
+	DEFAULT_API_URL,
+	DEFAULT_MANAGEMENT_URL,
+	ROBOFLOW_HOSTED_URLS,
+} from '../nodes/Roboflow/transport/endpoint';
 
 export class RoboflowApi implements ICredentialType {
 	name = 'roboflowApi';
@@ -16,7 +20,8 @@ export class RoboflowApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/roboflow.svg', dark: 'file:../icons/roboflow.dark.svg' };
 
-	documentationUrl = 'https://docs.roboflow.com/developer/authentication/find-your-roboflow-api-key';
+	documentationUrl =
+		'https://docs.roboflow.com/developer/authentication/find-your-roboflow-api-key';
 
 	properties: INodeProperties[] = [
 		{

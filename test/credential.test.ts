@@ -11,47 +11,91 @@ import { API_KEY, useLocalServer } from './helpers';
 
 const { server } = useLocalServer();
 const credential = new RoboflowApi();
-const node: INode = { id: '1', name: 'Test', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [0, 0], parameters: {} };
-const nodeTypes = { getByName: () => undefined, getByNameAndVersion: () => undefined, getKnownTypes: () => ({}) } as unknown as INodeTypes;
+const node: INode = {
+	id: '1',
+	name: 'Test',
+	type: 'n8n-nodes-base.noOp',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+const nodeTypes = {
+	getByName: () => undefined,
+	getByNameAndVersion: () => undefined,
+	getKnownTypes: () => ({}),
+} as unknown as INodeTypes;
 const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
 
 function resolve(value: string | undefined, credentials: ICredentialDataDecryptedObject): string {
 	if (!value?.startsWith('=')) return value ?? '';
-	return String(workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }));
+	return String(
+		workflow.expression.getSimpleParameterValue(node, value, 'internal', {
+			$credentials: credentials,
+		}),
+	);
 }
 
 async function testCredential(credentials: ICredentialDataDecryptedObject) {
 	const { request } = credential.test;
 	const baseURL = resolve(request.baseURL, credentials);
-	const { qs } = await credential.authenticate(credentials, { url: request.url ?? '/', method: request.method });
-	const response = await axios.request({ baseURL, url: request.url, method: request.method, params: qs, validateStatus: () => true });
+	const { qs } = await credential.authenticate(credentials, {
+		url: request.url ?? '/',
+		method: request.method,
+	});
+	const response = await axios.request({
+		baseURL,
+		url: request.url,
+		method: request.method,
+		params: qs,
+		validateStatus: () => true,
+	});
 	return { baseURL, status: response.status, ok: response.status >= 200 && response.status < 300 };
 }
 
-test('the key is checked against the management API: Roboflow\'s, or the one the credential names', () => {
-	const base = (data: ICredentialDataDecryptedObject) => resolve(credential.test.request.baseURL, { apiKey: 'k', ...data });
-	expect(base({ apiUrl: 'https://classify.roboflow.com', managementUrl: 'https://api.roboflow.com' })).toBe('https://api.roboflow.com');
+test("the key is checked against the management API: Roboflow's, or the one the credential names", () => {
+	const base = (data: ICredentialDataDecryptedObject) =>
+		resolve(credential.test.request.baseURL, { apiKey: 'k', ...data });
+	expect(
+		base({ apiUrl: 'https://classify.roboflow.com', managementUrl: 'https://api.roboflow.com' }),
+	).toBe('https://api.roboflow.com');
 	expect(base({ apiUrl: 'https://serverless.roboflow.com/' })).toBe('https://api.roboflow.com');
-	expect(base({ apiUrl: 'http://localhost:9001/', managementUrl: 'http://127.0.0.1:8080/' })).toBe('http://127.0.0.1:8080');
+	expect(base({ apiUrl: 'http://localhost:9001/', managementUrl: 'http://127.0.0.1:8080/' })).toBe(
+		'http://127.0.0.1:8080',
+	);
 });
 
-test('the Management API URL is shown only for an API URL that is not Roboflow\'s own', () => {
+test("the Management API URL is shown only for an API URL that is not Roboflow's own", () => {
 	const field = credential.properties.find((p) => p.name === 'managementUrl');
 	expect(field?.default).toBe('https://api.roboflow.com');
-	expect(field?.displayOptions?.hide?.apiUrl).toEqual(expect.arrayContaining(['https://serverless.roboflow.com', 'https://classify.roboflow.com']));
+	expect(field?.displayOptions?.hide?.apiUrl).toEqual(
+		expect.arrayContaining(['https://serverless.roboflow.com', 'https://classify.roboflow.com']),
+	);
 });
 
 test('the credential test passes with the right key and fails with a wrong one', async () => {
-	const good = await testCredential({ apiKey: API_KEY, apiUrl: 'http://localhost:9001', managementUrl: `${server.url}/` });
+	const good = await testCredential({
+		apiKey: API_KEY,
+		apiUrl: 'http://localhost:9001',
+		managementUrl: `${server.url}/`,
+	});
 	expect(good).toMatchObject({ baseURL: server.url, ok: true });
-	const bad = await testCredential({ apiKey: 'not-the-key', apiUrl: 'http://localhost:9001', managementUrl: server.url });
+	const bad = await testCredential({
+		apiKey: 'not-the-key',
+		apiUrl: 'http://localhost:9001',
+		managementUrl: server.url,
+	});
 	expect(bad).toMatchObject({ ok: false, status: 401 });
 });
 
 test('the key is a password field and travels as the api_key query parameter', async () => {
 	const apiKey = credential.properties.find((p) => p.name === 'apiKey');
 	expect(apiKey?.typeOptions?.password).toBe(true);
-	const authenticated = await credential.authenticate({ apiKey: 'k1', apiUrl: 'x' }, { url: '/a/1', qs: { confidence: 0.5 } });
+	const authenticated = await credential.authenticate(
+		{ apiKey: 'k1', apiUrl: 'x' },
+		{ url: '/a/1', qs: { confidence: 0.5 } },
+	);
 	expect(authenticated).toEqual({ url: '/a/1', qs: { confidence: 0.5, api_key: 'k1' } });
-	expect(credential.properties.find((p) => p.name === 'apiUrl')?.default).toBe('https://serverless.roboflow.com');
+	expect(credential.properties.find((p) => p.name === 'apiUrl')?.default).toBe(
+		'https://serverless.roboflow.com',
+	);
 });

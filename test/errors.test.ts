@@ -41,12 +41,18 @@ describe('bad input gets a clear error naming the item, and nothing is sent', ()
 	test('a file that is not an image, by MIME type', async () => {
 		const pdf = await storeBinary(Buffer.from('%PDF-1.7 ...'), 'application/pdf', 'invoice.pdf');
 		const { error } = await run(credentials(), [{ json: {}, binary: pdf }]);
-		expect(error?.message).toMatch(/\(invoice\.pdf\) is not an image: its type is application\/pdf \[item 0\]/);
+		expect(error?.message).toMatch(
+			/\(invoice\.pdf\) is not an image: its type is application\/pdf \[item 0\]/,
+		);
 		expect(server.stats.requests).toBe(0);
 	});
 
 	test('an octet-stream whose bytes are not an image', async () => {
-		const html = await storeBinary(Buffer.from('<html>404</html>'), 'application/octet-stream', 'x.bin');
+		const html = await storeBinary(
+			Buffer.from('<html>404</html>'),
+			'application/octet-stream',
+			'x.bin',
+		);
 		const { error } = await run(credentials(), [{ json: {}, binary: html }]);
 		expect(error?.message).toMatch(/is not an image/);
 	});
@@ -66,7 +72,9 @@ describe('bad input gets a clear error naming the item, and nothing is sent', ()
 	}
 
 	test('a 16 MB photo makes a 21 MB request: refused before upload on the Serverless Cloud API', async () => {
-		const { error } = await run({ ...credentials(), apiUrl: 'https://serverless.roboflow.com' }, [await pngOfSize(16)]);
+		const { error } = await run({ ...credentials(), apiUrl: 'https://serverless.roboflow.com' }, [
+			await pngOfSize(16),
+		]);
 		expect(error?.message).toBe(
 			'The image in "data" makes a 21.3 MB request (16.0 MB as a file, a third more as base64), over the 20.0 MB that Roboflow\'s Serverless Cloud API accepts [item 0]',
 		);
@@ -74,8 +82,12 @@ describe('bad input gets a clear error naming the item, and nothing is sent', ()
 	});
 
 	test('a 4 MB phone photo is refused before upload on a Hosted API (Legacy) host, 5 MB per request', async () => {
-		const { error } = await run({ ...credentials(), apiUrl: 'https://classify.roboflow.com' }, [await pngOfSize(4)]);
-		expect(error?.message).toMatch(/makes a 5\.3 MB request .* over the 5\.0 MB that Roboflow's Hosted API \(Legacy\) accepts \[item 0\]/);
+		const { error } = await run({ ...credentials(), apiUrl: 'https://classify.roboflow.com' }, [
+			await pngOfSize(4),
+		]);
+		expect(error?.message).toMatch(
+			/makes a 5\.3 MB request .* over the 5\.0 MB that Roboflow's Hosted API \(Legacy\) accepts \[item 0\]/,
+		);
 		expect(error?.description).toMatch(/serverless\.roboflow\.com/);
 	});
 
@@ -116,7 +128,11 @@ describe('Roboflow error answers are mapped to plain messages', () => {
 	});
 
 	test('400: bytes labelled as an image that do not decode (a corrupted upload)', async () => {
-		const corrupt = await storeBinary(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(64, 7)]), 'image/png', 'broken.png');
+		const corrupt = await storeBinary(
+			Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(64, 7)]),
+			'image/png',
+			'broken.png',
+		);
 		const { error } = await run(credentials(), [{ json: {}, binary: corrupt }]);
 		expect(error?.message).toMatch(/could not read the image/);
 		expect(error?.description).toMatch(/Could not load input image/);
@@ -136,7 +152,11 @@ describe('Roboflow error answers are mapped to plain messages', () => {
 	});
 
 	test.each([
-		['an HTML page', { kind: 'html', status: 200 }, /an HTML page instead of a classification result/],
+		[
+			'an HTML page',
+			{ kind: 'html', status: 200 },
+			/an HTML page instead of a classification result/,
+		],
 		['a body that is not JSON', { kind: 'notJson' }, /text that is not JSON/],
 		['JSON without predictions', { kind: 'noPredictions' }, /not a classification result/],
 	])('a 200 with %s is an error, never a result', async (_name, fault, message) => {
@@ -152,14 +172,22 @@ describe('continue on fail', () => {
 		const good1 = await imageItem('red', { n: 0 });
 		const missing = { json: { n: 1 }, binary: { other: good1.binary!.data } };
 		const good2 = await imageItem('blue', { n: 2 });
-		const pdf = { json: { n: 3 }, binary: await storeBinary(Buffer.from('%PDF'), 'application/pdf', 'a.pdf') };
+		const pdf = {
+			json: { n: 3 },
+			binary: await storeBinary(Buffer.from('%PDF'), 'application/pdf', 'a.pdf'),
+		};
 		const good3 = await imageItem('green', { n: 4 });
 		return [good1, missing, good2, pdf, good3];
 	}
 
 	test('"continue" keeps every item in place: failed ones carry the error and their image', async () => {
 		const items = await mixedBatch();
-		const { outputs, error } = await run(credentials(), items, {}, { onError: 'continueRegularOutput' });
+		const { outputs, error } = await run(
+			credentials(),
+			items,
+			{},
+			{ onError: 'continueRegularOutput' },
+		);
 		expect(error).toBeUndefined();
 		expect(outputs).toHaveLength(1);
 		const main = outputs[0];
@@ -175,7 +203,12 @@ describe('continue on fail', () => {
 
 	test('"continue using error output" routes good items to main and failed ones to the error output', async () => {
 		const items = await mixedBatch();
-		const { outputs, error } = await run(credentials(), items, {}, { onError: 'continueErrorOutput' });
+		const { outputs, error } = await run(
+			credentials(),
+			items,
+			{},
+			{ onError: 'continueErrorOutput' },
+		);
 		expect(error).toBeUndefined();
 		const [main, failed] = outputs;
 		expect(main.map((i) => i.json.n)).toEqual([0, 2, 4]);
@@ -203,22 +236,41 @@ describe('the API key never leaves the credential', () => {
 				logged.push(args.map((a) => everything(a)).join(' '));
 			}),
 		);
-		const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-			logged.push(String(chunk));
-			return true;
-		});
+		// eslint-disable-next-line @n8n/community-nodes/no-restricted-globals -- the test captures what the node's run writes to the terminal, to check the key is absent
+		const terminal = process.stdout;
+		const stdout = jest
+			.spyOn(terminal, 'write')
+			.mockImplementation((chunk: string | Uint8Array) => {
+				logged.push(String(chunk));
+				return true;
+			});
 		try {
 			const runs = [];
 			runs.push(await run(credentials(), [await imageItem('red')]));
 			runs.push(await run(credentials(), [await imageItem('red')], { modelId: 'nope/1' }));
 			// The server echoes the key back in its error message; the node must still hide it.
-			server.setFaults({ always: { kind: 'status', status: 401, message: `API key ${API_KEY} is not valid` } });
-			runs.push(await run(credentials(), [await imageItem('red')], {}, { onError: 'continueRegularOutput' }));
+			server.setFaults({
+				always: { kind: 'status', status: 401, message: `API key ${API_KEY} is not valid` },
+			});
+			runs.push(
+				await run(
+					credentials(),
+					[await imageItem('red')],
+					{},
+					{ onError: 'continueRegularOutput' },
+				),
+			);
 			server.setFaults({ always: { kind: 'drop' } });
 			runs.push(await run(credentials(), [await imageItem('red')], { options: { maxRetries: 1 } }));
 			server.setFaults({});
-			runs.push(await run({ ...credentials(), apiUrl: 'http://127.0.0.1:9' }, [await imageItem('red')]));
-			runs.push(await run(credentials(), [await imageItem('red')], { options: { timeout: 50, maxRetries: 0 } }));
+			runs.push(
+				await run({ ...credentials(), apiUrl: 'http://127.0.0.1:9' }, [await imageItem('red')]),
+			);
+			runs.push(
+				await run(credentials(), [await imageItem('red')], {
+					options: { timeout: 50, maxRetries: 0 },
+				}),
+			);
 
 			expect(runs[2].outputs[0][0].json.message).toContain('API key *** is not valid');
 			expect(runs[3].error?.message).toMatch(/connection to Roboflow was dropped/);

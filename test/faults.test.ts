@@ -2,6 +2,8 @@
  * Retries, timeouts, cancellation and hostile answers, through n8n-core's real execution
  * engine against the local server's fault injection.
  */
+import { sleep } from 'n8n-workflow';
+
 import { binaryDataService } from './harness/n8n';
 import { API_KEY, imageItem, run, useLocalServer } from './helpers';
 
@@ -11,7 +13,14 @@ async function batch(count: number) {
 	const colours = ['red', 'green', 'blue'] as const;
 	const items = [];
 	// Distinct sizes make distinct images, so the server's per-image fault pick varies.
-	for (let i = 0; i < count; i++) items.push(await imageItem(colours[i % 3], { index: i }, { size: 8 + (i % 40), format: i % 2 ? 'jpeg' : 'png' }));
+	for (let i = 0; i < count; i++)
+		items.push(
+			await imageItem(
+				colours[i % 3],
+				{ index: i },
+				{ size: 8 + (i % 40), format: i % 2 ? 'jpeg' : 'png' },
+			),
+		);
 	return items;
 }
 
@@ -28,7 +37,9 @@ test('200 items with 429 (Retry-After: 1), 503 and dropped connections on first 
 			{ kind: 'drop', share: 0.05 },
 		],
 	});
-	const { outputs, error, hints } = await run(credentials(), items, { options: { maxConcurrency: 8 } });
+	const { outputs, error, hints } = await run(credentials(), items, {
+		options: { maxConcurrency: 8 },
+	});
 	expect(error).toBeUndefined();
 	const main = outputs[0];
 	expect(main).toHaveLength(200);
@@ -48,7 +59,12 @@ test('200 items with 429 (Retry-After: 1), 503 and dropped connections on first 
 test('a server that never recovers: with continue-on-fail every item ends with a clear error, nothing lost', async () => {
 	server.setFaults({ always: { kind: '503', retryAfter: 0 } });
 	const items = await batch(6);
-	const { outputs } = await run(credentials(), items, { options: { maxRetries: 2 } }, { onError: 'continueRegularOutput' });
+	const { outputs } = await run(
+		credentials(),
+		items,
+		{ options: { maxRetries: 2 } },
+		{ onError: 'continueRegularOutput' },
+	);
 	expect(outputs[0]).toHaveLength(6);
 	outputs[0].forEach((item, i) => {
 		expect(item.json.error).toBe(`Roboflow is unavailable right now [item ${i}]`);
@@ -60,37 +76,61 @@ test('a server that never recovers: with continue-on-fail every item ends with a
 test('a server that never recovers: without continue-on-fail the run fails fast', async () => {
 	server.setFaults({ always: { kind: '503', retryAfter: 0 } });
 	const items = await batch(40);
-	const { error } = await run(credentials(), items, { options: { maxRetries: 1, maxConcurrency: 2 } });
+	const { error } = await run(credentials(), items, {
+		options: { maxRetries: 1, maxConcurrency: 2 },
+	});
 	expect(error?.message).toMatch(/Roboflow is unavailable right now \[item [01]\]/);
 	// Two items in flight, one retry each: no new items start after the first failure.
 	expect(server.stats.requests).toBeLessThanOrEqual(6);
 	// The node returned only after its in-flight requests settled: nothing arrives later.
 	const seen = server.stats.requests;
-	await new Promise((r) => setTimeout(r, 1000));
+	await sleep(1000);
 	expect(server.stats.requests).toBe(seen);
 });
 
 test('never retries 4xx answers', async () => {
 	server.setFaults({ always: { kind: 'status', status: 404 } });
-	await run(credentials(), await batch(3), { options: { maxRetries: 5 } }, { onError: 'continueRegularOutput' });
+	await run(
+		credentials(),
+		await batch(3),
+		{ options: { maxRetries: 5 } },
+		{ onError: 'continueRegularOutput' },
+	);
 	expect(server.stats.requests).toBe(3);
 });
 
 test('a slow server: the timeout fires, is retried, and the item says so', async () => {
 	server.setFaults({ latencyMs: 400 });
-	const { outputs } = await run(credentials(), await batch(2), { options: { timeout: 100, maxRetries: 1 } }, { onError: 'continueRegularOutput' });
-	expect(outputs[0].map((i) => i.json.error)).toEqual(['Roboflow did not answer in time [item 0]', 'Roboflow did not answer in time [item 1]']);
+	const { outputs } = await run(
+		credentials(),
+		await batch(2),
+		{ options: { timeout: 100, maxRetries: 1 } },
+		{ onError: 'continueRegularOutput' },
+	);
+	expect(outputs[0].map((i) => i.json.error)).toEqual([
+		'Roboflow did not answer in time [item 0]',
+		'Roboflow did not answer in time [item 1]',
+	]);
 	expect(server.stats.requests).toBe(4);
 });
 
 test.each([
 	['a truncated body', { kind: 'truncated' }, /connection to Roboflow was dropped|did not answer/],
-	['an enormous body', { kind: 'huge', bytes: 64 * 1024 * 1024 }, /too large to be a classification result/],
+	[
+		'an enormous body',
+		{ kind: 'huge', bytes: 64 * 1024 * 1024 },
+		/too large to be a classification result/,
+	],
 	['a redirect loop', { kind: 'redirectLoop' }, /redirected too many times/],
 ])('%s becomes a per-item error, other items unaffected', async (_name, fault, message) => {
 	const items = await batch(3);
 	server.setFaults({ always: fault });
-	const { outputs } = await run(credentials(), items.slice(0, 1), { options: { maxRetries: 0 } }, { onError: 'continueRegularOutput' });
+	const { outputs } = await run(
+		credentials(),
+		items.slice(0, 1),
+		{ options: { maxRetries: 0 } },
+		{ onError: 'continueRegularOutput' },
+	);
 	expect(outputs[0][0].json.error).toMatch(message);
 	server.setFaults({});
 	const ok = await run(credentials(), items.slice(1));
@@ -101,15 +141,20 @@ test('stopping the execution aborts in-flight requests and starts no new ones', 
 	server.setFaults({ latencyMs: 300 });
 	const items = await batch(30);
 	let stoppedAt = 0;
-	const result = await run(credentials(), items, { options: { maxConcurrency: 3 } }, {
-		onStarted: (cancel) => {
-			setTimeout(() => {
-				stoppedAt = Date.now();
-				cancel();
-			}, 450);
+	const result = await run(
+		credentials(),
+		items,
+		{ options: { maxConcurrency: 3 } },
+		{
+			onStarted: (cancel) => {
+				void sleep(450).then(() => {
+					stoppedAt = Date.now();
+					cancel();
+				});
+			},
 		},
-	});
-	await new Promise((r) => setTimeout(r, 800));
+	);
+	await sleep(800);
 	expect(stoppedAt).toBeGreaterThan(0);
 	expect(result.run.status).toBe('canceled');
 	const late = server.stats.arrivals.filter((t) => t > stoppedAt + 20);
@@ -123,9 +168,17 @@ describe('the shared pause and the halt (advertised, now tested)', () => {
 		const items = await batch(6);
 		const target = await imageItem('red', { index: 'target' }, { size: 61 });
 		// Only the target image's first request is rate-limited, for 1 s.
-		const targetBytes = (await (await binaryDataService()).getAsBuffer(target.binary!.data)).toString('base64').length;
-		server.setFaults({ firstAttempt: [{ kind: '429', share: 1, retryAfter: 1, when: (call) => call.bodyBytes === targetBytes }] });
-		const { outputs, error } = await run(credentials(), [target, ...items], { options: { maxConcurrency: 3 } });
+		const targetBytes = (
+			await (await binaryDataService()).getAsBuffer(target.binary!.data)
+		).toString('base64').length;
+		server.setFaults({
+			firstAttempt: [
+				{ kind: '429', share: 1, retryAfter: 1, when: (call) => call.bodyBytes === targetBytes },
+			],
+		});
+		const { outputs, error } = await run(credentials(), [target, ...items], {
+			options: { maxConcurrency: 3 },
+		});
 		expect(error).toBeUndefined();
 		expect(outputs[0]).toHaveLength(7);
 		const calls = [...server.stats.calls].sort((a, b) => a.at - b.at);
@@ -143,10 +196,13 @@ describe('the shared pause and the halt (advertised, now tested)', () => {
 		const items = await batch(6);
 		// Item 0's model does not exist (404 at once); item 1 gets a 503 and would retry after 1 s.
 		items[0].json.model = 'nope/1';
-		const { error } = await run(credentials(), items, { modelId: '={{ $json.model ?? "colors/1" }}', options: { maxConcurrency: 2 } });
+		const { error } = await run(credentials(), items, {
+			modelId: '={{ $json.model ?? "colors/1" }}',
+			options: { maxConcurrency: 2 },
+		});
 		const returned = Date.now();
 		expect(error?.message).toMatch(/found no model with this ID \[item 0\]/);
-		await new Promise((r) => setTimeout(r, 1500));
+		await sleep(1500);
 		expect(server.stats.requests).toBe(2);
 		expect(server.stats.arrivals.filter((t) => t > returned)).toEqual([]);
 	});
@@ -158,8 +214,16 @@ describe('options read per item or per run', () => {
 		const items = await batch(2);
 		items[0].json.retries = 0;
 		items[1].json.retries = 2;
-		const { outputs } = await run(credentials(), items, { options: { maxRetries: '={{ $json.retries }}' } }, { onError: 'continueRegularOutput' });
-		expect(outputs[0].map((i) => i.json.error)).toEqual(['Roboflow is unavailable right now [item 0]', 'Roboflow is unavailable right now [item 1]']);
+		const { outputs } = await run(
+			credentials(),
+			items,
+			{ options: { maxRetries: '={{ $json.retries }}' } },
+			{ onError: 'continueRegularOutput' },
+		);
+		expect(outputs[0].map((i) => i.json.error)).toEqual([
+			'Roboflow is unavailable right now [item 0]',
+			'Roboflow is unavailable right now [item 1]',
+		]);
 		expect(server.stats.requests).toBe(1 + 3);
 	});
 
@@ -168,7 +232,12 @@ describe('options read per item or per run', () => {
 		const items = await batch(2);
 		items[0].json.wait = 100;
 		items[1].json.wait = 5000;
-		const { outputs } = await run(credentials(), items, { options: { timeout: '={{ $json.wait }}', maxRetries: 0 } }, { onError: 'continueRegularOutput' });
+		const { outputs } = await run(
+			credentials(),
+			items,
+			{ options: { timeout: '={{ $json.wait }}', maxRetries: 0 } },
+			{ onError: 'continueRegularOutput' },
+		);
 		expect(outputs[0][0].json.error).toBe('Roboflow did not answer in time [item 0]');
 		expect(outputs[0][1].json.top).toBe('green');
 	});

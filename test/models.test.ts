@@ -18,7 +18,11 @@ const SCENE = {
 	],
 };
 
-const detect = (extra: Record<string, unknown> = {}) => ({ operation: 'detect', modelId: 'shapes/1', ...extra });
+const detect = (extra: Record<string, unknown> = {}) => ({
+	operation: 'detect',
+	modelId: 'shapes/1',
+	...extra,
+});
 
 describe('detect', () => {
 	test('boxes from the image, best first, counted per class; the input JSON and binary stay', async () => {
@@ -39,46 +43,95 @@ describe('detect', () => {
 		const predictions = out.json.predictions as Array<Record<string, unknown>>;
 		expect(out.json.top).toBe(predictions[0].class);
 		expect(out.json.confidence).toBe(predictions[0].confidence);
-		expect(predictions.map((p) => p.confidence)).toEqual([...predictions.map((p) => p.confidence as number)].sort((a, b) => b - a));
+		expect(predictions.map((p) => p.confidence)).toEqual(
+			[...predictions.map((p) => p.confidence as number)].sort((a, b) => b - a),
+		);
 		// x/y are the box centre, in image pixels.
-		expect(predictions.find((p) => p.class === 'blue')).toMatchObject({ x: 95, y: 65, width: 30, height: 30, class_id: 2 });
+		expect(predictions.find((p) => p.class === 'blue')).toMatchObject({
+			x: 95,
+			y: 65,
+			width: 30,
+			height: 30,
+			class_id: 2,
+		});
 		expect(typeof predictions[0].detection_id).toBe('string');
 	});
 
 	test('Only Classes keeps those classes and counts only them (Roboflow ignores such a filter)', async () => {
-		const { outputs } = await run(credentials(), [await shapesItem(SCENE)], detect({ options: { classes: 'blue, green' } }));
-		expect(outputs[0][0].json).toMatchObject({ count: 2, class_counts: { blue: 1, green: 1 }, classes: ['blue', 'green'], top: 'blue' });
+		const { outputs } = await run(
+			credentials(),
+			[await shapesItem(SCENE)],
+			detect({ options: { classes: 'blue, green' } }),
+		);
+		expect(outputs[0][0].json).toMatchObject({
+			count: 2,
+			class_counts: { blue: 1, green: 1 },
+			classes: ['blue', 'green'],
+			top: 'blue',
+		});
 		expect(server.stats.calls[0].query.classes).toBeUndefined();
 	});
 
 	test('Confidence Threshold is sent; 1 means "only certain", never Roboflow\'s 1%', async () => {
-		const half = await run(credentials(), [await shapesItem(SCENE)], detect({ options: { confidence: 0.7 } }));
+		const half = await run(
+			credentials(),
+			[await shapesItem(SCENE)],
+			detect({ options: { confidence: 0.7 } }),
+		);
 		expect(half.outputs[0][0].json).toMatchObject({ count: 3, class_counts: { red: 2, blue: 1 } });
-		const certain = await run(credentials(), [await shapesItem(SCENE)], detect({ options: { confidence: 1 } }));
+		const certain = await run(
+			credentials(),
+			[await shapesItem(SCENE)],
+			detect({ options: { confidence: 1 } }),
+		);
 		expect(server.stats.calls.map((c) => c.query.confidence)).toEqual(['0.7', '0.9999']);
 		// Sent as "1", Roboflow would have used 0.01 and returned all four.
-		expect(certain.outputs[0][0].json).toMatchObject({ count: 0, top: '', confidence: 0, classes: [], class_counts: {} });
+		expect(certain.outputs[0][0].json).toMatchObject({
+			count: 0,
+			top: '',
+			confidence: 0,
+			classes: [],
+			class_counts: {},
+		});
 	});
 
 	test('Overlap Threshold and Max Detections reach Roboflow', async () => {
 		// Two red rectangles overlapping at a corner: both found; a low overlap threshold merges them.
-		const overlapping = { rects: [
-			{ colour: 'red' as const, x: 10, y: 10, width: 40, height: 40 },
-			{ colour: 'red' as const, x: 20, y: 20, width: 40, height: 40 },
-		] };
-		const apart = await run(credentials(), [await shapesItem(overlapping)], detect({ options: { overlap: 1 } }));
+		const overlapping = {
+			rects: [
+				{ colour: 'red' as const, x: 10, y: 10, width: 40, height: 40 },
+				{ colour: 'red' as const, x: 20, y: 20, width: 40, height: 40 },
+			],
+		};
+		const apart = await run(
+			credentials(),
+			[await shapesItem(overlapping)],
+			detect({ options: { overlap: 1 } }),
+		);
 		expect(apart.outputs[0][0].json.count).toBe(2);
-		const merged = await run(credentials(), [await shapesItem(overlapping)], detect({ options: { overlap: 0.1 } }));
+		const merged = await run(
+			credentials(),
+			[await shapesItem(overlapping)],
+			detect({ options: { overlap: 0.1 } }),
+		);
 		expect(merged.outputs[0][0].json.count).toBe(1);
 		expect(server.stats.calls.map((c) => c.query.overlap)).toEqual(['0.9999', '0.1']);
-		const capped = await run(credentials(), [await shapesItem(SCENE)], detect({ options: { maxDetections: 2 } }));
+		const capped = await run(
+			credentials(),
+			[await shapesItem(SCENE)],
+			detect({ options: { maxDetections: 2 } }),
+		);
 		expect(capped.outputs[0][0].json.count).toBe(2);
 		expect(server.stats.calls[2].query.max_detections).toBe('2');
 	});
 
 	test('annotated image: a JPEG binary named after the input, the base64 never in the JSON', async () => {
 		const item = await shapesItem(SCENE, {}, 'yard-cam.png');
-		const { outputs } = await run(credentials(), [item], detect({ options: { annotatedImage: true } }));
+		const { outputs } = await run(
+			credentials(),
+			[item],
+			detect({ options: { annotatedImage: true } }),
+		);
 		const out = outputs[0][0];
 		expect(server.stats.calls[0].query.format).toBe('image_and_json');
 		expect(out.json.count).toBe(4);
@@ -93,12 +146,20 @@ describe('detect', () => {
 	});
 
 	test('Annotated Image Field names the binary field', async () => {
-		const { outputs } = await run(credentials(), [await shapesItem(SCENE)], detect({ options: { annotatedImage: true, annotatedBinaryProperty: 'boxes' } }));
+		const { outputs } = await run(
+			credentials(),
+			[await shapesItem(SCENE)],
+			detect({ options: { annotatedImage: true, annotatedBinaryProperty: 'boxes' } }),
+		);
 		expect(Object.keys(outputs[0][0].binary ?? {}).sort()).toEqual(['boxes', 'data']);
 	});
 
 	test('a classification model on Detect Objects is refused, not passed off as detections', async () => {
-		const { error } = await run(credentials(), [await imageItem('red')], detect({ modelId: 'colors/1' }));
+		const { error } = await run(
+			credentials(),
+			[await imageItem('red')],
+			detect({ modelId: 'colors/1' }),
+		);
 		expect(error?.message).toBe("Roboflow's answer is not an object detection result [item 0]");
 		expect(error?.description).toMatch(/object detection model/);
 	});
@@ -106,49 +167,74 @@ describe('detect', () => {
 
 describe('segment and keypoints', () => {
 	test('segment: each prediction has its polygon', async () => {
-		const { outputs } = await run(credentials(), [await shapesItem(SCENE)], { operation: 'segment', modelId: 'shapes-seg/1' });
+		const { outputs } = await run(credentials(), [await shapesItem(SCENE)], {
+			operation: 'segment',
+			modelId: 'shapes-seg/1',
+		});
 		const json = outputs[0][0].json;
 		expect(json.count).toBe(4);
-		const blue = (json.predictions as Array<Record<string, unknown>>).find((p) => p.class === 'blue');
+		const blue = (json.predictions as Array<Record<string, unknown>>).find(
+			(p) => p.class === 'blue',
+		);
 		expect(blue?.points).toHaveLength(4);
 		expect(blue?.mask_format).toBe('polygon');
 	});
 
 	test('keypoints: each prediction has its named points', async () => {
-		const { outputs } = await run(credentials(), [await shapesItem(SCENE)], { operation: 'keypoints', modelId: 'shapes-pose/1' });
-		const prediction = (outputs[0][0].json.predictions as Array<{ keypoints: Array<{ class: string }> }>)[0];
-		expect(prediction.keypoints.map((k) => k.class)).toEqual(expect.arrayContaining(['top_left', 'center']));
+		const { outputs } = await run(credentials(), [await shapesItem(SCENE)], {
+			operation: 'keypoints',
+			modelId: 'shapes-pose/1',
+		});
+		const prediction = (
+			outputs[0][0].json.predictions as Array<{ keypoints: Array<{ class: string }> }>
+		)[0];
+		expect(prediction.keypoints.map((k) => k.class)).toEqual(
+			expect.arrayContaining(['top_left', 'center']),
+		);
 	});
 
 	test('a detection model on Segment Instances is refused', async () => {
-		const { error } = await run(credentials(), [await shapesItem(SCENE)], { operation: 'segment', modelId: 'shapes/1' });
+		const { error } = await run(credentials(), [await shapesItem(SCENE)], {
+			operation: 'segment',
+			modelId: 'shapes/1',
+		});
 		expect(error?.message).toMatch(/not an instance segmentation result \[item 0\]/);
 	});
 });
 
 describe('classify: new options, old outputs', () => {
-	test('Output Field puts the result under a key and leaves the item\'s own fields alone', async () => {
+	test("Output Field puts the result under a key and leaves the item's own fields alone", async () => {
 		const item = await imageItem('red', { top: 'mine', confidence: 'high', image: 'drive-id' });
 		const { outputs } = await run(credentials(), [item], { options: { outputField: 'roboflow' } });
 		const json = outputs[0][0].json as Record<string, Record<string, unknown> | string>;
 		expect(json).toMatchObject({ top: 'mine', confidence: 'high', image: 'drive-id' });
-		expect(json.roboflow).toMatchObject({ top: 'red', predicted_classes: ['red'], model_id: 'colors/1' });
+		expect(json.roboflow).toMatchObject({
+			top: 'red',
+			predicted_classes: ['red'],
+			model_id: 'colors/1',
+		});
 	});
 
 	test('annotated image for classification too', async () => {
-		const { outputs } = await run(credentials(), [await imageItem('green')], { options: { annotatedImage: true } });
+		const { outputs } = await run(credentials(), [await imageItem('green')], {
+			options: { annotatedImage: true },
+		});
 		expect(outputs[0][0].json.top).toBe('green');
 		expect(outputs[0][0].binary?.annotated?.mimeType).toBe('image/jpeg');
 	});
 
 	test('annotated image with no class above the threshold: Roboflow fails, and the node says why', async () => {
-		const { error } = await run(credentials(), [await imageItem('grey')], { options: { annotatedImage: true, confidence: 0.9 } });
+		const { error } = await run(credentials(), [await imageItem('grey')], {
+			options: { annotatedImage: true, confidence: 0.9 },
+		});
 		expect(error?.message).toBe('Roboflow failed to process the request [item 0]');
 		expect(error?.description).toMatch(/no class reaches the Confidence Threshold/);
 	});
 
 	test('Confidence Threshold 1 is sent as 0.9999, not as a percentage', async () => {
-		const { outputs } = await run(credentials(), [await imageItem('red')], { options: { confidence: 1 } });
+		const { outputs } = await run(credentials(), [await imageItem('red')], {
+			options: { confidence: 1 },
+		});
 		expect(server.stats.calls[0].query.confidence).toBe('0.9999');
 		expect(outputs[0][0].json).toMatchObject({ top: '', predictions: [] });
 	});

@@ -12,8 +12,21 @@ const { server, credentials } = useLocalServer();
 /** A Gmail-like item: three photos and a PDF as attachment_0..3. */
 async function email(): Promise<INodeExecutionData> {
 	const photos = [
-		await shapesItem({ rects: [{ colour: 'red', x: 5, y: 5, width: 20, height: 20 }] }, {}, 'one.png'),
-		await shapesItem({ rects: [{ colour: 'blue', x: 5, y: 5, width: 20, height: 20 }, { colour: 'blue', x: 60, y: 40, width: 20, height: 20 }] }, {}, 'two.png'),
+		await shapesItem(
+			{ rects: [{ colour: 'red', x: 5, y: 5, width: 20, height: 20 }] },
+			{},
+			'one.png',
+		),
+		await shapesItem(
+			{
+				rects: [
+					{ colour: 'blue', x: 5, y: 5, width: 20, height: 20 },
+					{ colour: 'blue', x: 60, y: 40, width: 20, height: 20 },
+				],
+			},
+			{},
+			'two.png',
+		),
 		await shapesItem({ rects: [] }, {}, 'three.png'),
 	];
 	const pdf = await storeBinary(Buffer.from('%PDF-1.7 invoice'), 'application/pdf', 'invoice.pdf');
@@ -41,31 +54,54 @@ test('`*` with split (the default): one item per photo, only its image, binary_f
 	expect(error).toBeUndefined();
 	const out = outputs[0];
 	expect(out).toHaveLength(3);
-	expect(out.map((i) => i.json.binary_field)).toEqual(['attachment_0', 'attachment_1', 'attachment_2']);
+	expect(out.map((i) => i.json.binary_field)).toEqual([
+		'attachment_0',
+		'attachment_1',
+		'attachment_2',
+	]);
 	expect(out.map((i) => i.json.count)).toEqual([1, 2, 0]);
 	expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 0 }]);
 	out.forEach((i) => {
 		expect(Object.keys(i.binary ?? {})).toEqual([i.json.binary_field]);
 		expect(i.json.subject).toBe('Site photos');
-		expect(i.json.skipped_binary_fields).toEqual([{ field: 'attachment_3', file_name: 'invoice.pdf', mime_type: 'application/pdf' }]);
+		expect(i.json.skipped_binary_fields).toEqual([
+			{ field: 'attachment_3', file_name: 'invoice.pdf', mime_type: 'application/pdf' },
+		]);
 	});
 	expect(server.stats.requests).toBe(3);
 });
 
 test('split off: one item per input with results in field order; annotated pictures do not overwrite each other', async () => {
-	const { outputs } = await run(credentials(), [await email()], detectAll({ splitImages: false, annotatedImage: true }));
+	const { outputs } = await run(
+		credentials(),
+		[await email()],
+		detectAll({ splitImages: false, annotatedImage: true }),
+	);
 	expect(outputs[0]).toHaveLength(1);
 	const [out] = outputs[0];
 	const results = out.json.results as Array<Record<string, unknown>>;
-	expect(results.map((r) => [r.binary_field, r.count])).toEqual([['attachment_0', 1], ['attachment_1', 2], ['attachment_2', 0]]);
+	expect(results.map((r) => [r.binary_field, r.count])).toEqual([
+		['attachment_0', 1],
+		['attachment_1', 2],
+		['attachment_2', 0],
+	]);
 	expect(Object.keys(out.binary ?? {}).sort()).toEqual([
-		'attachment_0', 'attachment_0_annotated', 'attachment_1', 'attachment_1_annotated', 'attachment_2', 'attachment_2_annotated', 'attachment_3',
+		'attachment_0',
+		'attachment_0_annotated',
+		'attachment_1',
+		'attachment_1_annotated',
+		'attachment_2',
+		'attachment_2_annotated',
+		'attachment_3',
 	]);
 	expect(out.pairedItem).toEqual({ item: 0 });
 });
 
 test('a comma-separated list: those fields, in that order', async () => {
-	const { outputs } = await run(credentials(), [await email()], { ...detectAll(), binaryPropertyName: 'attachment_2, attachment_0' });
+	const { outputs } = await run(credentials(), [await email()], {
+		...detectAll(),
+		binaryPropertyName: 'attachment_2, attachment_0',
+	});
 	expect(outputs[0].map((i) => i.json.binary_field)).toEqual(['attachment_2', 'attachment_0']);
 	expect(outputs[0][0].json).not.toHaveProperty('skipped_binary_fields');
 });
@@ -75,7 +111,9 @@ test('several items, several images: order kept and concurrency applied per imag
 	const items = [await email(), await email(), await email()];
 	const { outputs } = await run(credentials(), items, detectAll({ maxConcurrency: 4 }));
 	expect(outputs[0].map((i) => [i.pairedItem, i.json.binary_field])).toEqual(
-		[0, 1, 2].flatMap((item) => ['attachment_0', 'attachment_1', 'attachment_2'].map((field) => [{ item }, field])),
+		[0, 1, 2].flatMap((item) =>
+			['attachment_0', 'attachment_1', 'attachment_2'].map((field) => [{ item }, field]),
+		),
 	);
 	expect(server.stats.maxInFlight).toBe(4);
 });
@@ -83,21 +121,37 @@ test('several items, several images: order kept and concurrency applied per imag
 test('continue-on-fail: a failed photo is its own error item (split) or an entry with error (combined); nothing lost', async () => {
 	const item = await email();
 	// A listed field that is a PDF fails like any non-image; the photos around it still go through.
-	const split = await run(credentials(), [item], { ...detectAll(), binaryPropertyName: 'attachment_0,attachment_3,attachment_1' }, { onError: 'continueRegularOutput' });
+	const split = await run(
+		credentials(),
+		[item],
+		{ ...detectAll(), binaryPropertyName: 'attachment_0,attachment_3,attachment_1' },
+		{ onError: 'continueRegularOutput' },
+	);
 	expect(split.outputs[0].map((i) => i.json.binary_field ?? i.json.error)).toEqual([
 		'attachment_0',
 		'The file in "attachment_3" (invoice.pdf) is not an image: its type is application/pdf [item 0, attachment_3]',
 		'attachment_1',
 	]);
 	expect(Object.keys(split.outputs[0][1].binary ?? {})).toEqual(['attachment_3']);
-	const combined = await run(credentials(), [item], { ...detectAll({ splitImages: false }), binaryPropertyName: 'attachment_0,attachment_3' }, { onError: 'continueRegularOutput' });
+	const combined = await run(
+		credentials(),
+		[item],
+		{ ...detectAll({ splitImages: false }), binaryPropertyName: 'attachment_0,attachment_3' },
+		{ onError: 'continueRegularOutput' },
+	);
 	const results = combined.outputs[0][0].json.results as Array<Record<string, unknown>>;
 	expect(results[0]).toMatchObject({ binary_field: 'attachment_0', count: 1 });
-	expect(results[1]).toMatchObject({ binary_field: 'attachment_3', error: expect.stringMatching(/not an image/) });
+	expect(results[1]).toMatchObject({
+		binary_field: 'attachment_3',
+		error: expect.stringMatching(/not an image/),
+	});
 });
 
 test('without continue-on-fail, the failing photo fails the node and names its field', async () => {
-	const { error } = await run(credentials(), [await email()], { ...detectAll(), binaryPropertyName: 'attachment_3' + ',attachment_0' });
+	const { error } = await run(credentials(), [await email()], {
+		...detectAll(),
+		binaryPropertyName: 'attachment_3' + ',attachment_0',
+	});
 	expect(error?.message).toMatch(/\[item 0, attachment_3\]$/);
 });
 
@@ -105,7 +159,11 @@ test('an item with no image under `*` passes through, saying what it skipped', a
 	const pdf = await storeBinary(Buffer.from('%PDF'), 'application/pdf', 'only.pdf');
 	const { outputs } = await run(credentials(), [{ json: { n: 1 }, binary: pdf }], detectAll());
 	expect(outputs[0]).toHaveLength(1);
-	expect(outputs[0][0].json).toMatchObject({ n: 1, binary_field: null, skipped_binary_fields: [{ field: 'data' }] });
+	expect(outputs[0][0].json).toMatchObject({
+		n: 1,
+		binary_field: null,
+		skipped_binary_fields: [{ field: 'data' }],
+	});
 	expect(server.stats.requests).toBe(0);
 });
 

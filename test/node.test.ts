@@ -32,13 +32,17 @@ describe('binary input', () => {
 			expect(typeof item.json.inference_id).toBe('string');
 			expect(typeof item.json.time).toBe('number');
 			const predictions = item.json.predictions as Array<{ confidence: number }>;
-			expect(predictions.map((p) => p.confidence)).toEqual([...predictions.map((p) => p.confidence)].sort((a, b) => b - a));
+			expect(predictions.map((p) => p.confidence)).toEqual(
+				[...predictions.map((p) => p.confidence)].sort((a, b) => b - a),
+			);
 		}
 		// Roboflow's documented form type, with a charset so n8n's helper does not form-parse the image.
-		expect(server.stats.contentTypes).toEqual({ 'application/x-www-form-urlencoded; charset=utf-8': 3 });
+		expect(server.stats.contentTypes).toEqual({
+			'application/x-www-form-urlencoded; charset=utf-8': 3,
+		});
 	});
 
-	test('passes the binary through untouched, still readable from n8n\'s binary store', async () => {
+	test("passes the binary through untouched, still readable from n8n's binary store", async () => {
 		const item = await imageItem('red');
 		const { outputs } = await run(credentials(), [item]);
 		const out = outputs[0][0];
@@ -48,7 +52,7 @@ describe('binary input', () => {
 		expect(bytes.subarray(0, 4).toString('latin1')).toBe('\x89PNG');
 	});
 
-	test('reads the image through n8n\'s helpers from another binary field', async () => {
+	test("reads the image through n8n's helpers from another binary field", async () => {
 		const item = await imageItem('blue');
 		item.binary = { photo: item.binary!.data };
 		const { outputs } = await run(credentials(), [item], { binaryPropertyName: 'photo' });
@@ -65,9 +69,16 @@ describe('binary input', () => {
 describe('multi-label model', () => {
 	test('normalises predictions keyed by class; top is the best predicted class', async () => {
 		const items = [await imageItem('white'), await imageItem('black'), await imageItem('red')];
-		const { outputs } = await run(credentials(), items, { modelId: 'tones/1', options: { confidence: 0.5 } });
+		const { outputs } = await run(credentials(), items, {
+			modelId: 'tones/1',
+			options: { confidence: 0.5 },
+		});
 		const [white, black, red] = outputs[0].map((i) => i.json);
-		expect(white).toMatchObject({ multi_label: true, top: 'bright', predicted_classes: ['bright'] });
+		expect(white).toMatchObject({
+			multi_label: true,
+			top: 'bright',
+			predicted_classes: ['bright'],
+		});
 		expect(black).toMatchObject({ top: 'dark', predicted_classes: ['dark'] });
 		expect(red.predicted_classes).toEqual(['colourful', 'dark']);
 		expect(red.top).toBe('colourful');
@@ -78,7 +89,7 @@ describe('multi-label model', () => {
 });
 
 describe('image URL input', () => {
-	test('sends the URL as Roboflow\'s image parameter; Roboflow downloads and classifies it', async () => {
+	test("sends the URL as Roboflow's image parameter; Roboflow downloads and classifies it", async () => {
 		const greenUrl = server.addImage('green.png', makePng(16, 16, COLOURS.green));
 		const redUrl = server.addImage('red.png', makePng(16, 16, COLOURS.red));
 		const items = [{ json: { url: greenUrl } }, { json: { url: redUrl } }];
@@ -96,15 +107,26 @@ describe('confidence threshold', () => {
 	test('is sent to Roboflow; nothing above it gives an empty top', async () => {
 		const items = [await imageItem('red')];
 		const strict = await run(credentials(), items, { options: { confidence: 0.999 } });
-		expect(strict.outputs[0][0].json).toMatchObject({ top: '', confidence: 0, predicted_classes: [], predictions: [] });
-		const loose = await run(credentials(), [await imageItem('grey')], { options: { confidence: 0.2 } });
+		expect(strict.outputs[0][0].json).toMatchObject({
+			top: '',
+			confidence: 0,
+			predicted_classes: [],
+			predictions: [],
+		});
+		const loose = await run(credentials(), [await imageItem('grey')], {
+			options: { confidence: 0.2 },
+		});
 		expect((loose.outputs[0][0].json.predictions as unknown[]).length).toBe(3);
-		const tight = await run(credentials(), [await imageItem('grey')], { options: { confidence: 0.5 } });
+		const tight = await run(credentials(), [await imageItem('grey')], {
+			options: { confidence: 0.5 },
+		});
 		expect(tight.outputs[0][0].json.predictions).toEqual([]);
 	});
 
 	test('outside 0..1 is refused before sending', async () => {
-		const { error } = await run(credentials(), [await imageItem('red')], { options: { confidence: 50 } });
+		const { error } = await run(credentials(), [await imageItem('red')], {
+			options: { confidence: 50 },
+		});
 		expect(error?.message).toMatch(/outside 0 to 1/);
 		expect(server.stats.requests).toBe(0);
 	});
@@ -114,7 +136,8 @@ describe('concurrency', () => {
 	test('keeps input order when answers arrive out of order, and never exceeds maxConcurrency', async () => {
 		const colours = ['red', 'green', 'blue'] as const;
 		const items = [];
-		for (let i = 0; i < 24; i++) items.push(await imageItem(colours[i % 3], { index: i }, { size: 8 + i }));
+		for (let i = 0; i < 24; i++)
+			items.push(await imageItem(colours[i % 3], { index: i }, { size: 8 + i }));
 		// Larger images answer sooner, so completion order is the reverse of input order.
 		server.setFaults({ latencyMs: (body: Buffer) => Math.max(0, 120 - body.length / 20) });
 		const { outputs } = await run(credentials(), items, { options: { maxConcurrency: 4 } });
@@ -129,7 +152,9 @@ describe('API key handling', () => {
 	test('the key travels as the api_key query parameter; a wrong key gets a clear error', async () => {
 		const ok = await run(credentials(), [await imageItem('red')]);
 		expect(ok.outputs[0][0].json.top).toBe('red');
-		const { error } = await run({ ...credentials(), apiKey: 'wrong-key-123' }, [await imageItem('red')]);
+		const { error } = await run({ ...credentials(), apiKey: 'wrong-key-123' }, [
+			await imageItem('red'),
+		]);
 		expect(error?.message).toMatch(/rejected the API key/);
 		expect(error?.message).toMatch(/\[item 0\]/);
 		expect(error?.description).toContain('Unauthorized api_key');

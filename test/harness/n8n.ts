@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- the test harness runs n8n-core in Node (temporary folders, n8n's environment settings), never inside n8n */
 /**
  * Runs the Roboflow node through n8n-core's real WorkflowExecute: real ExecuteContext, real
  * request helpers (axios; through @n8n/backend-network on 2.x), real BinaryDataService in
@@ -21,7 +22,12 @@ process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
 process.env.N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS ??= 'true';
 
 import { Container } from '@n8n/di';
-import { BinaryDataService, ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
+import {
+	BinaryDataService,
+	ExecutionLifecycleHooks,
+	LoadOptionsContext,
+	WorkflowExecute,
+} from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentials,
@@ -115,7 +121,8 @@ class TestCredentialsHelper extends ICredentialsHelper {
 	): Promise<IHttpRequestOptions> {
 		const { authenticate } = credentialTypes[typeName];
 		// Our credential's authenticate is a function; n8n calls it the same way.
-		if (typeof authenticate !== 'function') throw new Error(`${typeName}: expected an authenticate function`);
+		if (typeof authenticate !== 'function')
+			throw new Error(`${typeName}: expected an authenticate function`);
 		return await authenticate(credentials, requestOptions);
 	}
 
@@ -223,7 +230,6 @@ function additionalDataFor(
 	}) as unknown as IWorkflowExecuteAdditionalData;
 }
 
-
 /** Executes a one-node workflow (the Roboflow node) with `items` as its input. */
 export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 	const node: INode = {
@@ -278,9 +284,11 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 		},
 	});
 	await binaryDataService();
-	const execution = new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(
-		workflow,
-	);
+	const execution = new WorkflowExecute(
+		additionalData,
+		mode,
+		runExecutionData,
+	).processRunExecutionData(workflow);
 	options.onStarted?.(() => execution.cancel());
 	// The first workflowExecuteAfter is the run as n8n reports it; after a stop that is the
 	// canceled run, while the engine winds down in the background.
@@ -327,7 +335,8 @@ export async function runListSearch(options: {
 	const path = options.method === 'searchModels' ? 'parameters.modelId' : 'parameters.workflowId';
 	// The editor sends the node's current parameters with the request; the context reads them there.
 	const additionalData = additionalDataFor(options.credentials);
-	(additionalData as { currentNodeParameters?: INodeParameters }).currentNodeParameters = options.parameters;
+	(additionalData as { currentNodeParameters?: INodeParameters }).currentNodeParameters =
+		options.parameters;
 	const context = new LoadOptionsContext(workflow, node, additionalData, path);
 	const method = new Roboflow().methods.listSearch[options.method];
 	return await method.call(context, options.filter);

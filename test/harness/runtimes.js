@@ -11,7 +11,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-/** Finds `name` the way Node would from inside `fromDir` (walks up the node_modules folders). */
+/**
+ * Finds `name` the way Node would from inside `fromDir` (walks up the node_modules folders).
+ * @param {string} name
+ * @param {string} fromDir
+ * @returns {string}
+ */
 function packageDir(name, fromDir) {
 	for (let dir = fromDir; ; dir = path.dirname(dir)) {
 		const candidate = path.join(dir, 'node_modules', name);
@@ -24,6 +29,7 @@ function packageDir(name, fromDir) {
 /** The versions the 1.x project must load: n8n 1.123.81's own dependencies. */
 const V1_VERSIONS = { 'n8n-core': '1.122.48', 'n8n-workflow': '1.120.31', '@n8n/di': '0.10.0' };
 
+/** @param {string} name */
 function escape(name) {
 	return name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -32,10 +38,13 @@ function escape(name) {
  * moduleNameMapper entries that make `n8n-core`, `n8n-workflow`, `@n8n/di` and the @n8n
  * packages n8n-core 1.x shares with them resolve to the 1.x copies, for every module in the
  * project. Subpaths (`n8n-workflow/...`) follow their package.
+ * @param {string} rootDir
+ * @returns {Record<string, string>}
  */
 function v1ModuleNameMapper(rootDir) {
 	const core = packageDir('n8n-core-v1', rootDir);
 	const workflow = packageDir('n8n-workflow-v1', rootDir);
+	/** @type {Record<string, string>} */
 	const dirs = {
 		'n8n-core': core,
 		'n8n-workflow': workflow,
@@ -54,6 +63,7 @@ function v1ModuleNameMapper(rootDir) {
 		if (found !== version)
 			throw new Error(`n8n 1.x runtime: ${name} is ${found}, expected ${version} (run npm ci)`);
 	}
+	/** @type {Record<string, string>} */
 	const mapper = {};
 	for (const [name, dir] of Object.entries(dirs)) mapper[`^${escape(name)}(/.*)?$`] = `${dir}$1`;
 	return mapper;

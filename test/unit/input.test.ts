@@ -1,8 +1,14 @@
+import { sleep } from 'n8n-workflow';
+
 import { redact, RoboflowInputError } from '../../nodes/Roboflow/helpers/errors';
 import { mapWithConcurrency } from '../../nodes/Roboflow/batch/pool';
 import { parseImageUrl, sniffImageType } from '../../nodes/Roboflow/input/imageSource';
 import { parseModelId } from '../../nodes/Roboflow/input/modelId';
-import { apiErrorFromNetwork, apiErrorFromStatus, networkCode } from '../../nodes/Roboflow/transport/errorMapping';
+import {
+	apiErrorFromNetwork,
+	apiErrorFromStatus,
+	networkCode,
+} from '../../nodes/Roboflow/transport/errorMapping';
 import { COLOURS, makeJpeg, makePng } from '../../tools/images';
 
 describe('parseModelId', () => {
@@ -15,13 +21,23 @@ describe('parseModelId', () => {
 		expect(parseModelId('  fruit/12 ').id).toBe('fruit/12');
 	});
 
-	test.each(['', 'project', 'project/', '/2', 'project/v2', 'a/b/3', '../secret/1', 'p/1?x=1', 'p/1#x', 'my project/1', 'p/0', 42])(
-		'rejects %p with the expected form in the message',
-		(value) => {
-			expect(() => parseModelId(value)).toThrow(RoboflowInputError);
-			expect(() => parseModelId(value)).toThrow(/project\/version/);
-		},
-	);
+	test.each([
+		'',
+		'project',
+		'project/',
+		'/2',
+		'project/v2',
+		'a/b/3',
+		'../secret/1',
+		'p/1?x=1',
+		'p/1#x',
+		'my project/1',
+		'p/0',
+		42,
+	])('rejects %p with the expected form in the message', (value) => {
+		expect(() => parseModelId(value)).toThrow(RoboflowInputError);
+		expect(() => parseModelId(value)).toThrow(/project\/version/);
+	});
 });
 
 describe('parseImageUrl', () => {
@@ -75,22 +91,50 @@ describe('error mapping', () => {
 
 	test('only the retried statuses say they did not recover within the retries', () => {
 		for (const status of [500, 501, 507]) {
-			expect(apiErrorFromStatus(status, { message: 'Internal error.' }).description).not.toMatch(/retries/);
+			expect(apiErrorFromStatus(status, { message: 'Internal error.' }).description).not.toMatch(
+				/retries/,
+			);
 			expect(apiErrorFromStatus(status, {}).description).toMatch(/not retried/);
 		}
-		for (const status of [502, 503, 504]) expect(apiErrorFromStatus(status, {}).description).toMatch(/within the retries/);
+		for (const status of [502, 503, 504])
+			expect(apiErrorFromStatus(status, {}).description).toMatch(/within the retries/);
 	});
 
 	// Roboflow's own texts (contract §3.1, §5): the headline follows what Roboflow said.
 	test.each([
-		[400, 'Could not load input image. Cause: Providing images via non https:// URL is not supported in this configuration of `inference`.', /refused the image URL/, /https:\/\//],
-		[400, 'Could not load input image. Cause: Malformed base64 input image.', /could not read the image/, /corrupt/],
+		[
+			400,
+			'Could not load input image. Cause: Providing images via non https:// URL is not supported in this configuration of `inference`.',
+			/refused the image URL/,
+			/https:\/\//,
+		],
+		[
+			400,
+			'Could not load input image. Cause: Malformed base64 input image.',
+			/could not read the image/,
+			/corrupt/,
+		],
 		[400, 'Content-Type header not provided with request.', /content type/, /proxy/],
-		[400, 'Required Roboflow API key is missing. Visit https://docs.roboflow.com/api-reference/authentication#retrieve-an-api-key to learn how to retrieve one.', /API key is missing/, /Settings > API Keys/],
+		[
+			400,
+			'Required Roboflow API key is missing. Visit https://docs.roboflow.com/api-reference/authentication#retrieve-an-api-key to learn how to retrieve one.',
+			/API key is missing/,
+			/Settings > API Keys/,
+		],
 		[400, 'Invalid Model ID sent in request.', /Model ID is invalid/, /Deploy page/],
-		[401, 'Unauthorized api_key. This key is not authorized for serverless inference.', /rejected the API key/, /Settings > API Keys/],
+		[
+			401,
+			'Unauthorized api_key. This key is not authorized for serverless inference.',
+			/rejected the API key/,
+			/Settings > API Keys/,
+		],
 		[403, 'Forbidden', /rejected the API key/, /Settings > API Keys/],
-		[403, 'Unauthorized access to roboflow API - check API key and make sure the key is valid for workspace you use and have required scopes.', /no access to this model/, /scope/],
+		[
+			403,
+			'Unauthorized access to roboflow API - check API key and make sure the key is valid for workspace you use and have required scopes.',
+			/no access to this model/,
+			/scope/,
+		],
 	])('HTTP %i "%s"', (status, text, message, hint) => {
 		const error = apiErrorFromStatus(status, { message: text });
 		expect(error.message).toMatch(message);
@@ -98,15 +142,31 @@ describe('error mapping', () => {
 		expect(error.description).toContain(text.slice(0, 40));
 	});
 
-	test('the serverless gateway\'s {status, message} and the management API\'s {error: {message}} are quoted', () => {
-		expect(apiErrorFromStatus(401, { status: 401, message: 'Unauthorized api_key' }).description).toContain('Unauthorized api_key');
-		expect(apiErrorFromStatus(401, { error: { message: 'This API key does not exist' } }).description).toContain('does not exist');
+	test("the serverless gateway's {status, message} and the management API's {error: {message}} are quoted", () => {
+		expect(
+			apiErrorFromStatus(401, { status: 401, message: 'Unauthorized api_key' }).description,
+		).toContain('Unauthorized api_key');
+		expect(
+			apiErrorFromStatus(401, { error: { message: 'This API key does not exist' } }).description,
+		).toContain('does not exist');
 	});
 
 	test('an operation words its own 404 and 403', () => {
-		const advice = { byStatus: { 404: ['Roboflow found no Workflow with this ID', 'Check the Workflow ID.'] as [string, string] }, subject: 'this Workflow' };
-		expect(apiErrorFromStatus(404, {}, advice).message).toBe('Roboflow found no Workflow with this ID');
-		expect(apiErrorFromStatus(403, { message: 'no scope' }, advice).message).toBe('The API key has no access to this Workflow');
+		const advice = {
+			byStatus: {
+				404: ['Roboflow found no Workflow with this ID', 'Check the Workflow ID.'] as [
+					string,
+					string,
+				],
+			},
+			subject: 'this Workflow',
+		};
+		expect(apiErrorFromStatus(404, {}, advice).message).toBe(
+			'Roboflow found no Workflow with this ID',
+		);
+		expect(apiErrorFromStatus(403, { message: 'no scope' }, advice).message).toBe(
+			'The API key has no access to this Workflow',
+		);
 	});
 
 	test('network failures name the cause without a URL', () => {
@@ -118,11 +178,19 @@ describe('error mapping', () => {
 	// The shapes n8n's request helper throws for a dropped connection (test/harness probes, both majors).
 	test('the network code is read where each n8n major puts it, never from message text', () => {
 		const axios = { code: 'ECONNRESET', isAxiosError: true, cause: { code: 'ECONNRESET' } };
-		const v2 = Object.assign(new Error('The connection to the server was closed'), { cause: axios, httpCode: 'ECONNRESET' });
-		const v1 = Object.assign(new Error('The connection to the server was closed'), { cause: undefined, httpCode: 'ECONNABORTED' });
+		const v2 = Object.assign(new Error('The connection to the server was closed'), {
+			cause: axios,
+			httpCode: 'ECONNRESET',
+		});
+		const v1 = Object.assign(new Error('The connection to the server was closed'), {
+			cause: undefined,
+			httpCode: 'ECONNABORTED',
+		});
 		expect(networkCode(v2)).toBe('ECONNRESET');
 		expect(networkCode(v1)).toBe('ECONNABORTED');
-		expect(networkCode({ httpCode: 'ERR_FR_TOO_MANY_REDIRECTS' })).toBe('ERR_FR_TOO_MANY_REDIRECTS');
+		expect(networkCode({ httpCode: 'ERR_FR_TOO_MANY_REDIRECTS' })).toBe(
+			'ERR_FR_TOO_MANY_REDIRECTS',
+		);
 		expect(networkCode({ httpCode: '404' })).toBeUndefined();
 		expect(networkCode(new Error('ECONNRESET'))).toBeUndefined();
 	});
@@ -140,7 +208,7 @@ describe('mapWithConcurrency', () => {
 		const results = await mapWithConcurrency(20, 4, async (i) => {
 			running++;
 			peak = Math.max(peak, running);
-			await new Promise((r) => setTimeout(r, (20 - i) * 2));
+			await sleep((20 - i) * 2);
 			running--;
 			return i * 10;
 		});
@@ -155,7 +223,7 @@ describe('mapWithConcurrency', () => {
 			mapWithConcurrency(10, 2, async (i) => {
 				started.push(i);
 				if (i === 1) throw new Error('boom');
-				await new Promise((r) => setTimeout(r, 30));
+				await sleep(30);
 				finished.push(i);
 			}),
 		).rejects.toThrow('boom');

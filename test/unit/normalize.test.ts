@@ -68,7 +68,12 @@ describe('normalizeClassification', () => {
 			{ predictions: { a: { confidence: 0.1 } }, predicted_classes: [] },
 			'p/1',
 		);
-		expect(result).toMatchObject({ top: '', confidence: 0, predicted_classes: [], multi_label: true });
+		expect(result).toMatchObject({
+			top: '',
+			confidence: 0,
+			predicted_classes: [],
+			multi_label: true,
+		});
 	});
 
 	test.each([

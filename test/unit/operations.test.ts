@@ -1,7 +1,11 @@
 /** The pure pieces the operations are built from: normalisers, parameters, endpoints. */
 import { parseClassList } from '../../nodes/Roboflow/actions/shared/detectionOperation';
 import { workflowInputValue } from '../../nodes/Roboflow/actions/runWorkflow/runWorkflow.operation';
-import { fractionParameter, HIGHEST_FRACTION, wholeNumberParameter } from '../../nodes/Roboflow/input/fraction';
+import {
+	fractionParameter,
+	HIGHEST_FRACTION,
+	wholeNumberParameter,
+} from '../../nodes/Roboflow/input/fraction';
 import { base64Length, checkRequestSize } from '../../nodes/Roboflow/input/imageSource';
 import { UnexpectedResponseError } from '../../nodes/Roboflow/response/common';
 import { normalizeDetections } from '../../nodes/Roboflow/response/detection';
@@ -48,26 +52,51 @@ describe('normalizeDetections', () => {
 
 	test('Only Classes keeps those classes, and count and class_counts count only what is kept', () => {
 		const result = normalizeDetections(answer, 'traffic/3', 'box', new Set(['car']));
-		expect(result).toMatchObject({ count: 2, class_counts: { car: 2 }, classes: ['car'], top: 'car', confidence: 0.8 });
+		expect(result).toMatchObject({
+			count: 2,
+			class_counts: { car: 2 },
+			classes: ['car'],
+			top: 'car',
+			confidence: 0.8,
+		});
 	});
 
 	test('nothing found: empty lists, top "" and confidence 0', () => {
 		const result = normalizeDetections({ predictions: [] }, 'm/1', 'box');
-		expect(result).toMatchObject({ predictions: [], count: 0, class_counts: {}, classes: [], top: '', confidence: 0 });
+		expect(result).toMatchObject({
+			predictions: [],
+			count: 0,
+			class_counts: {},
+			classes: [],
+			top: '',
+			confidence: 0,
+		});
 		expect(result.image).toEqual({ width: null, height: null });
 	});
 
 	test('segmentation needs points; keypoint models need keypoints (class_name read as class)', () => {
 		expect(() => normalizeDetections(answer, 'm/1', 'polygon')).toThrow(UnexpectedResponseError);
-		const seg = normalizeDetections({ predictions: [box('a', 0.5, { points: [{ x: 1, y: 2 }] })] }, 'm/1', 'polygon');
+		const seg = normalizeDetections(
+			{ predictions: [box('a', 0.5, { points: [{ x: 1, y: 2 }] })] },
+			'm/1',
+			'polygon',
+		);
 		expect(seg.predictions[0].points).toEqual([{ x: 1, y: 2 }]);
 		expect(() => normalizeDetections(answer, 'm/1', 'keypoints')).toThrow(/no "keypoints"/);
 		const kp = normalizeDetections(
-			{ predictions: [box('a', 0.5, { keypoints: [{ x: 1, y: 2, confidence: 0.9, class_id: 0, class_name: 'nose' }] })] },
+			{
+				predictions: [
+					box('a', 0.5, {
+						keypoints: [{ x: 1, y: 2, confidence: 0.9, class_id: 0, class_name: 'nose' }],
+					}),
+				],
+			},
 			'm/1',
 			'keypoints',
 		);
-		expect(kp.predictions[0].keypoints).toEqual([{ x: 1, y: 2, confidence: 0.9, class_id: 0, class_name: 'nose', class: 'nose' }]);
+		expect(kp.predictions[0].keypoints).toEqual([
+			{ x: 1, y: 2, confidence: 0.9, class_id: 0, class_name: 'nose', class: 'nose' },
+		]);
 	});
 
 	test.each([
@@ -87,14 +116,18 @@ describe('parameters', () => {
 		expect(fractionParameter(0.5, 'x')).toBe(0.5);
 		expect(fractionParameter('0.25', 'x')).toBe(0.25);
 		expect(fractionParameter(0, 'x')).toBe(0);
-		expect(() => fractionParameter(50, 'Confidence threshold')).toThrow(/Confidence threshold 50 is outside 0 to 1/);
+		expect(() => fractionParameter(50, 'Confidence threshold')).toThrow(
+			/Confidence threshold 50 is outside 0 to 1/,
+		);
 		expect(() => fractionParameter('abc', 'x')).toThrow(/outside 0 to 1/);
 		expect(() => fractionParameter(-0.1, 'x')).toThrow(/outside 0 to 1/);
 	});
 
 	test('whole numbers in range', () => {
 		expect(wholeNumberParameter(5, 'Max Detections', 1, 10)).toBe(5);
-		expect(() => wholeNumberParameter(0, 'Max Detections', 1, 10)).toThrow(/whole number from 1 to 10/);
+		expect(() => wholeNumberParameter(0, 'Max Detections', 1, 10)).toThrow(
+			/whole number from 1 to 10/,
+		);
 		expect(() => wholeNumberParameter(2.5, 'Max Detections', 1, 10)).toThrow(/whole number/);
 	});
 
@@ -118,13 +151,27 @@ describe('parameters', () => {
 describe('endpoints', () => {
 	test('the Serverless Cloud API is the default and serves every task on one host', () => {
 		expect(DEFAULT_API_URL).toBe('https://serverless.roboflow.com');
-		for (const task of ['classification', 'detection', 'segmentation', 'keypoints', 'workflow'] as const) {
-			expect(endpointFor('', task)).toMatchObject({ baseUrl: DEFAULT_API_URL, maxRequestBytes: 20 * 1024 * 1024, legacy: false });
+		for (const task of [
+			'classification',
+			'detection',
+			'segmentation',
+			'keypoints',
+			'workflow',
+		] as const) {
+			expect(endpointFor('', task)).toMatchObject({
+				baseUrl: DEFAULT_API_URL,
+				maxRequestBytes: 20 * 1024 * 1024,
+				legacy: false,
+			});
 		}
 	});
 
 	test('a legacy host sends each task to its own legacy host, 5 MB each; Workflows to serverless', () => {
-		for (const apiUrl of ['https://classify.roboflow.com', 'https://detect.roboflow.com/', 'https://outline.roboflow.com']) {
+		for (const apiUrl of [
+			'https://classify.roboflow.com',
+			'https://detect.roboflow.com/',
+			'https://outline.roboflow.com',
+		]) {
 			expect(endpointFor(apiUrl, 'classification').baseUrl).toBe('https://classify.roboflow.com');
 			expect(endpointFor(apiUrl, 'detection').baseUrl).toBe('https://detect.roboflow.com');
 			expect(endpointFor(apiUrl, 'keypoints').baseUrl).toBe('https://detect.roboflow.com');
@@ -135,9 +182,13 @@ describe('endpoints', () => {
 	});
 
 	test('self-hosted and dedicated URLs are used as given for every task, with no limit imposed', () => {
-		expect(endpointFor('http://localhost:9001/', 'segmentation').baseUrl).toBe('http://localhost:9001');
+		expect(endpointFor('http://localhost:9001/', 'segmentation').baseUrl).toBe(
+			'http://localhost:9001',
+		);
 		expect(endpointFor('http://localhost:9001/', 'segmentation').maxRequestBytes).toBeUndefined();
-		expect(endpointFor('https://acme.roboflow.cloud', 'workflow').baseUrl).toBe('https://acme.roboflow.cloud');
+		expect(endpointFor('https://acme.roboflow.cloud', 'workflow').baseUrl).toBe(
+			'https://acme.roboflow.cloud',
+		);
 	});
 
 	test('the size checked is the base64 request, a third larger than the file', () => {
@@ -145,8 +196,12 @@ describe('endpoints', () => {
 		expect(base64Length(15 * 1024 * 1024)).toBe(20 * 1024 * 1024);
 		const serverless = endpointFor('', 'detection');
 		expect(() => checkRequestSize(base64Length(15 * 1024 * 1024), serverless, 'x')).not.toThrow();
-		expect(() => checkRequestSize(base64Length(15 * 1024 * 1024 + 3), serverless, 'x')).toThrow(/over the 20\.0 MB/);
-		expect(() => checkRequestSize(10 ** 9, endpointFor('http://localhost:9001'), 'x')).not.toThrow();
+		expect(() => checkRequestSize(base64Length(15 * 1024 * 1024 + 3), serverless, 'x')).toThrow(
+			/over the 20\.0 MB/,
+		);
+		expect(() =>
+			checkRequestSize(10 ** 9, endpointFor('http://localhost:9001'), 'x'),
+		).not.toThrow();
 	});
 });
 

@@ -17,9 +17,12 @@ describe('retry decisions', () => {
 		expect(retryDelayMs({ status }, 1, 5)).toBeUndefined();
 	});
 
-	test.each(['ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE'])('retries network failure %s', (networkCode) => {
-		expect(isRetryable({ networkCode })).toBe(true);
-	});
+	test.each(['ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE'])(
+		'retries network failure %s',
+		(networkCode) => {
+			expect(isRetryable({ networkCode })).toBe(true);
+		},
+	);
 
 	test('does not retry a refused connection or an unknown failure', () => {
 		expect(isRetryable({ networkCode: 'ECONNREFUSED' })).toBe(false);
@@ -49,7 +52,9 @@ describe('retry decisions', () => {
 		expect(parseRetryAfter('soon', now)).toBeUndefined();
 		expect(parseRetryAfter(undefined, now)).toBeUndefined();
 		expect(retryDelayMs({ status: 429, retryAfter: '1' }, 1, 3, () => 0, now)).toBe(1000);
-		expect(retryDelayMs({ status: 429, retryAfter: '3600' }, 1, 3, () => 0, now)).toBe(RETRY_AFTER_CAP_MS);
+		expect(retryDelayMs({ status: 429, retryAfter: '3600' }, 1, 3, () => 0, now)).toBe(
+			RETRY_AFTER_CAP_MS,
+		);
 	});
 
 	test('a shared pause holds every request until the latest deadline', () => {

@@ -14,7 +14,11 @@ test('header-only server answers with the true size from the start of a large bo
 	try {
 		const image = makePng(700, 500, COLOURS.green, { noise: 30 });
 		const post = (body: string) =>
-			fetch(`${url}/colors/1?api_key=k`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+			fetch(`${url}/colors/1?api_key=k`, {
+				method: 'POST',
+				body,
+				headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+			});
 		const ok = await post(image.toString('base64'));
 		expect(ok.status).toBe(200);
 		const answer = (await ok.json()) as { image: unknown; top: string };

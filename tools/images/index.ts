@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- dev tooling, never inside n8n: pngjs and jpeg-js are root devDependencies, but the rule reads the nearest package.json (this folder's, which only sets the module type) */
 /**
  * Real PNG and JPEG test images, for the tests, the demo, the benchmark and the local Roboflow
  * server's models (dev tooling only, not part of the published package):

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local test server runs in Node, never inside n8n: the request type of node:http */
 /**
  * API keys and the three ways Roboflow's hosts answer a bad one (contract §2, §5):
  *

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- the local test server runs in Node, never inside n8n: node:http request types, and a timer that cuts a truncated answer's connection */
 /**
  * Fault injection for tests and the benchmark. A plan (`setFaults`) has:
  *

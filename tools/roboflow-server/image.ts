@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local test server, never inside n8n: pngjs and jpeg-js are root devDependencies, but the rule reads the nearest package.json (this folder's, which only sets the module type) */
 /**
  * Image decode/encode for the local Roboflow server: PNG and JPEG in (what the models see),
  * JPEG out (annotated images), and header-only size reading for the benchmark mode.

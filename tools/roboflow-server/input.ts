@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local test server runs in Node, never inside n8n: the request type of node:http */
 /**
  * The request body of the legacy model route (contract §3.1): read with an optional size limit,
  * then turned into image bytes the way Inference does: multipart `file` part (raw bytes), or any

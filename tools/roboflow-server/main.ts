@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals -- a command-line script, never inside n8n: reads its environment, writes to the terminal, sets the exit code */
 /**
  * Starts the local Roboflow server from the command line:
  *

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local test server downloads image URLs with Node's http, https and net, never inside n8n */
 /**
  * Image URL input (`image=` query parameter), with Inference's URL rules (contract §3.1,
  * `inference/core/utils/image_utils.py` `_validate_url_destination`). Defaults are Roboflow's

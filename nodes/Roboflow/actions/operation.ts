@@ -76,7 +76,10 @@ export interface RoboflowOperation {
 }
 
 /** Shows properties only for the given operations, as n8n's versioned nodes do. */
-export function forOperations(operations: string[], properties: INodeProperties[]): INodeProperties[] {
+export function forOperations(
+	operations: string[],
+	properties: INodeProperties[],
+): INodeProperties[] {
 	return properties.map((property) => ({
 		...property,
 		displayOptions: {

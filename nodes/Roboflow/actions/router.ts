@@ -39,7 +39,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const value = this.getNodeParameter('operation', 0);
 	const operation = OPERATIONS.find((candidate) => candidate.option.value === value);
 	if (!operation) {
-		throw new NodeOperationError(this.getNode(), `The operation "${String(value)}" is not supported`);
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${String(value)}" is not supported`,
+		);
 	}
 	return [await runBatch.call(this, operation)];
 }

@@ -26,13 +26,22 @@ export function selectImageFields(
 		const skipped: SkippedField[] = [];
 		for (const [field, data] of Object.entries(binary ?? {})) {
 			// Generic types (octet-stream) are judged by their bytes when read, as for one field.
-			if (data.mimeType?.startsWith('image/') || isGenericMimeType(data.mimeType)) fields.push(field);
-			else skipped.push({ field, file_name: data.fileName ?? null, mime_type: data.mimeType ?? null });
+			if (data.mimeType?.startsWith('image/') || isGenericMimeType(data.mimeType))
+				fields.push(field);
+			else
+				skipped.push({ field, file_name: data.fileName ?? null, mime_type: data.mimeType ?? null });
 		}
 		return { fields, skipped, several: true };
 	}
 	if (!text.includes(',')) return { fields: [text], skipped: [], several: false };
-	const fields = [...new Set(text.split(',').map((name) => name.trim()).filter(Boolean))];
+	const fields = [
+		...new Set(
+			text
+				.split(',')
+				.map((name) => name.trim())
+				.filter(Boolean),
+		),
+	];
 	if (!fields.length) {
 		throw new RoboflowInputError(
 			`Input Binary Field "${parameter}" names no field`,

@@ -1,7 +1,18 @@
-import type { ICredentialsDecrypted, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	ICredentialsDecrypted,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import type { Job, OperationResult, RoboflowCredentials, RoboflowOperation, RunContext } from '../actions/operation';
+import type {
+	Job,
+	OperationResult,
+	RoboflowCredentials,
+	RoboflowOperation,
+	RunContext,
+} from '../actions/operation';
 import { DEFAULTS } from '../actions/shared/descriptions';
 import { RoboflowApiError, RoboflowInputError, redact } from '../helpers/errors';
 import { UnexpectedResponseError } from '../response/common';
@@ -29,7 +40,8 @@ function toNodeError(
 	operation: RoboflowOperation,
 	binaryField?: string,
 ) {
-	const suffix = binaryField === undefined ? ` [item ${itemIndex}]` : ` [item ${itemIndex}, ${binaryField}]`;
+	const suffix =
+		binaryField === undefined ? ` [item ${itemIndex}]` : ` [item ${itemIndex}, ${binaryField}]`;
 	if (error instanceof RoboflowInputError) {
 		return new NodeOperationError(this.getNode(), redact(error.message, secrets) + suffix, {
 			itemIndex,
@@ -50,7 +62,11 @@ function toNodeError(
 	if (error instanceof UnexpectedResponseError) {
 		const message = operation.unexpectedAnswer.message + suffix;
 		const description = `${redact(error.message, secrets)}. ${operation.unexpectedAnswer.hint}`;
-		return new NodeApiError(this.getNode(), { message, description }, { itemIndex, message, description });
+		return new NodeApiError(
+			this.getNode(),
+			{ message, description },
+			{ itemIndex, message, description },
+		);
 	}
 	if (error instanceof NodeOperationError || error instanceof NodeApiError) {
 		error.message = redact(error.message, secrets);
@@ -61,7 +77,10 @@ function toNodeError(
 }
 
 /** Timeout and retries are per request, so an expression in them is read for each item. */
-function itemPolicy(options: RunOptions, shared: Omit<RequestPolicy, 'timeoutMs' | 'maxRetries'>): RequestPolicy {
+function itemPolicy(
+	options: RunOptions,
+	shared: Omit<RequestPolicy, 'timeoutMs' | 'maxRetries'>,
+): RequestPolicy {
 	return {
 		...shared,
 		timeoutMs: Math.max(1, Number(options.timeout ?? DEFAULTS.timeout)),
@@ -69,7 +88,9 @@ function itemPolicy(options: RunOptions, shared: Omit<RequestPolicy, 'timeoutMs'
 	};
 }
 
-type JobOutcome = { ok: true; result: OperationResult } | { ok: false; error: NodeApiError | NodeOperationError };
+type JobOutcome =
+	| { ok: true; result: OperationResult }
+	| { ok: false; error: NodeApiError | NodeOperationError };
 
 /**
  * What becomes of one input item: `single` (one image, output as the item itself, as the node
@@ -99,7 +120,9 @@ function planItem(this: IExecuteFunctions, itemIndex: number, item: INodeExecuti
 		options,
 	});
 	if (this.getNodeParameter('inputType', itemIndex, 'binaryData') !== 'binaryData') return single();
-	const parameter = String(this.getNodeParameter('binaryPropertyName', itemIndex, DEFAULTS.binaryPropertyName));
+	const parameter = String(
+		this.getNodeParameter('binaryPropertyName', itemIndex, DEFAULTS.binaryPropertyName),
+	);
 	const { fields, skipped, several } = selectImageFields(parameter, item.binary);
 	if (!several) return single();
 	const split = options.splitImages ?? true;
@@ -108,7 +131,12 @@ function planItem(this: IExecuteFunctions, itemIndex: number, item: INodeExecuti
 		item,
 		mode: split ? 'split' : 'combined',
 		// Split items each carry one image, so its results keep their own names; combined ones share an item.
-		jobs: fields.map((field) => ({ itemIndex, item, binaryField: field, binaryPrefix: split ? '' : `${field}_` })),
+		jobs: fields.map((field) => ({
+			itemIndex,
+			item,
+			binaryField: field,
+			binaryPrefix: split ? '' : `${field}_`,
+		})),
 		skipped,
 		outputField,
 		options,
@@ -116,7 +144,11 @@ function planItem(this: IExecuteFunctions, itemIndex: number, item: INodeExecuti
 }
 
 /** Puts a result on its item: merged into the top level, or under Output Field. */
-function mergeJson(item: INodeExecutionData, result: IDataObject, outputField: string): IDataObject {
+function mergeJson(
+	item: INodeExecutionData,
+	result: IDataObject,
+	outputField: string,
+): IDataObject {
 	return outputField ? { ...item.json, [outputField]: result } : { ...item.json, ...result };
 }
 
@@ -134,21 +166,46 @@ function assemble(plan: ItemPlan, outcomes: JobOutcome[]): INodeExecutionData[] 
 	if (plan.mode === 'single') {
 		const [outcome] = outcomes;
 		// A failed item keeps its image so an error branch can still forward it.
-		if (!outcome.ok) return [{ json: errorJson(outcome.error), ...(item.binary ? { binary: item.binary } : {}), pairedItem }];
-		const binary = outcome.result.binary ? { ...item.binary, ...outcome.result.binary } : item.binary;
-		return [{ json: mergeJson(item, outcome.result.json, outputField), ...(binary ? { binary } : {}), pairedItem }];
+		if (!outcome.ok)
+			return [
+				{
+					json: errorJson(outcome.error),
+					...(item.binary ? { binary: item.binary } : {}),
+					pairedItem,
+				},
+			];
+		const binary = outcome.result.binary
+			? { ...item.binary, ...outcome.result.binary }
+			: item.binary;
+		return [
+			{
+				json: mergeJson(item, outcome.result.json, outputField),
+				...(binary ? { binary } : {}),
+				pairedItem,
+			},
+		];
 	}
 	if (plan.mode === 'split') {
 		if (!plan.jobs.length) {
 			// No image at all: the item passes through, saying what it skipped.
-			return [{ json: { ...item.json, binary_field: null, ...skipped }, ...(item.binary ? { binary: item.binary } : {}), pairedItem }];
+			return [
+				{
+					json: { ...item.json, binary_field: null, ...skipped },
+					...(item.binary ? { binary: item.binary } : {}),
+					pairedItem,
+				},
+			];
 		}
 		return plan.jobs.map((job, index) => {
 			const outcome = outcomes[index];
 			const field = job.binaryField as string;
 			const image = item.binary?.[field] ? { [field]: item.binary[field] } : {};
 			if (!outcome.ok) return { json: errorJson(outcome.error), binary: image, pairedItem };
-			const json = { ...mergeJson(item, outcome.result.json, outputField), binary_field: field, ...skipped };
+			const json = {
+				...mergeJson(item, outcome.result.json, outputField),
+				binary_field: field,
+				...skipped,
+			};
 			return { json, binary: { ...image, ...outcome.result.binary }, pairedItem };
 		});
 	}
@@ -159,7 +216,8 @@ function assemble(plan: ItemPlan, outcomes: JobOutcome[]): INodeExecutionData[] 
 			: { binary_field: job.binaryField as string, ...errorJson(outcome.error) };
 	});
 	let binary = item.binary;
-	for (const outcome of outcomes) if (outcome.ok && outcome.result.binary) binary = { ...binary, ...outcome.result.binary };
+	for (const outcome of outcomes)
+		if (outcome.ok && outcome.result.binary) binary = { ...binary, ...outcome.result.binary };
 	const json = { ...mergeJson(item, { results } as IDataObject, outputField), ...skipped };
 	return [{ json, ...(binary ? { binary } : {}), pairedItem }];
 }
@@ -169,15 +227,26 @@ function assemble(plan: ItemPlan, outcomes: JobOutcome[]): INodeExecutionData[] 
  * item, at most Max Concurrency at a time, keeping input order; retries and the shared pause
  * after a 429 (transport); stops on cancellation; continue-on-fail; the key redacted everywhere.
  */
-export async function runBatch(this: IExecuteFunctions, operation: RoboflowOperation): Promise<INodeExecutionData[]> {
+export async function runBatch(
+	this: IExecuteFunctions,
+	operation: RoboflowOperation,
+): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
 	const data = await this.getCredentials<RoboflowCredentials>('roboflowApi');
 	const ref = this.getNode().credentials?.roboflowApi;
-	const credentials: ICredentialsDecrypted = { id: ref?.id ?? '', name: ref?.name ?? '', type: 'roboflowApi', data };
+	const credentials: ICredentialsDecrypted = {
+		id: ref?.id ?? '',
+		name: ref?.name ?? '',
+		type: 'roboflowApi',
+		data,
+	};
 	const secrets = [data.apiKey];
 	// Per run: one pool serves every item, so its size cannot vary per item (its description says so).
 	const runOptions = this.getNodeParameter('options', 0, {}) as RunOptions;
-	const concurrency = Math.max(1, Math.floor(Number(runOptions.maxConcurrency ?? DEFAULTS.maxConcurrency)));
+	const concurrency = Math.max(
+		1,
+		Math.floor(Number(runOptions.maxConcurrency ?? DEFAULTS.maxConcurrency)),
+	);
 	const cancelSignal = this.getExecutionCancelSignal();
 	// Aborted when the user stops the execution, or when one item fails the node: either way no
 	// new request starts and pending retries are dropped.
@@ -212,7 +281,15 @@ export async function runBatch(this: IExecuteFunctions, operation: RoboflowOpera
 		} catch (error) {
 			const nodeError = toNodeError.call(this, error, itemIndex, secrets, operation);
 			if (!this.continueOnFail()) throw nodeError;
-			plan = { itemIndex, item, mode: 'single', jobs: [], skipped: [], outputField: '', options: {} };
+			plan = {
+				itemIndex,
+				item,
+				mode: 'single',
+				jobs: [],
+				skipped: [],
+				outputField: '',
+				options: {},
+			};
 			planOutcomes[itemIndex] = [{ ok: false, error: nodeError }];
 		}
 		plans.push(plan);
@@ -226,13 +303,26 @@ export async function runBatch(this: IExecuteFunctions, operation: RoboflowOpera
 			const { job, options } = jobs[index];
 			try {
 				const prepared = await started.prepare.call(this, job);
-				const answer = await sendRoboflowRequest.call(this, prepared.request, itemPolicy(options, shared));
+				const answer = await sendRoboflowRequest.call(
+					this,
+					prepared.request,
+					itemPolicy(options, shared),
+				);
 				return { ok: true, result: await prepared.read(answer) };
 			} catch (error) {
 				if (error instanceof RequestCancelledError || signal.aborted) {
-					throw new NodeOperationError(this.getNode(), 'The execution was canceled', { itemIndex: job.itemIndex });
+					throw new NodeOperationError(this.getNode(), 'The execution was canceled', {
+						itemIndex: job.itemIndex,
+					});
 				}
-				const nodeError = toNodeError.call(this, error, job.itemIndex, secrets, operation, job.binaryField);
+				const nodeError = toNodeError.call(
+					this,
+					error,
+					job.itemIndex,
+					secrets,
+					operation,
+					job.binaryField,
+				);
 				if (!this.continueOnFail()) {
 					halt.abort();
 					throw nodeError;
@@ -251,7 +341,8 @@ export async function runBatch(this: IExecuteFunctions, operation: RoboflowOpera
 		results.push(...assemble(plan, own));
 	}
 
-	if (cancelSignal?.aborted) throw new NodeOperationError(this.getNode(), 'The execution was canceled');
+	if (cancelSignal?.aborted)
+		throw new NodeOperationError(this.getNode(), 'The execution was canceled');
 	if (retries > 0) {
 		this.addExecutionHints({
 			message: `${retries} Roboflow request${retries === 1 ? ' was' : 's were'} retried after rate limiting or a temporary error.`,

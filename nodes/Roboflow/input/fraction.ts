@@ -23,7 +23,12 @@ export function fractionParameter(value: unknown, label: string): number {
 }
 
 /** A whole-number option such as Max Detections, checked against its range. */
-export function wholeNumberParameter(value: unknown, label: string, min: number, max: number): number {
+export function wholeNumberParameter(
+	value: unknown,
+	label: string,
+	min: number,
+	max: number,
+): number {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
 		throw new RoboflowInputError(

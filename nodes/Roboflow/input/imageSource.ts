@@ -42,10 +42,16 @@ export function base64Length(bytes: number): number {
  * Refuses a request body larger than the endpoint's documented limit before it is sent, with
  * what to do about it. `what` names the thing in the message ("The image in \"data\"").
  */
-export function checkRequestSize(sentBytes: number, endpoint: Endpoint, what: string, fileBytes?: number): void {
+export function checkRequestSize(
+	sentBytes: number,
+	endpoint: Endpoint,
+	what: string,
+	fileBytes?: number,
+): void {
 	const limit = endpoint.maxRequestBytes;
 	if (limit === undefined || sentBytes <= limit) return;
-	const file = fileBytes !== undefined ? ` (${formatBytes(fileBytes)} as a file, a third more as base64)` : '';
+	const file =
+		fileBytes !== undefined ? ` (${formatBytes(fileBytes)} as a file, a third more as base64)` : '';
 	const alternative = endpoint.legacy
 		? " or switch the credential's API URL to Roboflow's Serverless Cloud API (https://serverless.roboflow.com, 20 MB per request)"
 		: '';
@@ -114,7 +120,11 @@ export async function readBinaryImage(
 			'Roboflow reads images (JPEG, PNG, WebP, BMP...). Check that the previous node delivers the image itself and not, e.g., an HTML error page.',
 		);
 	}
-	return { base64: buffer.toString('base64'), fileName: metadata.fileName, mimeType: metadata.mimeType };
+	return {
+		base64: buffer.toString('base64'),
+		fileName: metadata.fileName,
+		mimeType: metadata.mimeType,
+	};
 }
 
 /** Checks an image URL before Roboflow is asked to download it. */

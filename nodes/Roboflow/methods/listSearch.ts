@@ -24,7 +24,11 @@ const PROJECT_TYPES: Record<string, (type: string) => boolean> = {
 const LIST_CONCURRENCY = 4;
 const LIST_TIMEOUT_MS = 30_000;
 
-async function managementGet(this: ILoadOptionsFunctions, data: RoboflowCredentials, url: string): Promise<unknown> {
+async function managementGet(
+	this: ILoadOptionsFunctions,
+	data: RoboflowCredentials,
+	url: string,
+): Promise<unknown> {
 	let response: { statusCode: number; body: unknown };
 	try {
 		response = (await this.helpers.httpRequestWithAuthentication.call(this, 'roboflowApi', {
@@ -40,19 +44,35 @@ async function managementGet(this: ILoadOptionsFunctions, data: RoboflowCredenti
 		throw listError.call(this, apiErrorFromNetwork(networkCode(error)), data);
 	}
 	if (response.statusCode >= 400) {
-		throw listError.call(this, apiErrorFromStatus(response.statusCode, response.body, { subject: 'this workspace' }), data);
+		throw listError.call(
+			this,
+			apiErrorFromStatus(response.statusCode, response.body, { subject: 'this workspace' }),
+			data,
+		);
 	}
 	return response.body;
 }
 
-function listError(this: ILoadOptionsFunctions, error: { message: string; description: string; httpCode?: number }, data: RoboflowCredentials) {
+function listError(
+	this: ILoadOptionsFunctions,
+	error: { message: string; description: string; httpCode?: number },
+	data: RoboflowCredentials,
+) {
 	const message = redact(error.message, [data.apiKey]);
 	const description = redact(error.description, [data.apiKey]);
 	const httpCode = error.httpCode ? String(error.httpCode) : undefined;
-	return new NodeApiError(this.getNode(), { message, description, ...(httpCode ? { httpCode } : {}) }, { message, description, httpCode });
+	return new NodeApiError(
+		this.getNode(),
+		{ message, description, ...(httpCode ? { httpCode } : {}) },
+		{ message, description, httpCode },
+	);
 }
 
-async function workspaceFor(this: ILoadOptionsFunctions, data: RoboflowCredentials, base: string): Promise<string> {
+async function workspaceFor(
+	this: ILoadOptionsFunctions,
+	data: RoboflowCredentials,
+	base: string,
+): Promise<string> {
 	let workspace = '';
 	try {
 		workspace = String(this.getCurrentNodeParameter('workspace') ?? '').trim();
@@ -60,7 +80,9 @@ async function workspaceFor(this: ILoadOptionsFunctions, data: RoboflowCredentia
 		workspace = '';
 	}
 	if (workspace) return workspace;
-	const found = readWorkspace(await managementGet.call(this, data, managementRoutes.workspaceOfKey(base)));
+	const found = readWorkspace(
+		await managementGet.call(this, data, managementRoutes.workspaceOfKey(base)),
+	);
 	if (!found) {
 		throw new NodeApiError(this.getNode(), {
 			message: "Could not find the API key's workspace",
@@ -83,16 +105,20 @@ function text(value: unknown): string {
  * The models of the key's workspace for the operation's task: one entry per version with a
  * trained model, "Project name v3 (object-detection)", value `project/3`.
  */
-export async function searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+export async function searchModels(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
 	const data = await this.getCredentials<RoboflowCredentials>('roboflowApi');
 	const base = managementBaseUrl(data);
 	const workspace = await workspaceFor.call(this, data, base);
 	const operation = String(this.getCurrentNodeParameter('operation') ?? 'classify');
 	const wanted = PROJECT_TYPES[operation] ?? (() => true);
 	const answer = await managementGet.call(this, data, managementRoutes.workspace(base, workspace));
-	const projects = (isRecord(answer) && isRecord(answer.workspace) && Array.isArray(answer.workspace.projects)
-		? answer.workspace.projects
-		: []
+	const projects = (
+		isRecord(answer) && isRecord(answer.workspace) && Array.isArray(answer.workspace.projects)
+			? answer.workspace.projects
+			: []
 	).filter(isRecord);
 
 	const candidates = projects
@@ -102,7 +128,10 @@ export async function searchModels(this: ILoadOptionsFunctions, filter?: string)
 			name: text(project.name) || text(project.id),
 			type: text(project.type),
 		}))
-		.filter((project) => project.slug && wanted(project.type) && matches(filter, project.name, project.slug));
+		.filter(
+			(project) =>
+				project.slug && wanted(project.type) && matches(filter, project.name, project.slug),
+		);
 
 	const results: INodeListSearchItems[][] = new Array(candidates.length);
 	let next = 0;
@@ -110,8 +139,15 @@ export async function searchModels(this: ILoadOptionsFunctions, filter?: string)
 		while (next < candidates.length) {
 			const index = next++;
 			const project = candidates[index];
-			const details = await managementGet.call(this, data, managementRoutes.project(base, workspace, project.slug));
-			const versions = isRecord(details) && Array.isArray(details.versions) ? details.versions.filter(isRecord) : [];
+			const details = await managementGet.call(
+				this,
+				data,
+				managementRoutes.project(base, workspace, project.slug),
+			);
+			const versions =
+				isRecord(details) && Array.isArray(details.versions)
+					? details.versions.filter(isRecord)
+					: [];
 			results[index] = versions
 				// Only versions with a trained model can answer (contract §7).
 				.filter((version) => Boolean(version.model))
@@ -130,15 +166,23 @@ export async function searchModels(this: ILoadOptionsFunctions, filter?: string)
 }
 
 /** The Workflows of the workspace (the Workspace parameter's, or the key's). */
-export async function searchWorkflows(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+export async function searchWorkflows(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
 	const data = await this.getCredentials<RoboflowCredentials>('roboflowApi');
 	const base = managementBaseUrl(data);
 	const workspace = await workspaceFor.call(this, data, base);
 	const answer = await managementGet.call(this, data, managementRoutes.workflows(base, workspace));
-	const workflows = (isRecord(answer) && Array.isArray(answer.workflows) ? answer.workflows : []).filter(isRecord);
+	const workflows = (
+		isRecord(answer) && Array.isArray(answer.workflows) ? answer.workflows : []
+	).filter(isRecord);
 	return {
 		results: workflows
-			.map((workflow) => ({ name: text(workflow.name) || text(workflow.url), value: text(workflow.url) }))
+			.map((workflow) => ({
+				name: text(workflow.name) || text(workflow.url),
+				value: text(workflow.url),
+			}))
 			.filter((workflow) => workflow.value && matches(filter, workflow.name, workflow.value)),
 	};
 }

@@ -70,7 +70,10 @@ export function normalizeClassification(raw: unknown, modelId: string): Classifi
 		const passed = predictions.filter((p) => predictedClasses.includes(p.class));
 		// Classes Roboflow lists as predicted keep their score order; ones it did not score go last.
 		const scored = new Set(passed.map((p) => p.class));
-		predictedClasses = [...passed.map((p) => p.class), ...predictedClasses.filter((c) => !scored.has(c))];
+		predictedClasses = [
+			...passed.map((p) => p.class),
+			...predictedClasses.filter((c) => !scored.has(c)),
+		];
 		top = passed[0]?.class ?? predictedClasses[0] ?? '';
 		confidence = passed[0]?.confidence ?? 0;
 	} else {

@@ -32,7 +32,9 @@ export type DetectionShape = 'box' | 'polygon' | 'keypoints';
 
 function toDetection(raw: unknown, shape: DetectionShape): Detection {
 	const entry = isRecord(raw) ? raw : {};
-	const box = ['x', 'y', 'width', 'height', 'confidence'].every((key) => toNumber(entry[key]) !== null);
+	const box = ['x', 'y', 'width', 'height', 'confidence'].every(
+		(key) => toNumber(entry[key]) !== null,
+	);
 	if (!box || typeof entry.class !== 'string') {
 		throw new UnexpectedResponseError(
 			`a prediction lacks a class or a numeric box and confidence: ${JSON.stringify(raw).slice(0, 200)}`,
@@ -43,7 +45,8 @@ function toDetection(raw: unknown, shape: DetectionShape): Detection {
 		throw new UnexpectedResponseError('a prediction has no "points" polygon (or "rle" mask)');
 	}
 	if (shape === 'keypoints') {
-		if (!Array.isArray(entry.keypoints)) throw new UnexpectedResponseError('a prediction has no "keypoints"');
+		if (!Array.isArray(entry.keypoints))
+			throw new UnexpectedResponseError('a prediction has no "keypoints"');
 		// Inference names a keypoint `class`; older hosted docs say `class_name`: give both readers `class`.
 		prediction.keypoints = entry.keypoints.map((point: unknown) =>
 			isRecord(point) && typeof point.class !== 'string' && typeof point.class_name === 'string'
@@ -66,7 +69,8 @@ export function normalizeDetections(
 	keepClasses?: ReadonlySet<string>,
 ): DetectionResult {
 	if (!isRecord(raw)) throw new UnexpectedResponseError('the answer is not a JSON object');
-	if (!Array.isArray(raw.predictions)) throw new UnexpectedResponseError('the answer has no "predictions" list');
+	if (!Array.isArray(raw.predictions))
+		throw new UnexpectedResponseError('the answer has no "predictions" list');
 	const predictions = raw.predictions
 		.map((p) => toDetection(p, shape))
 		.filter((p) => !keepClasses || keepClasses.has(p.class))

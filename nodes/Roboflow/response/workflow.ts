@@ -16,9 +16,14 @@ export interface WorkflowResult {
 }
 
 /** Roboflow serialises every image as `{type: "base64", value}`, possibly nested (contract §6.2). */
-function isImage(value: unknown): value is { type: 'base64'; value: string } & Record<string, unknown> {
+function isImage(
+	value: unknown,
+): value is { type: 'base64'; value: string } & Record<string, unknown> {
 	return isRecord(value) && value.type === 'base64' && typeof value.value === 'string';
 }
+
+/** What the binary reference replaces: the base64 itself, its type and the video metadata. */
+const REPLACED_IMAGE_FIELDS = new Set(['value', 'type', 'video_metadata']);
 
 function fieldName(path: string[]): string {
 	return path.map((part) => part.replace(/[^A-Za-z0-9_-]+/g, '_')).join('_') || 'image';
@@ -30,7 +35,10 @@ function fieldName(path: string[]): string {
  * kept; `video_metadata` dropped) and its base64 returned for storage as a binary. Numbers,
  * strings, lists and predictions pass through unchanged.
  */
-export function extractWorkflowImages(result: Record<string, unknown>, prefix = ''): WorkflowResult {
+export function extractWorkflowImages(
+	result: Record<string, unknown>,
+	prefix = '',
+): WorkflowResult {
 	const images: WorkflowImage[] = [];
 	const used = new Set<string>();
 	const walk = (value: unknown, path: string[]): unknown => {
@@ -40,12 +48,17 @@ export function extractWorkflowImages(result: Record<string, unknown>, prefix = 
 			for (let n = 2; used.has(field); n++) field = `${base}_${n}`;
 			used.add(field);
 			images.push({ field, base64: value.value });
-			const { value: _base64, video_metadata: _metadata, type: _type, ...rest } = value;
+			const rest = Object.fromEntries(
+				Object.entries(value).filter(([key]) => !REPLACED_IMAGE_FIELDS.has(key)),
+			);
 			return { type: 'binary', binary_field: field, ...rest };
 		}
-		if (Array.isArray(value)) return value.map((entry, index) => walk(entry, [...path, String(index)]));
+		if (Array.isArray(value))
+			return value.map((entry, index) => walk(entry, [...path, String(index)]));
 		if (isRecord(value)) {
-			return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, walk(entry, [...path, key])]));
+			return Object.fromEntries(
+				Object.entries(value).map(([key, entry]) => [key, walk(entry, [...path, key])]),
+			);
 		}
 		return value;
 	};

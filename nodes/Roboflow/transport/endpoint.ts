@@ -71,11 +71,22 @@ export function endpointFor(apiUrl: unknown, task?: Task): Endpoint {
 	// The legacy hosts serve only the model route; Workflows live on the serverless host.
 	if (host && LEGACY_HOSTS.has(host) && task === 'workflow') return endpointFor(DEFAULT_API_URL);
 	if (host && LEGACY_HOSTS.has(host)) {
-		const legacyBase = task && task !== 'workflow' ? `https://${LEGACY_HOST_BY_TASK[task]}` : baseUrl;
-		return { baseUrl: legacyBase, maxRequestBytes: LEGACY_LIMIT_BYTES, label: "Roboflow's Hosted API (Legacy)", legacy: true };
+		const legacyBase =
+			task && task !== 'workflow' ? `https://${LEGACY_HOST_BY_TASK[task]}` : baseUrl;
+		return {
+			baseUrl: legacyBase,
+			maxRequestBytes: LEGACY_LIMIT_BYTES,
+			label: "Roboflow's Hosted API (Legacy)",
+			legacy: true,
+		};
 	}
 	if (host && SERVERLESS_HOSTS.has(host)) {
-		return { baseUrl, maxRequestBytes: SERVERLESS_LIMIT_BYTES, label: "Roboflow's Serverless Cloud API", legacy: false };
+		return {
+			baseUrl,
+			maxRequestBytes: SERVERLESS_LIMIT_BYTES,
+			label: "Roboflow's Serverless Cloud API",
+			legacy: false,
+		};
 	}
 	return { baseUrl, label: 'the server at the API URL', legacy: false };
 }

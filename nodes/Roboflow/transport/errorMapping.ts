@@ -15,9 +15,12 @@ const STATUS_MESSAGES: Record<number, [string, string]> = {
 	],
 	413: [
 		'The request is too large for Roboflow',
-		"Resize or compress the image first, e.g. with the Edit Image node: the model scales images down to its input size anyway.",
+		'Resize or compress the image first, e.g. with the Edit Image node: the model scales images down to its input size anyway.',
 	],
-	422: ['Roboflow refused a parameter of the request', 'Check the node\'s options against what the model accepts.'],
+	422: [
+		'Roboflow refused a parameter of the request',
+		"Check the node's options against what the model accepts.",
+	],
 	423: [
 		'Roboflow has paused usage for this workspace',
 		"Check the workspace's billing and usage settings in the Roboflow app.",
@@ -78,7 +81,12 @@ const TEXT_MESSAGES: Array<{
 		message: "Roboflow did not accept the request's content type",
 		hint: 'Something between n8n and Roboflow (a proxy?) changed the request, or the API URL points at a server that is not Roboflow Inference.',
 	},
-	{ status: 400, pattern: /API key is missing|api[_ ]key/i, message: 'Roboflow says the API key is missing', hint: KEY_HINT },
+	{
+		status: 400,
+		pattern: /API key is missing|api[_ ]key/i,
+		message: 'Roboflow says the API key is missing',
+		hint: KEY_HINT,
+	},
 	{
 		status: 400,
 		pattern: /Invalid Model ID/i,
@@ -98,14 +106,16 @@ const TEXT_MESSAGES: Array<{
 /** A Workflow error's details (contract §6.3): the inner error and the steps that failed. */
 function workflowDetails(body: Record<string, unknown>): string {
 	const parts: string[] = [];
-	if (typeof body.inner_error_message === 'string' && body.inner_error_message) parts.push(body.inner_error_message);
+	if (typeof body.inner_error_message === 'string' && body.inner_error_message)
+		parts.push(body.inner_error_message);
 	if (Array.isArray(body.blocks_errors)) {
 		const blocks = body.blocks_errors
 			.map((entry) => {
 				const block = (entry ?? {}) as Record<string, unknown>;
 				const name = typeof block.block_id === 'string' ? block.block_id : undefined;
 				const property = typeof block.property_name === 'string' ? `.${block.property_name}` : '';
-				const details = typeof block.property_details === 'string' ? `: ${block.property_details}` : '';
+				const details =
+					typeof block.property_details === 'string' ? `: ${block.property_details}` : '';
 				return name ? `${name}${property}${details}` : undefined;
 			})
 			.filter(Boolean);
@@ -117,10 +127,19 @@ function workflowDetails(body: Record<string, unknown>): string {
 /** What Roboflow said: `message`, a gateway's `error`, or FastAPI's validation `detail`. */
 export function serverText(body: unknown): string | undefined {
 	if (typeof body === 'object' && body !== null) {
-		const { message, detail, error } = body as { message?: unknown; detail?: unknown; error?: unknown };
-		if (typeof message === 'string') return message + workflowDetails(body as Record<string, unknown>);
+		const { message, detail, error } = body as {
+			message?: unknown;
+			detail?: unknown;
+			error?: unknown;
+		};
+		if (typeof message === 'string')
+			return message + workflowDetails(body as Record<string, unknown>);
 		if (typeof error === 'string') return error;
-		if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+		if (
+			typeof error === 'object' &&
+			error !== null &&
+			typeof (error as { message?: unknown }).message === 'string'
+		) {
 			return (error as { message: string }).message;
 		}
 		if (detail !== undefined) return typeof detail === 'string' ? detail : JSON.stringify(detail);
@@ -129,9 +148,16 @@ export function serverText(body: unknown): string | undefined {
 }
 
 /** Maps a Roboflow error answer to a message a user can act on, quoting the server's own text. */
-export function apiErrorFromStatus(status: number, body: unknown, advice: ErrorAdvice = {}): RoboflowApiError {
+export function apiErrorFromStatus(
+	status: number,
+	body: unknown,
+	advice: ErrorAdvice = {},
+): RoboflowApiError {
 	const text = serverText(body);
-	const byText = text !== undefined ? TEXT_MESSAGES.find((m) => m.status === status && m.pattern.test(text.trim())) : undefined;
+	const byText =
+		text !== undefined
+			? TEXT_MESSAGES.find((m) => m.status === status && m.pattern.test(text.trim()))
+			: undefined;
 	let message: string;
 	let hint: string;
 	if (byText) {
@@ -142,7 +168,10 @@ export function apiErrorFromStatus(status: number, body: unknown, advice: ErrorA
 	} else if (STATUS_MESSAGES[status]) {
 		[message, hint] = STATUS_MESSAGES[status];
 	} else if (status === 400) {
-		[message, hint] = ['Roboflow refused the request', 'Check the node\'s parameters against what Roboflow said.'];
+		[message, hint] = [
+			'Roboflow refused the request',
+			"Check the node's parameters against what Roboflow said.",
+		];
 	} else if (status >= 500) {
 		// 500, 501, 507...: a server or model problem that another try does not fix, so none is made.
 		message = 'Roboflow failed to process the request';
@@ -150,7 +179,9 @@ export function apiErrorFromStatus(status: number, body: unknown, advice: ErrorA
 	} else {
 		[message, hint] = [`Roboflow answered with HTTP ${status}`, 'The request was not accepted.'];
 	}
-	const description = text ? `${hint} Roboflow said: "${text.slice(0, 500)}" (HTTP ${status}).` : `${hint} (HTTP ${status}).`;
+	const description = text
+		? `${hint} Roboflow said: "${text.slice(0, 500)}" (HTTP ${status}).`
+		: `${hint} (HTTP ${status}).`;
 	return new RoboflowApiError(message, description, status);
 }
 
@@ -161,7 +192,7 @@ const NETWORK_MESSAGES: Record<string, [string, string]> = {
 	],
 	ENOTFOUND: [
 		'Could not find the Roboflow API host',
-		'The API URL\'s host name does not resolve. Check the API URL in the Roboflow API credential.',
+		"The API URL's host name does not resolve. Check the API URL in the Roboflow API credential.",
 	],
 	ECONNABORTED: [
 		'Roboflow did not answer in time',
@@ -197,7 +228,11 @@ const NETWORK_CODE = /^(E[A-Z_]+|ERR_[A-Z_]+)$/;
  * code into `httpCode` on both majors, where a failure without an answer has no status to put.
  */
 export function networkCode(error: unknown): string | undefined {
-	for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+	for (
+		let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+		e && depth < 4;
+		depth++
+	) {
 		if (typeof e.code === 'string' && NETWORK_CODE.test(e.code)) return e.code;
 		e = e.cause as typeof e;
 	}

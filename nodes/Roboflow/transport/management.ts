@@ -10,7 +10,9 @@ export function managementBaseUrl(data: RoboflowCredentials): string {
 
 /** `GET /` answers with the workspace that owns the key (contract §7). */
 export function readWorkspace(answer: unknown): string | undefined {
-	return isRecord(answer) && typeof answer.workspace === 'string' && answer.workspace ? answer.workspace : undefined;
+	return isRecord(answer) && typeof answer.workspace === 'string' && answer.workspace
+		? answer.workspace
+		: undefined;
 }
 
 /** Management API routes used by the node and its pickers. */
@@ -19,5 +21,6 @@ export const managementRoutes = {
 	workspace: (base: string, workspace: string) => `${base}/${encodeURIComponent(workspace)}`,
 	project: (base: string, workspace: string, project: string) =>
 		`${base}/${encodeURIComponent(workspace)}/${encodeURIComponent(project)}`,
-	workflows: (base: string, workspace: string) => `${base}/${encodeURIComponent(workspace)}/workflows`,
+	workflows: (base: string, workspace: string) =>
+		`${base}/${encodeURIComponent(workspace)}/workflows`,
 };

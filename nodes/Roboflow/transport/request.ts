@@ -1,4 +1,9 @@
-import type { ICredentialsDecrypted, IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type {
+	ICredentialsDecrypted,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+} from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
 import { RoboflowApiError } from '../helpers/errors';
@@ -176,9 +181,14 @@ async function attemptOnce(
 
 	let response: FullResponse;
 	try {
-		response = (await this.helpers.httpRequestWithAuthentication.call(this, 'roboflowApi', options, {
-			credentialsDecrypted: policy.credentials,
-		})) as FullResponse;
+		response = (await this.helpers.httpRequestWithAuthentication.call(
+			this,
+			'roboflowApi',
+			options,
+			{
+				credentialsDecrypted: policy.credentials,
+			},
+		)) as FullResponse;
 	} catch (error) {
 		if (this.getExecutionCancelSignal()?.aborted) return { ok: false, cancelled: true };
 		const code = networkCode(error);
@@ -186,7 +196,7 @@ async function attemptOnce(
 			return {
 				ok: false,
 				error: new RoboflowApiError(
-					'Roboflow\'s address redirected too many times',
+					"Roboflow's address redirected too many times",
 					`More than ${MAX_REDIRECTS} redirects. Check the API URL in the Roboflow API credential.`,
 				),
 			};

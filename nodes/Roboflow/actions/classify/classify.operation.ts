@@ -22,7 +22,14 @@ export const classify: RoboflowOperation = {
 	},
 	properties: forOperations(
 		['classify'],
-		[optionsCollection([OPTION.confidence, OPTION.annotatedImage, OPTION.annotatedBinaryProperty, ...RUN_OPTIONS])],
+		[
+			optionsCollection([
+				OPTION.confidence,
+				OPTION.annotatedImage,
+				OPTION.annotatedBinaryProperty,
+				...RUN_OPTIONS,
+			]),
+		],
 	),
 	unexpectedAnswer: {
 		message: "Roboflow's answer is not a classification result",

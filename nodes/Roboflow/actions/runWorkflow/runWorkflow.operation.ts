@@ -57,7 +57,10 @@ const properties: INodeProperties[] = [
 				validation: [
 					{
 						type: 'regex',
-						properties: { regex: SLUG.source, errorMessage: 'Use the Workflow ID, e.g. detect-count-and-visualize' },
+						properties: {
+							regex: SLUG.source,
+							errorMessage: 'Use the Workflow ID, e.g. detect-count-and-visualize',
+						},
 					},
 				],
 			},
@@ -79,7 +82,7 @@ const properties: INodeProperties[] = [
 		typeOptions: { multipleValues: true },
 		default: {},
 		description:
-			"Further inputs of the Workflow. A value that reads as JSON is sent as JSON (0.5, true, [\"car\", \"bus\"]); anything else as text.",
+			'Further inputs of the Workflow. A value that reads as JSON is sent as JSON (0.5, true, ["car", "bus"]); anything else as text.',
 		options: [
 			{
 				name: 'input',
@@ -106,7 +109,7 @@ const properties: INodeProperties[] = [
 			type: 'boolean',
 			default: true,
 			description:
-				"Whether Roboflow may use its cached copy of the Workflow (up to 15 minutes old). Off: always the latest saved version.",
+				'Whether Roboflow may use its cached copy of the Workflow (up to 15 minutes old). Off: always the latest saved version.',
 		},
 		...RUN_OPTIONS,
 	]),
@@ -125,7 +128,10 @@ export function workflowInputValue(value: unknown): unknown {
 function slug(value: unknown, label: string, hint: string): string {
 	const text = typeof value === 'string' ? value.trim() : '';
 	if (!SLUG.test(text)) {
-		throw new RoboflowInputError(`${label} "${String(value ?? '')}" is not a valid ${label.toLowerCase()}`, hint);
+		throw new RoboflowInputError(
+			`${label} "${String(value ?? '')}" is not a valid ${label.toLowerCase()}`,
+			hint,
+		);
 	}
 	return text;
 }
@@ -194,18 +200,32 @@ export const runWorkflow: RoboflowOperation = {
 					'Workflow ID',
 					"Use the Workflow's ID as Roboflow shows it (its URL slug, e.g. detect-count-and-visualize).",
 				);
-				const workspaceParameter = String(this.getNodeParameter('workspace', itemIndex, '') ?? '').trim();
+				const workspaceParameter = String(
+					this.getNodeParameter('workspace', itemIndex, '') ?? '',
+				).trim();
 				const workspace = workspaceParameter
-					? slug(workspaceParameter, 'Workspace', "Use the workspace's URL slug, as in app.roboflow.com/<workspace>, or leave it empty.")
+					? slug(
+							workspaceParameter,
+							'Workspace',
+							"Use the workspace's URL slug, as in app.roboflow.com/<workspace>, or leave it empty.",
+						)
 					: await workspaceOfKey(this);
 				const image = await readImageInput.call(this, job, endpoint);
-				const imageInputName = String(this.getNodeParameter('imageInputName', itemIndex, DEFAULT_IMAGE_INPUT)).trim() || DEFAULT_IMAGE_INPUT;
+				const imageInputName =
+					String(this.getNodeParameter('imageInputName', itemIndex, DEFAULT_IMAGE_INPUT)).trim() ||
+					DEFAULT_IMAGE_INPUT;
 				const inputs: IDataObject = {};
-				const extra = this.getNodeParameter('workflowInputs.input', itemIndex, []) as Array<{ name?: string; value?: unknown }>;
+				const extra = this.getNodeParameter('workflowInputs.input', itemIndex, []) as Array<{
+					name?: string;
+					value?: unknown;
+				}>;
 				for (const { name, value } of extra) {
 					if (name?.trim()) inputs[name.trim()] = workflowInputValue(value) as IDataObject[string];
 				}
-				inputs[imageInputName] = image.kind === 'url' ? { type: 'url', value: image.url } : { type: 'base64', value: image.base64 };
+				inputs[imageInputName] =
+					image.kind === 'url'
+						? { type: 'url', value: image.url }
+						: { type: 'base64', value: image.base64 };
 				const options = this.getNodeParameter('options', itemIndex, {}) as WorkflowOptions;
 				const excluded = String(options.excludedFields ?? '')
 					.split(',')
@@ -218,7 +238,11 @@ export const runWorkflow: RoboflowOperation = {
 					...(options.useCache === false ? { use_cache: false } : {}),
 				};
 				const text = JSON.stringify(body);
-				checkRequestSize(text.length, endpoint, image.kind === 'base64' ? `The image in "${image.field}"` : 'The request');
+				checkRequestSize(
+					text.length,
+					endpoint,
+					image.kind === 'base64' ? `The image in "${image.field}"` : 'The request',
+				);
 				return {
 					request: {
 						url: `${endpoint.baseUrl}/${workspace}/workflows/${workflowId}`,
@@ -229,13 +253,26 @@ export const runWorkflow: RoboflowOperation = {
 						advice: ADVICE,
 					},
 					read: async (answer) => {
-						const { json, images } = extractWorkflowImages(readWorkflowOutputs(answer), job.binaryPrefix);
-						const binary: Record<string, Awaited<ReturnType<typeof this.helpers.prepareBinaryData>>> = {};
+						const { json, images } = extractWorkflowImages(
+							readWorkflowOutputs(answer),
+							job.binaryPrefix,
+						);
+						const binary: Record<
+							string,
+							Awaited<ReturnType<typeof this.helpers.prepareBinaryData>>
+						> = {};
 						for (const { field, base64 } of images) {
-							const bytes = Buffer.from(base64.replace(/^data:image\/[a-z]+;base64,/i, ''), 'base64');
+							const bytes = Buffer.from(
+								base64.replace(/^data:image\/[a-z]+;base64,/i, ''),
+								'base64',
+							);
 							const mimeType = sniffImageType(bytes) ?? 'image/jpeg';
 							const extension = mimeType.split('/')[1].replace('jpeg', 'jpg');
-							binary[field] = await this.helpers.prepareBinaryData(bytes, `${field}.${extension}`, mimeType);
+							binary[field] = await this.helpers.prepareBinaryData(
+								bytes,
+								`${field}.${extension}`,
+								mimeType,
+							);
 						}
 						return { json, binary: images.length ? binary : undefined };
 					},

@@ -92,7 +92,8 @@ export const OPTION = {
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
 		default: 0.4,
-		description: 'Results scoring below this (0 to 1) are left out. Roboflow uses 0.4 when it is not set.',
+		description:
+			'Results scoring below this (0 to 1) are left out. Roboflow uses 0.4 when it is not set.',
 	},
 	overlap: {
 		displayName: 'Overlap Threshold',
@@ -159,7 +160,7 @@ export const OPTION = {
 		typeOptions: { minValue: 1, maxValue: 64 },
 		default: 5,
 		description:
-			"How many requests may be in flight at once. Read once per run, from the first item: an expression here does not vary per item.",
+			'How many requests may be in flight at once. Read once per run, from the first item: an expression here does not vary per item.',
 	},
 	maxRetries: {
 		displayName: 'Max Retries',

@@ -67,9 +67,15 @@ export function detectionOperation(spec: {
 					if (options.confidence !== undefined) {
 						query.confidence = fractionParameter(options.confidence, 'Confidence threshold');
 					}
-					if (options.overlap !== undefined) query.overlap = fractionParameter(options.overlap, 'Overlap threshold');
+					if (options.overlap !== undefined)
+						query.overlap = fractionParameter(options.overlap, 'Overlap threshold');
 					if (options.maxDetections !== undefined) {
-						query.max_detections = wholeNumberParameter(options.maxDetections, 'Max Detections', 1, 10_000);
+						query.max_detections = wholeNumberParameter(
+							options.maxDetections,
+							'Max Detections',
+							1,
+							10_000,
+						);
 					}
 					const keep = parseClassList(options.classes);
 					const routed = await prepareModelRoute.call(this, job, run, {
@@ -81,7 +87,10 @@ export function detectionOperation(spec: {
 						request: routed.request,
 						read: async (answer) => {
 							const binary = await takeAnnotatedImage.call(this, answer, routed);
-							return { json: normalizeDetections(answer, routed.model.id, spec.shape, keep), binary };
+							return {
+								json: normalizeDetections(answer, routed.model.id, spec.shape, keep),
+								binary,
+							};
 						},
 					};
 				},

@@ -11,14 +11,21 @@ export type ImageInput =
 	| { kind: 'url'; url: string };
 
 /** Reads the image a job names, from the parameters Input Type, Input Binary Field and Image URL. */
-export async function readImageInput(this: IExecuteFunctions, job: Job, endpoint: Endpoint): Promise<ImageInput> {
+export async function readImageInput(
+	this: IExecuteFunctions,
+	job: Job,
+	endpoint: Endpoint,
+): Promise<ImageInput> {
 	const { itemIndex, item } = job;
 	const inputType = this.getNodeParameter('inputType', itemIndex, 'binaryData') as string;
 	if (inputType === 'imageUrl') {
 		return { kind: 'url', url: parseImageUrl(this.getNodeParameter('imageUrl', itemIndex)) };
 	}
 	const field =
-		job.binaryField ?? String(this.getNodeParameter('binaryPropertyName', itemIndex, DEFAULTS.binaryPropertyName)).trim();
+		job.binaryField ??
+		String(
+			this.getNodeParameter('binaryPropertyName', itemIndex, DEFAULTS.binaryPropertyName),
+		).trim();
 	const image = await readBinaryImage.call(this, itemIndex, field, item.binary, endpoint);
 	return { kind: 'base64', base64: image.base64, field, fileName: image.fileName };
 }

@@ -38,13 +38,16 @@ export async function prepareModelRoute(
 	spec: { task: ModelTask; query: IDataObject; expected: string; advice?: ErrorAdvice },
 ): Promise<ModelRouteJob> {
 	const { itemIndex } = job;
-	const model = parseModelId(this.getNodeParameter('modelId', itemIndex, '', { extractValue: true }));
+	const model = parseModelId(
+		this.getNodeParameter('modelId', itemIndex, '', { extractValue: true }),
+	);
 	const options = this.getNodeParameter('options', itemIndex, {}) as ModelRouteOptions;
 	const endpoint = endpointFor(run.data.apiUrl, spec.task);
 	const image = await readImageInput.call(this, job, endpoint);
 	const query: IDataObject = { ...spec.query };
 	const annotatedField = options.annotatedImage
-		? job.binaryPrefix + String(options.annotatedBinaryProperty || DEFAULTS.annotatedBinaryProperty).trim()
+		? job.binaryPrefix +
+			String(options.annotatedBinaryProperty || DEFAULTS.annotatedBinaryProperty).trim()
 		: undefined;
 	if (annotatedField) query.format = 'image_and_json';
 	if (image.kind === 'url') query.image = image.url;
@@ -84,6 +87,10 @@ export async function takeAnnotatedImage(
 		);
 	}
 	const bytes = Buffer.from(visualization.replace(/^data:image\/[a-z]+;base64,/i, ''), 'base64');
-	const binary = await this.helpers.prepareBinaryData(bytes, derivedFileName(job.image, 'annotated'), 'image/jpeg');
+	const binary = await this.helpers.prepareBinaryData(
+		bytes,
+		derivedFileName(job.image, 'annotated'),
+		'image/jpeg',
+	);
 	return { [job.annotatedField]: binary };
 }
