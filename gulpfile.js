@@ -1,15 +1,18 @@
+// @ts-check
 const path = require('path');
-const { task, src, dest } = require('gulp');
+const { task, src, dest, parallel } = require('gulp');
 
-// tsc emits only JavaScript; n8n also needs the node and credential icons beside it.
+// tsc emits only JavaScript; n8n also needs the icons (one copy, used by the node and the
+// credential alike) beside it.
 function copyIcons() {
-	const nodeSource = path.resolve('nodes', '**', '*.{png,svg}');
-	const nodeDestination = path.resolve('dist', 'nodes');
-	src(nodeSource, { encoding: false }).pipe(dest(nodeDestination));
-
-	const iconSource = path.resolve('icons', '*.{png,svg}');
-	const iconDestination = path.resolve('dist', 'icons');
-	return src(iconSource, { encoding: false }).pipe(dest(iconDestination));
+	return src(path.resolve('icons', '*.{png,svg}'), { encoding: false }).pipe(
+		dest(path.resolve('dist', 'icons')),
+	);
 }
 
-task('build:icons', copyIcons);
+// The package's entry point (package.json "main") ships inside dist/, like everything else.
+function copyEntryPoint() {
+	return src(path.resolve('index.js')).pipe(dest(path.resolve('dist')));
+}
+
+task('build:icons', parallel(copyIcons, copyEntryPoint));

@@ -10,5 +10,7 @@ declare module 'gulp' {
 
 	export function src(globs: string | string[], options?: SrcOptions): NodeJS.ReadWriteStream;
 	export function dest(folder: string): NodeJS.ReadWriteStream;
-	export function task(name: string, fn: () => NodeJS.ReadableStream | Promise<void> | void): void;
+	type TaskFunction = () => NodeJS.ReadableStream | Promise<void> | void;
+	export function task(name: string, fn: TaskFunction): void;
+	export function parallel(...tasks: TaskFunction[]): TaskFunction;
 }

@@ -13,7 +13,7 @@ export class Roboflow implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Roboflow',
 		name: 'roboflow',
-		icon: { light: 'file:roboflow.svg', dark: 'file:roboflow.dark.svg' },
+		icon: { light: 'file:../../icons/roboflow.svg', dark: 'file:../../icons/roboflow.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',
