@@ -7,16 +7,24 @@
  * 1. examples/route-images-by-class.json: images from a folder -> Roboflow (classify) ->
  *    Switch by class -> one folder per class;
  * 2. examples/count-objects-and-alert.json: images -> Roboflow (detect objects, annotated
- *    image) -> If more than 3 objects -> the annotated picture into alerts/, else into ok/.
+ *    image) -> If more than 3 objects -> the annotated picture into alerts/, else into ok/;
+ * 3. examples/run-workflow.json: images -> Roboflow Run Workflow (detect-count-and-visualize,
+ *    confidence 0.5) -> the Workflow's annotated image `output_image` into workflow-output/.
  *
  *   npm run demo              run them and print the tables
  *   npm run demo -- --ui      also open the n8n editor on http://127.0.0.1:5678 with it all set up
  *
- * Against real Roboflow: ROBOFLOW_API_KEY plus ROBOFLOW_MODEL (a classification model) and/or
- * ROBOFLOW_DETECT_MODEL (an object detection model); only the examples with a model run.
- * Optional: ROBOFLOW_API_URL (https://serverless.roboflow.com), ROBOFLOW_CLASSES=a,b,c (the
+ * Against real Roboflow: ROBOFLOW_API_KEY plus ROBOFLOW_MODEL (a classification model),
+ * ROBOFLOW_DETECT_MODEL (an object detection model) and/or ROBOFLOW_WORKFLOW (workspace/workflow-id,
+ * or a bare workflow id for the key's workspace); only the examples given one run. The Workflow
+ * example then writes every image the Workflow returns, whatever its outputs are called.
+ * Optional: ROBOFLOW_API_URL (https://serverless.roboflow.com), ROBOFLOW_MANAGEMENT_URL (for an
+ * API URL that is not Roboflow's: where models, Workflows and the key's workspace are looked up), ROBOFLOW_CLASSES=a,b,c (the
  * Switch outputs), ROBOFLOW_IMAGES=/folder (classification images), ROBOFLOW_DETECT_IMAGES=/folder
- * (detection images; default ROBOFLOW_IMAGES), ROBOFLOW_ALERT_ABOVE=3 (the If threshold).
+ * (detection images; default ROBOFLOW_IMAGES), ROBOFLOW_ALERT_ABOVE=3 (the If threshold),
+ * ROBOFLOW_WORKFLOW_IMAGES=/folder (default ROBOFLOW_DETECT_IMAGES, then ROBOFLOW_IMAGES),
+ * ROBOFLOW_WORKFLOW_IMAGE_INPUT=image (the Workflow's image input), ROBOFLOW_WORKFLOW_INPUTS
+ * (further inputs as a JSON object, e.g. '{"confidence": 0.5}').
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,19 +36,23 @@ import { createRoboflowServer } from '../tools/roboflow-server/index.ts';
 import { writeSampleImages, writeShapeImages } from '../test/support/images.ts';
 import type { N8nItem, RunData } from '../test/support/n8n.ts';
 import { logToStderr as log, N8nInstance, nodeOutputs, packPackage } from '../test/support/n8n.ts';
-import type { Workflow } from '../test/support/workflows.ts';
+import type { Workflow, WorkflowInput } from '../test/support/workflows.ts';
 import {
 	ALERT_ABOVE,
 	COUNT_NODES,
 	countObjectsAndAlert,
+	EXAMPLE_WORKFLOW_ID,
 	LOCAL_CREDENTIAL,
 	routeByClass,
+	runRoboflowWorkflow,
+	WORKFLOW_NODES,
 } from '../test/support/workflows.ts';
 
 /** The throwaway editor's login; its user folder is deleted when the demo stops. */
 const DEMO_OWNER = { email: 'demo@example.com', password: 'Roboflow-demo-1' };
-const DEFAULT_API_URL = 'https://serverless.roboflow.com';
 const IMAGE_GLOB = '*.{png,jpg,jpeg,webp}';
+/** The detection pictures twice the tests' size, to be seen in the editor's binary viewer. */
+const DEMO_SHAPES = { scale: 2 };
 
 /** One example workflow: what to import, and how to read its run as a table. */
 interface DemoExample {
@@ -144,9 +156,9 @@ function detectExample(work: string, real: boolean): DemoExample {
 		threshold = Number(process.env.ROBOFLOW_ALERT_ABOVE ?? ALERT_ABOVE);
 		const folder = process.env.ROBOFLOW_DETECT_IMAGES ?? process.env.ROBOFLOW_IMAGES;
 		if (folder) imagesDir = path.resolve(folder);
-		else writeShapeImages(imagesDir);
+		else writeShapeImages(imagesDir, DEMO_SHAPES);
 	} else {
-		expected = new Map(writeShapeImages(imagesDir).map((s) => [s.name, s.count]));
+		expected = new Map(writeShapeImages(imagesDir, DEMO_SHAPES).map((s) => [s.name, s.count]));
 	}
 	for (const dir of [alertsDir, okDir]) fs.mkdirSync(dir, { recursive: true });
 	const workflow = countObjectsAndAlert({
@@ -190,10 +202,96 @@ function detectExample(work: string, real: boolean): DemoExample {
 	};
 }
 
+/** `ROBOFLOW_WORKFLOW_INPUTS` (a JSON object) as the node's Workflow Inputs: each value as JSON text. */
+function workflowInputsFromEnv(text: string | undefined): WorkflowInput[] {
+	if (!text) return [];
+	const parsed = JSON.parse(text) as unknown;
+	if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+		throw new Error('ROBOFLOW_WORKFLOW_INPUTS must be a JSON object, e.g. {"confidence": 0.5}');
+	return Object.entries(parsed).map(([name, value]) => ({
+		name,
+		value: typeof value === 'string' ? value : JSON.stringify(value),
+	}));
+}
+
+/** The third example: Run Workflow, then write the Workflow's image(s) into a folder. */
+function workflowExample(work: string, real: boolean): DemoExample {
+	const outputDir = path.join(work, 'workflow-output');
+	let imagesDir = path.join(work, 'shapes');
+	let expected = new Map<string, number>();
+	let workspace = '';
+	let workflowId = EXAMPLE_WORKFLOW_ID;
+	let imageInputName = 'image';
+	let inputs: WorkflowInput[] = [{ name: 'confidence', value: '0.5' }];
+	if (real) {
+		const [first, ...rest] = (process.env.ROBOFLOW_WORKFLOW ?? '').trim().split('/');
+		[workspace, workflowId] = rest.length ? [first, rest.join('/')] : ['', first];
+		imageInputName = process.env.ROBOFLOW_WORKFLOW_IMAGE_INPUT || 'image';
+		inputs = workflowInputsFromEnv(process.env.ROBOFLOW_WORKFLOW_INPUTS);
+		const folder =
+			process.env.ROBOFLOW_WORKFLOW_IMAGES ??
+			process.env.ROBOFLOW_DETECT_IMAGES ??
+			process.env.ROBOFLOW_IMAGES;
+		if (folder) imagesDir = path.resolve(folder);
+		else writeShapeImages(imagesDir, DEMO_SHAPES);
+	} else {
+		// The same shapes as the detection example (written again: the same files).
+		expected = new Map(writeShapeImages(imagesDir, DEMO_SHAPES).map((s) => [s.name, s.count]));
+	}
+	fs.mkdirSync(outputDir, { recursive: true });
+	const workflow = runRoboflowWorkflow({
+		imagesGlob: `${imagesDir}/${IMAGE_GLOB}`,
+		outputDir,
+		workspace,
+		workflowId,
+		imageInputName,
+		inputs,
+		// Another Workflow's images have other output names: write every one.
+		everyImage: real,
+	});
+	const stem = (name: string) => name.replace(/\.[^.]*$/, '');
+	return {
+		title: workflow.name,
+		file: 'examples/run-workflow.json',
+		workflow,
+		dirs: [imagesDir, outputDir],
+		report(run) {
+			const mistakes: string[] = [];
+			const written = fs.readdirSync(outputDir);
+			const rows = nodeOutputs(run, WORKFLOW_NODES.run)[0].map((item) => {
+				const file = fileOf(item);
+				const count = item.json.count_objects;
+				const images = Object.keys(item.binary ?? {}).filter((field) => field !== 'data');
+				const files = images
+					.map((field) => `${stem(file)}-${item.binary?.[field]?.fileName ?? field}`)
+					.map((name) => (written.includes(name) ? name : `${name} (not saved)`));
+				if (expected.has(file) && expected.get(file) !== count)
+					mistakes.push(`${file}: count_objects ${String(count)}, not ${expected.get(file)}`);
+				if (!real && !files.some((name) => name.endsWith('-output_image.jpg')))
+					mistakes.push(`${file}: no output_image written`);
+				return [
+					file,
+					count === undefined ? '-' : String(count),
+					files.join(', ') || '(no image returned)',
+				];
+			});
+			return {
+				headers: ['image', 'count_objects', 'output image written'],
+				rows,
+				note: `Workflow "${workspace ? `${workspace}/` : ''}${workflowId}"; its images saved into ${outputDir}/`,
+				mistakes,
+			};
+		},
+	};
+}
+
 async function main(): Promise<void> {
 	const ui = process.argv.includes('--ui');
 	const env = process.env;
-	const real = Boolean(env.ROBOFLOW_API_KEY && (env.ROBOFLOW_MODEL || env.ROBOFLOW_DETECT_MODEL));
+	const real = Boolean(
+		env.ROBOFLOW_API_KEY &&
+			(env.ROBOFLOW_MODEL || env.ROBOFLOW_DETECT_MODEL || env.ROBOFLOW_WORKFLOW),
+	);
 	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'roboflow-demo-'));
 	let server: RoboflowServer | undefined;
 	let credential: Record<string, string>;
@@ -202,21 +300,32 @@ async function main(): Promise<void> {
 	if (real) {
 		credential = {
 			apiKey: env.ROBOFLOW_API_KEY ?? '',
-			apiUrl: env.ROBOFLOW_API_URL || DEFAULT_API_URL,
+			// Without ROBOFLOW_API_URL the credential leaves it empty and the node uses its default.
+			...(env.ROBOFLOW_API_URL ? { apiUrl: env.ROBOFLOW_API_URL } : {}),
+			...(env.ROBOFLOW_MANAGEMENT_URL ? { managementUrl: env.ROBOFLOW_MANAGEMENT_URL } : {}),
 		};
 		if (env.ROBOFLOW_MODEL) examples.push(classifyExample(work, true));
 		if (env.ROBOFLOW_DETECT_MODEL) examples.push(detectExample(work, true));
-		const models = [env.ROBOFLOW_MODEL, env.ROBOFLOW_DETECT_MODEL].filter(Boolean).join(' and ');
-		log(`Using real Roboflow: ${models} at ${credential.apiUrl}`);
+		if (env.ROBOFLOW_WORKFLOW) examples.push(workflowExample(work, true));
+		const models = [env.ROBOFLOW_MODEL, env.ROBOFLOW_DETECT_MODEL, env.ROBOFLOW_WORKFLOW]
+			.filter(Boolean)
+			.join(' and ');
+		log(
+			`Using real Roboflow: ${models} at ${credential.apiUrl ?? "the node's default API URL (Roboflow's Serverless Cloud API)"}`,
+		);
 	} else {
 		server = createRoboflowServer({ apiKeys: ['demo-key'] });
 		const url = await server.start();
 		log(
-			`Local Roboflow-compatible server on ${url} (colors/1: red, green, blue; shapes/1: coloured rectangles)`,
+			`Local Roboflow-compatible server on ${url} (colors/1: red, green, blue; shapes/1: coloured rectangles; Workflow ${EXAMPLE_WORKFLOW_ID})`,
 		);
 		// The management URL too, so that the editor's credential Test (--ui) reaches the local server.
 		credential = { apiKey: 'demo-key', apiUrl: url, managementUrl: url };
-		examples.push(classifyExample(work, false), detectExample(work, false));
+		examples.push(
+			classifyExample(work, false),
+			detectExample(work, false),
+			workflowExample(work, false),
+		);
 	}
 
 	const tarball = packPackage(log);

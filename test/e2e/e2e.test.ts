@@ -3,13 +3,14 @@
  * End-to-end tests in real n8n (npm run test:e2e): the packed package installed into a fresh
  * n8n user folder of each pinned release, credentials pointing at the local Roboflow server,
  * every workflow imported once per version and run with `n8n execute`, each node's output and
- * the files written checked; the credential's Test through the editor's REST API. Node's test
- * runner, one `describe` per n8n version (N8N_E2E_VERSIONS=v2 or v1 narrows it); the TAP
- * summary ends with "# pass N" / "# fail N".
+ * the files written checked; the credential's Test and the Model and Workflow pickers through the
+ * editor's REST API (one `n8n start` per version). Node's test runner, one `describe` per n8n
+ * version (N8N_E2E_VERSIONS=v2 or v1 narrows it); the TAP summary ends with "# pass N" / "# fail N".
  *
  *   node --test-reporter=tap test/e2e/e2e.test.ts
  */
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,7 +36,7 @@ import {
 	writeSampleImages,
 	writeShapeImages,
 } from '../support/images.ts';
-import type { ExecuteResult, N8nItem, RunData } from '../support/n8n.ts';
+import type { ExecuteResult, N8nItem, RestCall, RunData } from '../support/n8n.ts';
 import {
 	freePort,
 	logToStderr as log,
@@ -50,7 +51,8 @@ import * as wf from '../support/workflows.ts';
 const API_KEY = 'e2e-dummy-key-7c3e91';
 const WRONG_KEY = 'wrong-key-0000';
 const LOCAL = wf.CREDENTIAL(wf.LOCAL_CREDENTIAL.id, wf.LOCAL_CREDENTIAL.name);
-const BAD = wf.CREDENTIAL('roboflow-bad', 'Roboflow wrong key');
+const BAD_CREDENTIAL = { id: 'roboflow-bad', name: 'Roboflow wrong key' };
+const BAD = wf.CREDENTIAL(BAD_CREDENTIAL.id, BAD_CREDENTIAL.name);
 const LONG = { timeout: 5 * 60_000 };
 
 /** The fault scenario: 200 images, a fault plan over their first attempts (picked by image hash). */
@@ -91,6 +93,26 @@ const PDF = {
 	base64: Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n').toString('base64'),
 };
 
+/** Node names of the e2eWorkflowVariants branches. */
+const VARIANT = {
+	crops: 'Crop and classify',
+	typed: 'Typed inputs',
+	fromList: 'Model saved from the list',
+	url: 'Workflow from URL',
+} as const;
+/** The typed-inputs branch: only these classes count, and this image's threshold is above every box. */
+const TYPED_CLASSES = ['red', 'blue'];
+const STRICT_IMAGE = 'crowded.png';
+const UNKNOWN_WORKFLOW = 'no-such-workflow';
+/** Images the Workflow-from-URL node sends as URLs. */
+const URL_SHAPES = [
+	{ name: 'u-two.png', rects: [shapeCell('red', 0, 0), shapeCell('green', 2, 1)] },
+	{
+		name: 'u-three.png',
+		rects: [shapeCell('blue', 0, 1), shapeCell('blue', 1, 0), shapeCell('cyan', 2, 0)],
+	},
+];
+
 /**
  * A Code node that emits one item shaped like a Gmail trigger's: binaries attachment_0..3
  * stored through n8n's binary helpers (filesystem mode, as Gmail's are).
@@ -128,9 +150,19 @@ test('examples/*.json are what test/support/workflows.ts builds (node scripts/ex
 class VersionFixture {
 	readonly version: string;
 	work = '';
-	dirs = { images: '', sorted: '', shapes: '', alerts: '', ok: '', faults: '' };
+	dirs = {
+		images: '',
+		sorted: '',
+		shapes: '',
+		alerts: '',
+		ok: '',
+		faults: '',
+		workflowOutput: '',
+	};
 	samples: ColourSample[] = [];
 	shapes: ShapeSample[] = [];
+	/** The shape images the Workflow-from-URL node reads, by URL (served by the local server). */
+	urlShapes: Array<{ url: string; count: number }> = [];
 	faultImages: ColourSample[] = [];
 	workflows: Record<string, Workflow> = {};
 	server!: RoboflowServer;
@@ -173,12 +205,7 @@ class VersionFixture {
 		});
 		await this.n8n.importCredentials([
 			{ ...wf.LOCAL_CREDENTIAL, type: 'roboflowApi', data: data(API_KEY) },
-			{
-				id: 'roboflow-bad',
-				name: 'Roboflow wrong key',
-				type: 'roboflowApi',
-				data: data(WRONG_KEY),
-			},
+			{ ...BAD_CREDENTIAL, type: 'roboflowApi', data: data(WRONG_KEY) },
 		]);
 		await this.n8n.importWorkflows(Object.values(this.workflows));
 	}
@@ -190,7 +217,7 @@ class VersionFixture {
 	}
 
 	private buildWorkflows(): Record<string, Workflow> {
-		const { images, sorted, shapes, alerts, ok, faults } = this.dirs;
+		const { images, sorted, shapes, alerts, ok, faults, workflowOutput } = this.dirs;
 		const urls = [
 			this.server.addImage('u-red.png', makePng(20, 20, COLOURS.red)),
 			this.server.addImage('u-blue.png', makePng(20, 20, COLOURS.blue)),
@@ -320,8 +347,99 @@ class VersionFixture {
 				},
 				settings: { executionOrder: 'v1' },
 			},
+			wf.runRoboflowWorkflow({
+				id: 'e2eRunWorkflow',
+				imagesGlob: `${shapes}/*.{png,jpg}`,
+				outputDir: workflowOutput,
+				workflowId: wf.EXAMPLE_WORKFLOW_ID,
+				inputs: [{ name: 'confidence', value: '0.5' }],
+			}),
+			this.workflowVariants(),
+			wf.linear('e2eUnknownWorkflow', 'Unknown Workflow', [
+				wf.trigger,
+				wf.readFiles(`${shapes}/single.jpg`, [220, 0]),
+				wf.roboflowNode(
+					{ operation: 'runWorkflow', workflowId: wf.modelById(UNKNOWN_WORKFLOW) },
+					LOCAL,
+					[440, 0],
+				),
+			]),
 		];
 		return Object.fromEntries(list.map((workflow) => [workflow.id as string, workflow]));
+	}
+
+	/**
+	 * One run, four branches: Run Workflow on nested outputs (crop-and-classify), with typed
+	 * Workflow Inputs, and on image URLs in a named workspace; and a model operation whose Model
+	 * was saved as the editor saves a pick "From list".
+	 */
+	private workflowVariants(): Workflow {
+		const shapesGlob = `${this.dirs.shapes}/*.{png,jpg}`;
+		this.urlShapes = URL_SHAPES.map(({ name, rects }) => ({
+			url: this.server.addImage(name, shapeImage(rects)),
+			count: rects.length,
+		}));
+		const read = wf.readFiles(shapesGlob, [220, 0]);
+		const urls = wf.codeNode(
+			'Shape URLs',
+			`return ${JSON.stringify(this.urlShapes.map((s) => s.url))}.map((url) => ({ json: { url } }));`,
+			[220, 300],
+		);
+		const run = (name: string, y: number, parameters: Record<string, unknown>) =>
+			wf.roboflowNode({ operation: 'runWorkflow', ...parameters }, LOCAL, [440, y], { name });
+		const branches = [
+			run(VARIANT.crops, -200, { workflowId: wf.modelById('crop-and-classify') }),
+			run(VARIANT.typed, 0, {
+				workflowId: wf.modelById(wf.EXAMPLE_WORKFLOW_ID),
+				workflowInputs: {
+					input: [
+						// An expression: a number, not text. crowded.png gets a threshold above every box.
+						{
+							name: 'confidence',
+							value: `={{ $binary.data.fileName === '${STRICT_IMAGE}' ? 0.99 : 0.3 }}`,
+						},
+						// JSON text: sent as a list (as text Roboflow would refuse it).
+						{ name: 'classes', value: JSON.stringify(TYPED_CLASSES) },
+					],
+				},
+				options: { excludedFields: 'output_image' },
+			}),
+			wf.roboflowNode(
+				{
+					operation: 'detect',
+					modelId: {
+						__rl: true,
+						mode: 'list',
+						value: 'shapes/1',
+						cachedResultName: 'Shapes v1 (object-detection)',
+						cachedResultUrl: 'https://app.roboflow.com/local-workspace/shapes/1',
+					},
+				},
+				LOCAL,
+				[440, 200],
+				{ name: VARIANT.fromList },
+			),
+		];
+		const byUrl = run(VARIANT.url, 300, {
+			workspace: 'local-workspace',
+			workflowId: wf.modelById(wf.EXAMPLE_WORKFLOW_ID),
+			inputType: 'imageUrl',
+			imageUrl: '={{ $json.url }}',
+		});
+		const to = (...names: string[]) => [
+			names.map((node) => ({ node, type: 'main' as const, index: 0 })),
+		];
+		return {
+			id: 'e2eWorkflowVariants',
+			name: 'Run Workflow variants, Model saved from the list',
+			nodes: [wf.trigger, read, urls, ...branches, byUrl],
+			connections: {
+				[wf.trigger.name]: { main: to(read.name, urls.name) },
+				[read.name]: { main: to(...branches.map((n) => n.name)) },
+				[urls.name]: { main: to(byUrl.name) },
+			},
+			settings: { executionOrder: 'v1' },
+		};
 	}
 
 	/** Runs a workflow once (later calls share that run); fails on an error or the key in the output. */
@@ -686,39 +804,293 @@ for (const label of labels) {
 			},
 		);
 
+		// ---- Run Workflow: the run-workflow example, nested outputs, typed inputs, URLs, errors ----
 		test(
-			"credential test through the editor's REST API: right key OK, wrong key refused",
+			'run workflow (the run-workflow example): count_objects per image, output_image a JPEG binary of the input size, no base64 in the JSON',
 			LONG,
 			async () => {
-				const owner = { email: 'e2e@example.com', password: 'E2e-password-1' };
-				const port = await freePort();
-				const editor = await f.n8n.startEditor(port, owner, { quiet: true });
-				try {
-					const rest = await f.n8n.restSession(`http://127.0.0.1:${port}`, owner);
-					const check = async (id: string, name: string, apiKey: string) =>
+				const run = await f.run('e2eRunWorkflow');
+				const items = nodeOutputs(run, wf.WORKFLOW_NODES.run)[0];
+				assert.deepEqual(
+					items.map((item) => fileName(item)).sort(),
+					f.shapes.map((s) => s.name).sort(),
+				);
+				for (const item of items) {
+					const shape = f.shapes.find((s) => s.name === fileName(item)) as ShapeSample;
+					assert.equal(json(item, 'count_objects'), shape.count, shape.name);
+					assert.equal(
+						json<{ predictions: unknown[] }>(item, 'predictions').predictions.length,
+						shape.count,
+					);
+					assert.deepEqual(json(item, 'output_image'), {
+						type: 'binary',
+						binary_field: 'output_image',
+					});
+					assert.deepEqual(Object.keys(item.binary ?? {}).sort(), ['data', 'output_image']);
+					assert.equal(item.binary?.output_image?.mimeType, 'image/jpeg');
+					assert.ok(!JSON.stringify(item.json).includes('/9j/'), 'a base64 JPEG is in the JSON');
+					assert.ok(!JSON.stringify(item.json).includes('base64'), JSON.stringify(item.json));
+					const written = fs.readFileSync(
+						path.join(f.dirs.workflowOutput, `${stem(shape.name)}-output_image.jpg`),
+					);
+					assert.deepEqual([...written.subarray(0, 3)], [0xff, 0xd8, 0xff], shape.name);
+					const { width, height } = decodeImage(written);
+					assert.deepEqual({ width, height }, { width: shape.width, height: shape.height });
+				}
+				items.forEach((item, i) => assert.deepEqual(item.pairedItem, { item: i }));
+			},
+		);
+
+		test(
+			'run workflow, nested outputs (crop-and-classify): a binary crops_N_crop per box, each crop classed by its colour',
+			LONG,
+			async () => {
+				const items = nodeOutputs(await f.run('e2eWorkflowVariants'), VARIANT.crops)[0];
+				assert.equal(items.length, f.shapes.length);
+				for (const item of items) {
+					const shape = f.shapes.find((s) => s.name === fileName(item)) as ShapeSample;
+					const crops = json<
+						Array<{ crop: Record<string, unknown>; class: string; confidence: number }>
+					>(item, 'crops');
+					assert.equal(json(item, 'crop_count'), shape.count, shape.name);
+					assert.equal(crops.length, shape.count, shape.name);
+					const fields = crops.map((_, i) => `crops_${i}_crop`);
+					crops.forEach((crop, i) => {
+						assert.equal(crop.crop.type, 'binary');
+						assert.equal(crop.crop.binary_field, fields[i]);
+						assert.equal(typeof crop.crop.parent_id, 'string');
+						assert.ok(!('value' in crop.crop), 'the crop still has its base64');
+						assert.equal(item.binary?.[fields[i]]?.mimeType, 'image/jpeg');
+					});
+					assert.deepEqual(Object.keys(item.binary ?? {}).sort(), ['data', ...fields].sort());
+					const byClass: Record<string, number> = {};
+					for (const crop of crops) byClass[crop.class] = (byClass[crop.class] ?? 0) + 1;
+					assert.deepEqual(byClass, shape.counts, shape.name);
+					assert.ok(!JSON.stringify(item.json).includes('/9j/'), 'a base64 JPEG is in the JSON');
+				}
+			},
+		);
+
+		test(
+			'run workflow inputs are typed: confidence from an expression and classes as JSON text change count_objects',
+			LONG,
+			async () => {
+				const items = nodeOutputs(await f.run('e2eWorkflowVariants'), VARIANT.typed)[0];
+				assert.equal(items.length, f.shapes.length);
+				for (const item of items) {
+					const shape = f.shapes.find((s) => s.name === fileName(item)) as ShapeSample;
+					const expected =
+						shape.name === STRICT_IMAGE
+							? 0
+							: TYPED_CLASSES.reduce((sum, name) => sum + (shape.counts[name as 'red'] ?? 0), 0);
+					assert.equal(json(item, 'count_objects'), expected, shape.name);
+					assert.ok(!('output_image' in item.json), 'an excluded output came back');
+					assert.deepEqual(Object.keys(item.binary ?? {}), ['data']);
+				}
+				// The inputs do change it: crowded.png alone holds 4 red or blue boxes.
+				assert.ok(f.shapes.some((s) => s.name === STRICT_IMAGE && s.count > 0));
+			},
+		);
+
+		test('run workflow on image URLs, workspace set', LONG, async () => {
+			const items = nodeOutputs(await f.run('e2eWorkflowVariants'), VARIANT.url)[0];
+			assert.deepEqual(
+				items.map((item) => [json(item, 'url'), json(item, 'count_objects')]),
+				f.urlShapes.map((s) => [s.url, s.count]),
+			);
+			for (const item of items) {
+				assert.deepEqual(Object.keys(item.binary ?? {}), ['output_image']);
+				assert.equal(item.binary?.output_image?.mimeType, 'image/jpeg');
+			}
+		});
+
+		test(
+			'run workflow, unknown Workflow: the run fails with a clear error, key absent from the whole output',
+			LONG,
+			async () => {
+				const result = await f.n8n.execute('e2eUnknownWorkflow');
+				assert.equal(result.ok, false);
+				assert.match(result.output, /Roboflow found no Workflow with this ID/);
+				assert.ok(!result.output.includes(API_KEY), "the API key appears in n8n's output");
+			},
+		);
+
+		test(
+			'a workflow saved with Model as a list-mode resource locator (cachedResultName) runs',
+			LONG,
+			async () => {
+				const saved = f.workflows.e2eWorkflowVariants.nodes.find(
+					(n) => n.name === VARIANT.fromList,
+				);
+				assert.equal((saved?.parameters.modelId as { mode?: string }).mode, 'list');
+				const items = nodeOutputs(await f.run('e2eWorkflowVariants'), VARIANT.fromList)[0];
+				assert.equal(items.length, f.shapes.length);
+				for (const item of items) {
+					const shape = f.shapes.find((s) => s.name === fileName(item)) as ShapeSample;
+					assert.equal(json(item, 'model_id'), 'shapes/1');
+					assert.equal(json(item, 'count'), shape.count, shape.name);
+				}
+			},
+		);
+
+		// ---- the editor's REST API: one `n8n start` for the credential Test and the pickers ----
+		describe("the editor's REST API", () => {
+			const owner = { email: 'e2e@example.com', password: 'E2e-password-1' };
+			let editor: ChildProcess | undefined;
+			let rest: RestCall;
+			before(
+				async () => {
+					const port = await freePort();
+					editor = await f.n8n.startEditor(port, owner, { quiet: true });
+					rest = await f.n8n.restSession(`http://127.0.0.1:${port}`, owner);
+				},
+				{ timeout: 5 * 60_000 },
+			);
+			after(async () => {
+				if (editor) await f.n8n.stopEditor(editor);
+			});
+
+			/**
+			 * A "From list" request as the editor sends it when the list opens or the search box
+			 * changes: POST /rest/dynamic-node-parameters/resource-locator-results (packages/cli's
+			 * DynamicNodeParametersController, ResourceLocatorRequestDto) with the body that
+			 * n8n-editor-ui's ResourceLocator builds in 1.123.81 and 2.41.1 (seen in the 2.x editor
+			 * by npm run screenshots): node type and version, `parameters.<name>`, the list method,
+			 * the node's parameters, its credential reference, the search text when there is one.
+			 */
+			const pick = async (
+				methodName: 'searchModels' | 'searchWorkflows',
+				parameters: Record<string, unknown>,
+				{ filter, credential = wf.LOCAL_CREDENTIAL } = {} as {
+					filter?: string;
+					credential?: { id: string; name: string };
+				},
+			) => {
+				const parameter = methodName === 'searchModels' ? 'modelId' : 'workflowId';
+				return await rest('POST', '/dynamic-node-parameters/resource-locator-results', {
+					nodeTypeAndVersion: { name: 'n8n-nodes-roboflow.roboflow', version: 1 },
+					path: `parameters.${parameter}`,
+					methodName,
+					currentNodeParameters: {
+						inputType: 'binaryData',
+						binaryPropertyName: 'data',
+						options: {},
+						...parameters,
+						[parameter]: { __rl: true, value: '', mode: 'list' },
+					},
+					credentials: wf.CREDENTIAL(credential.id, credential.name),
+					// 2.x's editor also names the open workflow (1.x's does not).
+					...(f.n8n.major >= 2 ? { workflowId: 'e2eCountObjects' } : {}),
+					...(filter === undefined ? {} : { filter }),
+				});
+			};
+			const values = (answer: { status: number; body: unknown }) => {
+				assert.equal(answer.status, 200, JSON.stringify(answer.body));
+				const { data } = answer.body as {
+					data: { results: Array<{ name: string; value: string }> };
+				};
+				return data.results.map((r) => r.value);
+			};
+
+			test(
+				'credential Test: right key OK, wrong key refused, the key not in the answer',
+				LONG,
+				async () => {
+					const check = async (credential: { id: string; name: string }, apiKey: string) =>
 						await rest('POST', '/credentials/test', {
 							credentials: {
-								id,
-								name,
+								...credential,
 								type: 'roboflowApi',
 								data: { apiKey, apiUrl: f.server.url, managementUrl: f.server.url },
 							},
 						});
 					const status = (answer: { body: unknown }) =>
 						(answer.body as { data?: { status?: string } } | undefined)?.data?.status;
-					const good = await check(wf.LOCAL_CREDENTIAL.id, wf.LOCAL_CREDENTIAL.name, API_KEY);
+					const good = await check(wf.LOCAL_CREDENTIAL, API_KEY);
 					assert.equal(good.status, 200, JSON.stringify(good.body));
 					assert.equal(status(good), 'OK', JSON.stringify(good.body));
-					const bad = await check('roboflow-bad', 'Roboflow wrong key', WRONG_KEY);
+					const bad = await check(BAD_CREDENTIAL, WRONG_KEY);
 					assert.equal(status(bad), 'Error', JSON.stringify(bad.body));
 					assert.ok(
 						!JSON.stringify(bad.body).includes(WRONG_KEY),
 						'the wrong key appears in the answer',
 					);
-				} finally {
-					await f.n8n.stopEditor(editor);
-				}
-			},
-		);
+				},
+			);
+
+			test(
+				"Model picker: the workspace's trained models of the operation's task",
+				LONG,
+				async () => {
+					const classify = values(await pick('searchModels', { operation: 'classify' }));
+					assert.deepEqual(classify.sort(), ['colors/1', 'tones/1']);
+					const detect = values(await pick('searchModels', { operation: 'detect' }));
+					assert.deepEqual(detect.sort(), ['shapes-retrained/2', 'shapes/1']);
+					for (const absent of [
+						'shapes-retrained/1',
+						'shapes-untrained/1',
+						'shapes-semantic/1',
+						'colors/1',
+					])
+						assert.ok(!detect.includes(absent), `${absent} is listed for detect`);
+					const answer = await pick('searchModels', { operation: 'detect' });
+					const names = (answer.body as { data: { results: Array<{ name: string }> } }).data
+						.results;
+					assert.ok(
+						names.every((r) => /^.+ v\d+ \(object-detection\)$/.test(r.name)),
+						JSON.stringify(names),
+					);
+				},
+			);
+
+			test('Model picker: the search box narrows the list', LONG, async () => {
+				assert.deepEqual(
+					values(await pick('searchModels', { operation: 'detect' }, { filter: 'retrained' })),
+					['shapes-retrained/2'],
+				);
+				assert.deepEqual(
+					values(await pick('searchModels', { operation: 'classify' }, { filter: 'tone' })),
+					['tones/1'],
+				);
+			});
+
+			test("Workflow picker: the workspace's Workflows", LONG, async () => {
+				const all = values(
+					await pick('searchWorkflows', { operation: 'runWorkflow', workspace: '' }),
+				);
+				assert.deepEqual(all.sort(), [
+					'always-fails',
+					'crop-and-classify',
+					'detect-count-and-visualize',
+				]);
+				assert.deepEqual(
+					values(
+						await pick(
+							'searchWorkflows',
+							{ operation: 'runWorkflow', workspace: '' },
+							{ filter: 'crop' },
+						),
+					),
+					['crop-and-classify'],
+				);
+			});
+
+			test(
+				'pickers with a wrong key: an error that says the key was rejected, without the key',
+				LONG,
+				async () => {
+					for (const [method, operation] of [
+						['searchModels', 'detect'],
+						['searchWorkflows', 'runWorkflow'],
+					] as const) {
+						const answer = await pick(method, { operation }, { credential: BAD_CREDENTIAL });
+						assert.ok(answer.status >= 400, `${method}: HTTP ${answer.status}`);
+						const text = JSON.stringify(answer.body);
+						assert.match(text, /rejected the API key/, `${method}: ${text}`);
+						assert.ok(!text.includes(WRONG_KEY), `${method}: the wrong key appears in the answer`);
+					}
+				},
+			);
+		});
 	});
 }

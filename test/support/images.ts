@@ -128,10 +128,22 @@ const SHAPE_SCENES: ReadonlyArray<{
 	{ name: 'empty.png', width: 96, height: 64, rects: [] },
 ];
 
-/** Writes the shape scenes into `dir` (created if needed); returns what each holds. */
-export function writeShapeImages(dir: string): ShapeSample[] {
+/**
+ * Writes the shape scenes into `dir` (created if needed); returns what each holds. `scale`
+ * multiplies every size and position (the demo's pictures are twice as large, to be seen in
+ * the editor); the objects and their classes stay the same.
+ */
+export function writeShapeImages(dir: string, { scale = 1 } = {}): ShapeSample[] {
 	fs.mkdirSync(dir, { recursive: true });
-	return SHAPE_SCENES.map(({ name, width, height, rects }) => {
+	return SHAPE_SCENES.map(({ name, width: w, height: h, rects: sceneRects }) => {
+		const [width, height] = [w * scale, h * scale];
+		const rects = sceneRects.map((rect) => ({
+			...rect,
+			x: rect.x * scale,
+			y: rect.y * scale,
+			width: rect.width * scale,
+			height: rect.height * scale,
+		}));
 		const spec = { width, height, background: 'white' as ColourName, rects };
 		const bytes = name.endsWith('.png')
 			? makeShapesPng(spec)

@@ -375,14 +375,32 @@ export class N8nInstance {
 		};
 	}
 
+	/**
+	 * Creates the owner account, then signs in to check that it took: once, on a loaded machine,
+	 * the setup answered OK early in n8n's start-up and the account was still not there (the
+	 * sign-in refused it and the editor asked for an owner again), so it is repeated until the
+	 * sign-in works.
+	 */
 	private async setUpOwner(base: string, { email, password }: Owner): Promise<void> {
-		const res = await fetch(`${base}/rest/owner/setup`, {
-			method: 'POST',
-			headers: { 'Content-Type': 'application/json' },
-			body: JSON.stringify({ email, password, firstName: 'Demo', lastName: 'User' }),
-		});
-		if (!res.ok)
-			throw new Error(`Setting up the n8n owner failed: HTTP ${res.status} ${await res.text()}`);
+		let last = '';
+		for (let attempt = 1; attempt <= 20; attempt++) {
+			const setup = await fetch(`${base}/rest/owner/setup`, {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/json' },
+				body: JSON.stringify({ email, password, firstName: 'Demo', lastName: 'User' }),
+			});
+			const setupText = await setup.text();
+			const login = await fetch(`${base}/rest/login`, {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/json' },
+				body: JSON.stringify({ emailOrLdapLoginId: email, password }),
+			});
+			if (login.ok) return;
+			last = `setup HTTP ${setup.status} ${setupText.slice(0, 300)}; sign-in HTTP ${login.status}`;
+			this.log(`The n8n owner is not set up yet (${last}); retrying`);
+			await sleep(500);
+		}
+		throw new Error(`Setting up the n8n owner failed: ${last}`);
 	}
 
 	/** Deletes the user folder (database, binary data, installed package). */

@@ -366,6 +366,109 @@ export function countObjectsAndAlert({
 /** The "Too many objects?" threshold of the shipped example and the demo. */
 export const ALERT_ABOVE = 3;
 
+/** Node names of the third example, for reading its run. */
+export const WORKFLOW_NODES = {
+	read: 'Read images',
+	run: 'Run Workflow',
+	split: 'One item per output image',
+	save: 'Save output image',
+} as const;
+
+/** A Run Workflow input as the node's Workflow Inputs list stores it (the value as text or an expression). */
+export interface WorkflowInput {
+	name: string;
+	value: string;
+}
+
+/**
+ * The third example: images from a folder -> Roboflow Run Workflow (`workflowId` By ID, in
+ * `workspace`, empty = the key's workspace; further `inputs`) -> the Workflow's binary
+ * `outputField` written into `outputDir` as `<image name>-<field>.<ext>`, e.g.
+ * `crowded-output_image.jpg`. With `everyImage`, a Code node first makes one item per binary
+ * the Workflow returned (any output name, e.g. `crops_0_crop`), and each is written.
+ */
+export function runRoboflowWorkflow({
+	id = 'rf-run-workflow',
+	imagesGlob,
+	outputDir,
+	workspace = '',
+	workflowId,
+	imageInputName = 'image',
+	inputs = [],
+	outputField = 'output_image',
+	everyImage = false,
+	credential = LOCAL_CREDENTIAL,
+}: {
+	id?: string;
+	imagesGlob: string;
+	outputDir: string;
+	workspace?: string;
+	workflowId: string;
+	imageInputName?: string;
+	inputs?: WorkflowInput[];
+	outputField?: string;
+	everyImage?: boolean;
+	credential?: { id: string; name: string };
+}): Workflow {
+	const stemOf = (fileName: string) => `{{ ${fileName}.replace(/\\.[^.]*$/, '') }}`;
+	const run = roboflowNode(
+		{
+			operation: 'runWorkflow',
+			workspace,
+			workflowId: { __rl: true, value: workflowId, mode: 'id' },
+			imageInputName,
+			workflowInputs: inputs.length ? { input: inputs } : {},
+		},
+		CREDENTIAL(credential.id, credential.name),
+		[440, 0],
+		{ name: WORKFLOW_NODES.run },
+	);
+	const example = (nodes: WorkflowNode[]): Workflow => ({
+		id,
+		name: 'Run a Roboflow Workflow on images',
+		active: false,
+		nodes,
+		connections: chain(...nodes.map((n) => n.name)),
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	});
+	const read = readFiles(imagesGlob, [220, 0], WORKFLOW_NODES.read);
+	if (!everyImage) {
+		const save = writeFile(
+			WORKFLOW_NODES.save,
+			`=${outputDir}/${stemOf('$binary.data.fileName')}-{{ $binary.${outputField}.fileName }}`,
+			[660, 0],
+			{ binaryField: outputField },
+		);
+		return example([trigger, read, run, save]);
+	}
+	const split = codeNode(
+		WORKFLOW_NODES.split,
+		[
+			'// One item per image the Workflow returned: every binary field but the input image `data`.',
+			'const out = [];',
+			'for (const [index, item] of $input.all().entries()) {',
+			'\tconst source = item.binary?.data?.fileName ?? `item-${index}`;',
+			'\tfor (const [field, file] of Object.entries(item.binary ?? {})) {',
+			"\t\tif (field === 'data') continue;",
+			'\t\tout.push({ json: { source, field }, binary: { image: file }, pairedItem: { item: index } });',
+			'\t}',
+			'}',
+			'return out;',
+		].join('\n'),
+		[660, 0],
+	);
+	const save = writeFile(
+		WORKFLOW_NODES.save,
+		`=${outputDir}/${stemOf('$json.source')}-{{ $binary.image.fileName }}`,
+		[880, 0],
+		{ binaryField: 'image' },
+	);
+	return example([trigger, read, run, split, save]);
+}
+/** The Workflow of the third example and the demo, from Roboflow's templates (and the local server). */
+export const EXAMPLE_WORKFLOW_ID = 'detect-count-and-visualize';
+
 /**
  * The shipped examples, by file name in examples/: the builders above with placeholder paths,
  * model IDs and credential, and no workflow id (n8n assigns one on import).
@@ -386,6 +489,14 @@ export const EXAMPLES: Record<string, () => Workflow> = {
 			okDir: '/data/ok',
 			modelId: 'your-detection-project/1',
 			threshold: ALERT_ABOVE,
+			credential: EXAMPLE_CREDENTIAL,
+		}),
+	'run-workflow.json': () =>
+		runRoboflowWorkflow({
+			imagesGlob: '/data/images/*.{png,jpg,jpeg,webp}',
+			outputDir: '/data/workflow-output',
+			workflowId: EXAMPLE_WORKFLOW_ID,
+			inputs: [{ name: 'confidence', value: '0.5' }],
 			credential: EXAMPLE_CREDENTIAL,
 		}),
 };
