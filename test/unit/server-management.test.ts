@@ -1,8 +1,6 @@
 /** The local Roboflow server's management API (api.roboflow.com routes) over HTTP, and its routing next to the model route. */
-import type { RoboflowServerOptions } from '../../tools/roboflow-server';
 import {
 	COLOURS,
-	createRoboflowServer,
 	makePng,
 	makeShapesPng,
 	MODEL_KINDS,
@@ -10,31 +8,14 @@ import {
 	SELF_HOSTED_URL_OPTIONS,
 	WORKFLOWS,
 } from '../../tools/roboflow-server';
+import type { Json, Server } from './localServer';
+import { readAnswer, useServers } from './localServer';
 
-type Server = ReturnType<typeof createRoboflowServer>;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const servers: Server[] = [];
-async function startServer(options: RoboflowServerOptions = {}): Promise<Server> {
-	const server = createRoboflowServer({ apiKeys: ['k'], auth: 'inference', ...options });
-	await server.start();
-	servers.push(server);
-	return server;
-}
-afterAll(async () => {
-	await Promise.all(servers.map((s) => s.stop()));
-});
+const startServer = useServers();
 
 async function get(server: Server, path: string) {
-	const response = await fetch(`${server.url}${path}`);
-	const text = await response.text();
-	let json: Json = {};
-	try {
-		json = JSON.parse(text) as Json;
-	} catch {
-		// not JSON
-	}
-	return { status: response.status, json };
+	const { status, json } = await readAnswer(await fetch(`${server.url}${path}`));
+	return { status, json };
 }
 
 const BAD_KEY = 'This API key does not exist (or has been revoked).';

@@ -1,7 +1,5 @@
 /** The local Roboflow server's Workflows route over HTTP, and the fault plan's `failAttempts` / `when`. */
-import type { RoboflowServerOptions } from '../../tools/roboflow-server';
 import {
-	createRoboflowServer,
 	decodeImage,
 	expectedBox,
 	makeShapesPng,
@@ -10,20 +8,10 @@ import {
 	WORKFLOW_IDS,
 	WORKFLOWS,
 } from '../../tools/roboflow-server';
+import type { Json, Server } from './localServer';
+import { readAnswer, useServers } from './localServer';
 
-type Server = ReturnType<typeof createRoboflowServer>;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const servers: Server[] = [];
-async function startServer(options: RoboflowServerOptions = {}): Promise<Server> {
-	const server = createRoboflowServer({ apiKeys: ['k'], auth: 'inference', ...options });
-	await server.start();
-	servers.push(server);
-	return server;
-}
-afterAll(async () => {
-	await Promise.all(servers.map((s) => s.stop()));
-});
+const startServer = useServers();
 
 async function request(
 	server: Server,
@@ -36,14 +24,7 @@ async function request(
 		body: typeof body === 'string' ? body : JSON.stringify(body),
 		headers,
 	});
-	const text = await response.text();
-	let json: Json = {};
-	try {
-		json = JSON.parse(text) as Json;
-	} catch {
-		// not JSON
-	}
-	return { status: response.status, json, text };
+	return await readAnswer(response);
 }
 
 const run = (server: Server, id: string, body: unknown, headers?: Record<string, string>) =>

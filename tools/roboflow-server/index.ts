@@ -460,25 +460,10 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		modelId: string,
 	): Promise<void> {
 		const stats = state.stats;
-		const call = countRequest(res, {
-			at: Date.now(),
-			method: req.method ?? 'GET',
+		const { call, reply, body, bodyBytes, tooLarge } = await beginInference(req, res, url, {
 			route: 'model',
 			model: modelId,
-			query: queryRecord(url.searchParams),
-			bodyBytes: 0,
-			contentType: req.headers['content-type'],
 		});
-		const reply: Send = (status, body, headers) => {
-			call.status = status;
-			send(res, status, body, headers);
-		};
-
-		const { body, bytes: bodyBytes, tooLarge } = await readBody(req, maxBodyBytes);
-		call.bodyBytes = bodyBytes;
-		const { latencyMs } = state.faults;
-		const delay = typeof latencyMs === 'function' ? latencyMs(body, url) : latencyMs;
-		if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
 
 		try {
 			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });
@@ -627,20 +612,20 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		return call;
 	};
 
-	/** `POST /{workspace}/workflows/{id}` and its alias `POST /infer/workflows/{workspace}/{id}` (§6). */
-	async function workflowRoute(
+	/**
+	 * What every inference request starts with: counted and recorded, its body read (up to the
+	 * limit), the injected latency waited; `reply` answers and records the status.
+	 */
+	const beginInference = async (
 		req: http.IncomingMessage,
 		res: http.ServerResponse,
 		url: URL,
-		workspaceName: string,
-		workflowId: string,
-	): Promise<void> {
+		route: Pick<CallRecord, 'route' | 'model' | 'workflow'>,
+	) => {
 		const call = countRequest(res, {
 			at: Date.now(),
 			method: req.method ?? 'POST',
-			route: 'workflow',
-			model: `workflows/${workflowId}`,
-			workflow: workflowId,
+			...route,
 			query: queryRecord(url.searchParams),
 			bodyBytes: 0,
 			contentType: req.headers['content-type'],
@@ -654,6 +639,22 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		const { latencyMs } = state.faults;
 		const delay = typeof latencyMs === 'function' ? latencyMs(body, url) : latencyMs;
 		if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+		return { call, reply, body, bodyBytes, tooLarge };
+	};
+
+	/** `POST /{workspace}/workflows/{id}` and its alias `POST /infer/workflows/{workspace}/{id}` (§6). */
+	async function workflowRoute(
+		req: http.IncomingMessage,
+		res: http.ServerResponse,
+		url: URL,
+		workspaceName: string,
+		workflowId: string,
+	): Promise<void> {
+		const { reply, body, bodyBytes, tooLarge } = await beginInference(req, res, url, {
+			route: 'workflow',
+			model: `workflows/${workflowId}`,
+			workflow: workflowId,
+		});
 
 		try {
 			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });

@@ -101,6 +101,13 @@ function text(value: unknown): string {
 	return typeof value === 'string' ? value : '';
 }
 
+/** What both lists need: the credential, the management API's URL and the workspace to list. */
+async function listContext(this: ILoadOptionsFunctions) {
+	const data = await this.getCredentials<RoboflowCredentials>('roboflowApi');
+	const base = managementBaseUrl(data);
+	return { data, base, workspace: await workspaceFor.call(this, data, base) };
+}
+
 /**
  * The models of the key's workspace for the operation's task: one entry per version with a
  * trained model, "Project name v3 (object-detection)", value `project/3`.
@@ -109,9 +116,7 @@ export async function searchModels(
 	this: ILoadOptionsFunctions,
 	filter?: string,
 ): Promise<INodeListSearchResult> {
-	const data = await this.getCredentials<RoboflowCredentials>('roboflowApi');
-	const base = managementBaseUrl(data);
-	const workspace = await workspaceFor.call(this, data, base);
+	const { data, base, workspace } = await listContext.call(this);
 	const operation = String(this.getCurrentNodeParameter('operation') ?? 'classify');
 	const wanted = PROJECT_TYPES[operation] ?? (() => true);
 	const answer = await managementGet.call(this, data, managementRoutes.workspace(base, workspace));
@@ -170,9 +175,7 @@ export async function searchWorkflows(
 	this: ILoadOptionsFunctions,
 	filter?: string,
 ): Promise<INodeListSearchResult> {
-	const data = await this.getCredentials<RoboflowCredentials>('roboflowApi');
-	const base = managementBaseUrl(data);
-	const workspace = await workspaceFor.call(this, data, base);
+	const { data, base, workspace } = await listContext.call(this);
 	const answer = await managementGet.call(this, data, managementRoutes.workflows(base, workspace));
 	const workflows = (
 		isRecord(answer) && Array.isArray(answer.workflows) ? answer.workflows : []
