@@ -175,19 +175,21 @@ describe('the shared pause and the halt (advertised, now tested)', () => {
 			firstAttempt: [
 				{ kind: '429', share: 1, retryAfter: 1, when: (call) => call.bodyBytes === targetBytes },
 			],
+			// The target is answered at once; the others take 300 ms, so their workers ask for the
+			// next item while the target's Retry-After runs.
+			latencyMs: (body) => (body.length === targetBytes ? 0 : 300),
 		});
 		const { outputs, error } = await run(credentials(), [target, ...items], {
 			options: { maxConcurrency: 3 },
 		});
 		expect(error).toBeUndefined();
 		expect(outputs[0]).toHaveLength(7);
-		const calls = [...server.stats.calls].sort((a, b) => a.at - b.at);
-		const limited = calls.find((call) => call.status === 429);
-		expect(calls.slice(0, 3)).toContain(limited);
-		// After the first round of three, every request (the target's retry and the other items)
-		// waits out the target's Retry-After: without the shared pause the others would go on at once.
-		const later = calls.slice(3);
-		expect(later).toHaveLength(5);
+		const limited = server.stats.calls.find((call) => call.status === 429);
+		expect(limited).toBeDefined();
+		// Whatever is sent after the 429 came back (the target's retry, the next items) waits out its
+		// Retry-After: without the shared pause the next items would go at about 300 ms.
+		const later = server.stats.calls.filter((call) => call.at > limited!.at + 100);
+		expect(later.length).toBeGreaterThanOrEqual(5);
 		for (const call of later) expect(call.at - limited!.at).toBeGreaterThanOrEqual(950);
 	});
 
@@ -203,7 +205,9 @@ describe('the shared pause and the halt (advertised, now tested)', () => {
 		const returned = Date.now();
 		expect(error?.message).toMatch(/found no model with this ID \[item 0\]/);
 		await sleep(1500);
-		expect(server.stats.requests).toBe(2);
+		// Item 1's first request may or may not have left before item 0 failed; its retry never does
+		// (without the halt, the node waits for item 1's three retries: 4 requests).
+		expect(server.stats.requests).toBeLessThanOrEqual(2);
 		expect(server.stats.arrivals.filter((t) => t > returned)).toEqual([]);
 	});
 });
