@@ -230,18 +230,23 @@ function additionalDataFor(
 	}) as unknown as IWorkflowExecuteAdditionalData;
 }
 
-/** Executes a one-node workflow (the Roboflow node) with `items` as its input. */
-export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
-	const node: INode = {
+/** The Roboflow node as a workflow holds it, with its stored credential. */
+function roboflowNode(parameters: INodeParameters, onError?: INode['onError']): INode {
+	return {
 		id: 'roboflow-node',
 		name: NODE_NAME,
 		type: NODE_TYPE,
 		typeVersion: 1,
 		position: [0, 0],
-		parameters: options.parameters,
+		parameters,
 		credentials: { roboflowApi: { id: '1', name: 'Roboflow account' } },
-		...(options.onError ? { onError: options.onError } : {}),
+		...(onError ? { onError } : {}),
 	};
+}
+
+/** Executes a one-node workflow (the Roboflow node) with `items` as its input. */
+export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
+	const node = roboflowNode(options.parameters, options.onError);
 	const source: INode = {
 		id: 'source-node',
 		name: 'Items',
@@ -315,15 +320,7 @@ export async function runListSearch(options: {
 	credentials: ICredentialDataDecryptedObject;
 	filter?: string;
 }): Promise<INodeListSearchResult> {
-	const node: INode = {
-		id: 'roboflow-node',
-		name: NODE_NAME,
-		type: NODE_TYPE,
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: options.parameters,
-		credentials: { roboflowApi: { id: '1', name: 'Roboflow account' } },
-	};
+	const node = roboflowNode(options.parameters);
 	const workflow = new Workflow({
 		id: 'test',
 		nodes: [node],
