@@ -6,7 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { properties, router } from './actions/router';
+import { properties, router, subtitle } from './actions/router';
 import { searchModels, searchWorkflows } from './methods/listSearch';
 
 export class Roboflow implements INodeType {
@@ -16,7 +16,7 @@ export class Roboflow implements INodeType {
 		icon: { light: 'file:../../icons/roboflow.svg', dark: 'file:../../icons/roboflow.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] }}',
+		subtitle,
 		description: 'Classify images, detect, segment and count objects with Roboflow models',
 		defaults: {
 			name: 'Roboflow',

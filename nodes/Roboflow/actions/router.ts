@@ -17,6 +17,13 @@ const MODEL_OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoi
 /** Every operation, in the order the Operation parameter lists them. Add one here. */
 export const OPERATIONS: RoboflowOperation[] = [...MODEL_OPERATIONS, runWorkflow];
 
+/** The node's subtitle in the editor: the operation's action ("Detect objects"). */
+export const subtitle = `={{ (${JSON.stringify(
+	Object.fromEntries(
+		OPERATIONS.map((operation) => [operation.option.value, operation.option.action]),
+	),
+)})[$parameter["operation"]] }}`;
+
 /** The node's parameters: the Operation picker, the shared inputs, then each operation's own. */
 export const properties: INodeProperties[] = [
 	{
