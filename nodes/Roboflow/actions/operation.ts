@@ -34,6 +34,8 @@ export interface RunContext {
 export interface Job {
 	itemIndex: number;
 	item: INodeExecutionData;
+	/** The item's Options collection, read once by the batch machinery for all of its jobs. */
+	options: IDataObject;
 	/** The binary field to read, when the batch machinery chose it (several images per item). */
 	binaryField?: string;
 	/**

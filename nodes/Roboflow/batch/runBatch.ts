@@ -103,21 +103,21 @@ interface ItemPlan {
 	jobs: Job[];
 	skipped: SkippedField[];
 	outputField: string;
-	options: RunOptions;
+	/** Why the item could not be planned (continue-on-fail): it has no jobs and fails as a whole. */
+	failure?: NodeApiError | NodeOperationError;
 }
 
 /** Plans an item: which of its images become jobs. Reads its parameters, never its image data. */
 function planItem(this: IExecuteFunctions, itemIndex: number, item: INodeExecutionData): ItemPlan {
-	const options = this.getNodeParameter('options', itemIndex, {}) as RunOptions;
-	const outputField = String(options.outputField ?? '').trim();
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const outputField = String((options as RunOptions).outputField ?? '').trim();
 	const single = (): ItemPlan => ({
 		itemIndex,
 		item,
 		mode: 'single',
-		jobs: [{ itemIndex, item, binaryPrefix: '' }],
+		jobs: [{ itemIndex, item, options, binaryPrefix: '' }],
 		skipped: [],
 		outputField,
-		options,
 	});
 	if (this.getNodeParameter('inputType', itemIndex, 'binaryData') !== 'binaryData') return single();
 	const parameter = String(
@@ -125,7 +125,7 @@ function planItem(this: IExecuteFunctions, itemIndex: number, item: INodeExecuti
 	);
 	const { fields, skipped, several } = selectImageFields(parameter, item.binary);
 	if (!several) return single();
-	const split = options.splitImages ?? true;
+	const split = (options as RunOptions).splitImages ?? true;
 	return {
 		itemIndex,
 		item,
@@ -134,12 +134,12 @@ function planItem(this: IExecuteFunctions, itemIndex: number, item: INodeExecuti
 		jobs: fields.map((field) => ({
 			itemIndex,
 			item,
+			options,
 			binaryField: field,
 			binaryPrefix: split ? '' : `${field}_`,
 		})),
 		skipped,
 		outputField,
-		options,
 	};
 }
 
@@ -162,6 +162,15 @@ function errorJson(error: NodeApiError | NodeOperationError): IDataObject {
 function assemble(plan: ItemPlan, outcomes: JobOutcome[]): INodeExecutionData[] {
 	const { item, itemIndex, outputField } = plan;
 	const pairedItem = { item: itemIndex };
+	if (plan.failure) {
+		return [
+			{
+				json: errorJson(plan.failure),
+				...(item.binary ? { binary: item.binary } : {}),
+				pairedItem,
+			},
+		];
+	}
 	const skipped = plan.skipped.length ? { skipped_binary_fields: plan.skipped } : {};
 	if (plan.mode === 'single') {
 		const [outcome] = outcomes;
@@ -272,41 +281,36 @@ export async function runBatch(
 
 	// Plans first (parameters and binary metadata only), so every image is one job in the pool.
 	const plans: ItemPlan[] = [];
-	const jobs: Array<{ job: Job; options: RunOptions }> = [];
-	const planOutcomes: JobOutcome[][] = [];
 	for (const [itemIndex, item] of items.entries()) {
-		let plan: ItemPlan;
 		try {
-			plan = planItem.call(this, itemIndex, item);
+			plans.push(planItem.call(this, itemIndex, item));
 		} catch (error) {
-			const nodeError = toNodeError.call(this, error, itemIndex, secrets, operation);
-			if (!this.continueOnFail()) throw nodeError;
-			plan = {
+			const failure = toNodeError.call(this, error, itemIndex, secrets, operation);
+			if (!this.continueOnFail()) throw failure;
+			plans.push({
 				itemIndex,
 				item,
 				mode: 'single',
 				jobs: [],
 				skipped: [],
 				outputField: '',
-				options: {},
-			};
-			planOutcomes[itemIndex] = [{ ok: false, error: nodeError }];
+				failure,
+			});
 		}
-		plans.push(plan);
-		for (const job of plan.jobs) jobs.push({ job, options: plan.options });
 	}
+	const jobs = plans.flatMap((plan) => plan.jobs);
 
 	const outcomes = await mapWithConcurrency(
 		jobs.length,
 		concurrency,
 		async (index): Promise<JobOutcome> => {
-			const { job, options } = jobs[index];
+			const job = jobs[index];
 			try {
 				const prepared = await started.prepare.call(this, job);
 				const answer = await sendRoboflowRequest.call(
 					this,
 					prepared.request,
-					itemPolicy(options, shared),
+					itemPolicy(job.options as RunOptions, shared),
 				);
 				return { ok: true, result: await prepared.read(answer) };
 			} catch (error) {
@@ -336,9 +340,8 @@ export async function runBatch(
 	const results: INodeExecutionData[] = [];
 	let next = 0;
 	for (const plan of plans) {
-		const own = planOutcomes[plan.itemIndex] ?? outcomes.slice(next, next + plan.jobs.length);
+		results.push(...assemble(plan, outcomes.slice(next, next + plan.jobs.length)));
 		next += plan.jobs.length;
-		results.push(...assemble(plan, own));
 	}
 
 	if (cancelSignal?.aborted)

@@ -38,7 +38,7 @@ export const classify: RoboflowOperation = {
 	async start(this: IExecuteFunctions, run: RunContext): Promise<OperationRun> {
 		return {
 			async prepare(this: IExecuteFunctions, job: Job) {
-				const options = this.getNodeParameter('options', job.itemIndex, {}) as ClassifyOptions;
+				const options = job.options as ClassifyOptions;
 				const query: IDataObject = {};
 				if (options.confidence !== undefined) {
 					query.confidence = fractionParameter(options.confidence, 'Confidence threshold');

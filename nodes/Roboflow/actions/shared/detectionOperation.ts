@@ -62,7 +62,7 @@ export function detectionOperation(spec: {
 		async start(this: IExecuteFunctions, run: RunContext): Promise<OperationRun> {
 			return {
 				async prepare(this: IExecuteFunctions, job: Job) {
-					const options = this.getNodeParameter('options', job.itemIndex, {}) as DetectionOptions;
+					const options = job.options as DetectionOptions;
 					const query: IDataObject = {};
 					if (options.confidence !== undefined) {
 						query.confidence = fractionParameter(options.confidence, 'Confidence threshold');
