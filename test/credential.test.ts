@@ -3,36 +3,18 @@
  * by the credential's `authenticate`, as n8n's credential tester does, then sent to the local server.
  */
 import axios from 'axios';
-import type { ICredentialDataDecryptedObject, INode, INodeTypes } from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { RoboflowApi } from '../credentials/RoboflowApi.credentials';
+import { evaluateExpression } from './harness/expression';
 import { API_KEY, useLocalServer } from './helpers';
 
 const { server } = useLocalServer();
 const credential = new RoboflowApi();
-const node: INode = {
-	id: '1',
-	name: 'Test',
-	type: 'n8n-nodes-base.noOp',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-const nodeTypes = {
-	getByName: () => undefined,
-	getByNameAndVersion: () => undefined,
-	getKnownTypes: () => ({}),
-} as unknown as INodeTypes;
-const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
 
 function resolve(value: string | undefined, credentials: ICredentialDataDecryptedObject): string {
 	if (!value?.startsWith('=')) return value ?? '';
-	return String(
-		workflow.expression.getSimpleParameterValue(node, value, 'internal', {
-			$credentials: credentials,
-		}),
-	);
+	return String(evaluateExpression(value, { variables: { $credentials: credentials } }));
 }
 
 async function testCredential(credentials: ICredentialDataDecryptedObject) {

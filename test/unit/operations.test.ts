@@ -1,7 +1,5 @@
 /** The pure pieces the operations are built from: normalisers, parameters, endpoints. */
-import type { INode, INodeTypes } from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
-
+import { evaluateExpression } from '../harness/expression';
 import { OPERATIONS, subtitle } from '../../nodes/Roboflow/actions/router';
 import { parseClassList } from '../../nodes/Roboflow/actions/shared/detectionOperation';
 import { workflowInputValue } from '../../nodes/Roboflow/actions/runWorkflow/runWorkflow.operation';
@@ -249,24 +247,9 @@ describe('Workflow results', () => {
 
 describe('the node in the editor', () => {
 	test("its subtitle names the operation as its action, through n8n's expression engine", () => {
-		const node: INode = {
-			id: '1',
-			name: 'Roboflow',
-			type: 'x.roboflow',
-			typeVersion: 1,
-			position: [0, 0],
-			parameters: {},
-		};
-		const nodeTypes = {
-			getByName: () => undefined,
-			getByNameAndVersion: () => undefined,
-			getKnownTypes: () => ({}),
-		} as unknown as INodeTypes;
-		const shown = OPERATIONS.map((operation) => {
-			node.parameters = { operation: operation.option.value };
-			const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
-			return workflow.expression.getSimpleParameterValue(node, subtitle, 'internal', {});
-		});
+		const shown = OPERATIONS.map((operation) =>
+			evaluateExpression(subtitle, { parameters: { operation: operation.option.value } }),
+		);
 		expect(shown).toEqual([
 			'Classify image',
 			'Detect objects',

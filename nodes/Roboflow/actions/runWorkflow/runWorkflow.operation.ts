@@ -1,7 +1,7 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { RoboflowApiError, RoboflowInputError } from '../../helpers/errors';
-import { checkRequestSize, sniffImageType } from '../../input/imageSource';
+import { checkRequestSize } from '../../input/imageSource';
 import { MAX_ANNOTATED_RESPONSE_BYTES, MAX_RESPONSE_BYTES } from '../../transport/request';
 import { endpointFor } from '../../transport/endpoint';
 import type { ErrorAdvice } from '../../transport/errorMapping';
@@ -11,6 +11,7 @@ import type { Job, OperationRun, RoboflowOperation, RunContext } from '../operat
 import { forOperations } from '../operation';
 import { imageInputProperties, optionsCollection, RUN_OPTIONS } from '../shared/descriptions';
 import { readImageInput } from '../shared/imageInput';
+import { storeReturnedImage } from '../shared/returnedImage';
 
 const OPERATION = 'runWorkflow';
 const DEFAULT_IMAGE_INPUT = 'image';
@@ -226,7 +227,7 @@ export const runWorkflow: RoboflowOperation = {
 					image.kind === 'url'
 						? { type: 'url', value: image.url }
 						: { type: 'base64', value: image.base64 };
-				const options = this.getNodeParameter('options', itemIndex, {}) as WorkflowOptions;
+				const options = job.options as WorkflowOptions;
 				const excluded = String(options.excludedFields ?? '')
 					.split(',')
 					.map((name) => name.trim())
@@ -257,22 +258,9 @@ export const runWorkflow: RoboflowOperation = {
 							readWorkflowOutputs(answer),
 							job.binaryPrefix,
 						);
-						const binary: Record<
-							string,
-							Awaited<ReturnType<typeof this.helpers.prepareBinaryData>>
-						> = {};
+						const binary: Record<string, IBinaryData> = {};
 						for (const { field, base64 } of images) {
-							const bytes = Buffer.from(
-								base64.replace(/^data:image\/[a-z]+;base64,/i, ''),
-								'base64',
-							);
-							const mimeType = sniffImageType(bytes) ?? 'image/jpeg';
-							const extension = mimeType.split('/')[1].replace('jpeg', 'jpg');
-							binary[field] = await this.helpers.prepareBinaryData(
-								bytes,
-								`${field}.${extension}`,
-								mimeType,
-							);
+							binary[field] = await storeReturnedImage.call(this, base64, field);
 						}
 						return { json, binary: images.length ? binary : undefined };
 					},

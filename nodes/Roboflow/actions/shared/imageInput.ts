@@ -30,8 +30,8 @@ export async function readImageInput(
 	return { kind: 'base64', base64: image.base64, field, fileName: image.fileName };
 }
 
-/** A file name for a picture derived from the input's: `photo.png` gives `photo-annotated.jpg`. */
-export function derivedFileName(image: ImageInput, suffix: string): string {
+/** A file name stem for a picture derived from the input's: `photo.png` gives `photo-annotated`. */
+export function derivedFileStem(image: ImageInput, suffix: string): string {
 	let name: string | undefined;
 	if (image.kind === 'base64') name = image.fileName;
 	else {
@@ -42,5 +42,5 @@ export function derivedFileName(image: ImageInput, suffix: string): string {
 		}
 	}
 	const stem = (name ?? '').replace(/\.[^.]*$/, '') || 'image';
-	return `${stem}-${suffix}.jpg`;
+	return `${stem}-${suffix}`;
 }

@@ -11,7 +11,8 @@ import { MAX_ANNOTATED_RESPONSE_BYTES, MAX_RESPONSE_BYTES } from '../../transpor
 import type { Job, RunContext } from '../operation';
 import { DEFAULTS } from './descriptions';
 import type { ImageInput } from './imageInput';
-import { derivedFileName, readImageInput } from './imageInput';
+import { derivedFileStem, readImageInput } from './imageInput';
+import { storeReturnedImage } from './returnedImage';
 
 export interface ModelRouteOptions {
 	annotatedImage?: boolean;
@@ -41,7 +42,7 @@ export async function prepareModelRoute(
 	const model = parseModelId(
 		this.getNodeParameter('modelId', itemIndex, '', { extractValue: true }),
 	);
-	const options = this.getNodeParameter('options', itemIndex, {}) as ModelRouteOptions;
+	const options = job.options as ModelRouteOptions;
 	const endpoint = endpointFor(run.data.apiUrl, spec.task);
 	const image = await readImageInput.call(this, job, endpoint);
 	const query: IDataObject = { ...spec.query };
@@ -86,11 +87,10 @@ export async function takeAnnotatedImage(
 			'The answer lacks the "visualization" picture that Annotated Image asks for (format=image_and_json). Older self-hosted Inference servers do not support it: update the server, or turn Annotated Image off.',
 		);
 	}
-	const bytes = Buffer.from(visualization.replace(/^data:image\/[a-z]+;base64,/i, ''), 'base64');
-	const binary = await this.helpers.prepareBinaryData(
-		bytes,
-		derivedFileName(job.image, 'annotated'),
-		'image/jpeg',
+	const binary = await storeReturnedImage.call(
+		this,
+		visualization,
+		derivedFileStem(job.image, 'annotated'),
 	);
 	return { [job.annotatedField]: binary };
 }
