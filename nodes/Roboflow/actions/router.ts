@@ -1,15 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import type { RoboflowOperation } from '../batch/operation';
 import { runBatch } from '../batch/runBatch';
 import { classify } from './classify/classify.operation';
 import { detect } from './detect/detect.operation';
 import { keypoints } from './keypoints/keypoints.operation';
-import type { RoboflowOperation } from './operation';
-import { forOperations } from './operation';
 import { runWorkflow } from './runWorkflow/runWorkflow.operation';
 import { segment } from './segment/segment.operation';
-import { imageInputProperties, modelIdProperty } from './shared/descriptions';
+import { forOperations, imageInputProperties, modelIdProperty } from './shared/descriptions';
 
 /** The operations that run a model on the model route (and share Model ID and image inputs). */
 const MODEL_OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoints];

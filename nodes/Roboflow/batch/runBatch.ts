@@ -1,35 +1,20 @@
-import type {
-	ICredentialsDecrypted,
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import type {
-	Job,
-	OperationResult,
-	RoboflowCredentials,
-	RoboflowOperation,
-	RunContext,
-} from '../actions/operation';
-import { DEFAULTS } from '../actions/shared/descriptions';
-import { RoboflowApiError, RoboflowInputError, redact } from '../helpers/errors';
+import { RoboflowApiError, RoboflowInputError, nodeApiError, redact } from '../helpers/errors';
 import { UnexpectedResponseError } from '../response/common';
+import type { RoboflowCredentials } from '../transport/credentials';
+import { decryptedCredentials } from '../transport/credentials';
+import { ManagementClient } from '../transport/management';
 import type { RequestPolicy } from '../transport/request';
 import { RequestCancelledError, sendRoboflowRequest } from '../transport/request';
 import { SharedPause } from '../transport/retry';
 import type { SkippedField } from './imageFields';
 import { selectImageFields } from './imageFields';
+import type { Job, OperationResult, RoboflowOperation, RunContext } from './operation';
+import type { RunOptions } from './parameters';
+import { RUN_DEFAULTS } from './parameters';
 import { mapWithConcurrency } from './pool';
-
-interface RunOptions {
-	maxConcurrency?: number;
-	maxRetries?: number;
-	timeout?: number;
-	outputField?: string;
-	splitImages?: boolean;
-}
 
 /** Every failure of a job, whatever its kind, as the n8n error the user sees: one place. */
 function toNodeError(
@@ -38,10 +23,10 @@ function toNodeError(
 	itemIndex: number,
 	secrets: string[],
 	operation: RoboflowOperation,
-	binaryField?: string,
+	imageName?: string,
 ) {
 	const suffix =
-		binaryField === undefined ? ` [item ${itemIndex}]` : ` [item ${itemIndex}, ${binaryField}]`;
+		imageName === undefined ? ` [item ${itemIndex}]` : ` [item ${itemIndex}, ${imageName}]`;
 	if (error instanceof RoboflowInputError) {
 		return new NodeOperationError(this.getNode(), redact(error.message, secrets) + suffix, {
 			itemIndex,
@@ -49,15 +34,7 @@ function toNodeError(
 		});
 	}
 	if (error instanceof RoboflowApiError) {
-		// Only the already-phrased message travels: no URL, headers or config, where the key sits.
-		const message = redact(error.message, secrets) + suffix;
-		const description = redact(error.description, secrets);
-		const httpCode = error.httpCode ? String(error.httpCode) : undefined;
-		return new NodeApiError(
-			this.getNode(),
-			{ message, description, ...(httpCode ? { httpCode } : {}) },
-			{ itemIndex, message, description, httpCode },
-		);
+		return nodeApiError(this.getNode(), error, secrets, { itemIndex, suffix });
 	}
 	if (error instanceof UnexpectedResponseError) {
 		const message = operation.unexpectedAnswer.message + suffix;
@@ -83,8 +60,8 @@ function itemPolicy(
 ): RequestPolicy {
 	return {
 		...shared,
-		timeoutMs: Math.max(1, Number(options.timeout ?? DEFAULTS.timeout)),
-		maxRetries: Math.max(0, Math.floor(Number(options.maxRetries ?? DEFAULTS.maxRetries))),
+		timeoutMs: Math.max(1, Number(options.timeout ?? RUN_DEFAULTS.timeout)),
+		maxRetries: Math.max(0, Math.floor(Number(options.maxRetries ?? RUN_DEFAULTS.maxRetries))),
 	};
 }
 
@@ -111,21 +88,21 @@ interface ItemPlan {
 function planItem(this: IExecuteFunctions, itemIndex: number, item: INodeExecutionData): ItemPlan {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const outputField = String((options as RunOptions).outputField ?? '').trim();
-	const single = (): ItemPlan => ({
+	const single = (binaryField?: string): ItemPlan => ({
 		itemIndex,
 		item,
 		mode: 'single',
-		jobs: [{ itemIndex, item, options, binaryPrefix: '' }],
+		jobs: [{ itemIndex, item, options, binaryField, oneOfSeveral: false, binaryPrefix: '' }],
 		skipped: [],
 		outputField,
 	});
 	if (this.getNodeParameter('inputType', itemIndex, 'binaryData') !== 'binaryData') return single();
 	const parameter = String(
-		this.getNodeParameter('binaryPropertyName', itemIndex, DEFAULTS.binaryPropertyName),
+		this.getNodeParameter('binaryPropertyName', itemIndex, RUN_DEFAULTS.binaryPropertyName),
 	);
 	const { fields, skipped, several } = selectImageFields(parameter, item.binary);
-	if (!several) return single();
-	const split = (options as RunOptions).splitImages ?? true;
+	if (!several) return single(fields[0]);
+	const split = (options as RunOptions).splitImages ?? RUN_DEFAULTS.splitImages;
 	return {
 		itemIndex,
 		item,
@@ -136,6 +113,7 @@ function planItem(this: IExecuteFunctions, itemIndex: number, item: INodeExecuti
 			item,
 			options,
 			binaryField: field,
+			oneOfSeveral: true,
 			binaryPrefix: split ? '' : `${field}_`,
 		})),
 		skipped,
@@ -242,19 +220,13 @@ export async function runBatch(
 ): Promise<INodeExecutionData[]> {
 	const items = this.getInputData();
 	const data = await this.getCredentials<RoboflowCredentials>('roboflowApi');
-	const ref = this.getNode().credentials?.roboflowApi;
-	const credentials: ICredentialsDecrypted = {
-		id: ref?.id ?? '',
-		name: ref?.name ?? '',
-		type: 'roboflowApi',
-		data,
-	};
+	const credentials = decryptedCredentials(this.getNode(), data);
 	const secrets = [data.apiKey];
 	// Per run: one pool serves every item, so its size cannot vary per item (its description says so).
 	const runOptions = this.getNodeParameter('options', 0, {}) as RunOptions;
 	const concurrency = Math.max(
 		1,
-		Math.floor(Number(runOptions.maxConcurrency ?? DEFAULTS.maxConcurrency)),
+		Math.floor(Number(runOptions.maxConcurrency ?? RUN_DEFAULTS.maxConcurrency)),
 	);
 	const cancelSignal = this.getExecutionCancelSignal();
 	// Aborted when the user stops the execution, or when one item fails the node: either way no
@@ -267,9 +239,11 @@ export async function runBatch(
 		credentials,
 		data,
 		secrets,
-		async send(this: IExecuteFunctions, request) {
-			return await sendRoboflowRequest.call(this, request, itemPolicy(runOptions, shared));
-		},
+		management: new ManagementClient(
+			data,
+			async (request) =>
+				await sendRoboflowRequest.call(this, request, itemPolicy(runOptions, shared)),
+		),
 	};
 
 	let started: Awaited<ReturnType<RoboflowOperation['start']>>;
@@ -325,7 +299,7 @@ export async function runBatch(
 					job.itemIndex,
 					secrets,
 					operation,
-					job.binaryField,
+					job.oneOfSeveral ? job.binaryField : undefined,
 				);
 				if (!this.continueOnFail()) {
 					halt.abort();

@@ -1,3 +1,6 @@
+import type { INode } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
 /**
  * An error in what the user gave the node (parameters or item data). The action turns it into
  * a NodeOperationError carrying the item index; it is thrown before anything is sent.
@@ -34,4 +37,24 @@ export function redact(text: string, secrets: readonly string[]): string {
 		if (secret && secret.length >= 4) result = result.split(secret).join('***');
 	}
 	return result;
+}
+
+/**
+ * The n8n error for a failed exchange with Roboflow, redacted. Only the already-phrased message
+ * travels: no URL, headers or config, where the key sits. `suffix` names the item (` [item 3]`).
+ */
+export function nodeApiError(
+	node: INode,
+	error: RoboflowApiError,
+	secrets: readonly string[],
+	{ itemIndex, suffix = '' }: { itemIndex?: number; suffix?: string } = {},
+): NodeApiError {
+	const message = redact(error.message, secrets) + suffix;
+	const description = redact(error.description, secrets);
+	const httpCode = error.httpCode ? String(error.httpCode) : undefined;
+	return new NodeApiError(
+		node,
+		{ message, description, ...(httpCode ? { httpCode } : {}) },
+		{ itemIndex, message, description, httpCode },
+	);
 }

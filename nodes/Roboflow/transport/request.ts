@@ -3,6 +3,7 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
+	ILoadOptionsFunctions,
 } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
@@ -55,6 +56,9 @@ export interface RequestPolicy {
 	signal?: AbortSignal;
 	onRetry: () => void;
 }
+
+/** Where requests are sent from: a run of the node, or the editor asking a picker for its list. */
+export type RequestContext = IExecuteFunctions | ILoadOptionsFunctions;
 
 /** Signals that the user stopped the execution; never retried, never mapped to an item error. */
 export class RequestCancelledError extends Error {
@@ -150,7 +154,7 @@ function describeNonJson(
 }
 
 async function attemptOnce(
-	this: IExecuteFunctions,
+	this: RequestContext,
 	request: RoboflowRequest,
 	policy: RequestPolicy,
 ): Promise<Attempt> {
@@ -190,7 +194,8 @@ async function attemptOnce(
 			},
 		)) as FullResponse;
 	} catch (error) {
-		if (this.getExecutionCancelSignal()?.aborted) return { ok: false, cancelled: true };
+		if ('getExecutionCancelSignal' in this && this.getExecutionCancelSignal()?.aborted)
+			return { ok: false, cancelled: true };
 		const code = networkCode(error);
 		if (code === 'ERR_FR_TOO_MANY_REDIRECTS') {
 			return {
@@ -253,7 +258,7 @@ async function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<vo
  * connections, timeouts) with backoff, and returns Roboflow's parsed JSON answer.
  */
 export async function sendRoboflowRequest(
-	this: IExecuteFunctions,
+	this: RequestContext,
 	request: RoboflowRequest,
 	policy: RequestPolicy,
 ): Promise<unknown> {

@@ -2,9 +2,8 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { fractionParameter } from '../../input/fraction';
 import { normalizeClassification } from '../../response/classification';
-import type { Job, OperationRun, RoboflowOperation, RunContext } from '../operation';
-import { forOperations } from '../operation';
-import { OPTION, optionsCollection, RUN_OPTIONS } from '../shared/descriptions';
+import type { Job, OperationRun, RoboflowOperation, RunContext } from '../../batch/operation';
+import { forOperations, OPTION, optionsCollection, RUN_OPTIONS } from '../shared/descriptions';
 import { prepareModelRoute, takeAnnotatedImage } from '../shared/modelRoute';
 
 interface ClassifyOptions {

@@ -1,15 +1,18 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { RoboflowApiError, RoboflowInputError } from '../../helpers/errors';
+import { RoboflowInputError } from '../../helpers/errors';
 import { checkRequestSize } from '../../input/imageSource';
-import { MAX_ANNOTATED_RESPONSE_BYTES, MAX_RESPONSE_BYTES } from '../../transport/request';
+import { MAX_ANNOTATED_RESPONSE_BYTES } from '../../transport/request';
 import { endpointFor } from '../../transport/endpoint';
 import type { ErrorAdvice } from '../../transport/errorMapping';
-import { managementBaseUrl, managementRoutes, readWorkspace } from '../../transport/management';
 import { extractWorkflowImages, readWorkflowOutputs } from '../../response/workflow';
-import type { Job, OperationRun, RoboflowOperation, RunContext } from '../operation';
-import { forOperations } from '../operation';
-import { imageInputProperties, optionsCollection, RUN_OPTIONS } from '../shared/descriptions';
+import type { Job, OperationRun, RoboflowOperation, RunContext } from '../../batch/operation';
+import {
+	forOperations,
+	imageInputProperties,
+	optionsCollection,
+	RUN_OPTIONS,
+} from '../shared/descriptions';
 import { readImageInput } from '../shared/imageInput';
 import { storeReturnedImage } from '../shared/returnedImage';
 
@@ -170,29 +173,6 @@ export const runWorkflow: RoboflowOperation = {
 	},
 	async start(this: IExecuteFunctions, run: RunContext): Promise<OperationRun> {
 		const endpoint = endpointFor(run.data.apiUrl, 'workflow');
-		let keyWorkspace: Promise<string> | undefined;
-		// Looked up once per run, and only when an item leaves Workspace empty.
-		const workspaceOfKey = async (context: IExecuteFunctions): Promise<string> => {
-			keyWorkspace ??= (async () => {
-				const answer = await run.send.call(context, {
-					method: 'GET',
-					url: managementRoutes.workspaceOfKey(managementBaseUrl(run.data)),
-					query: {},
-					maxResponseBytes: MAX_RESPONSE_BYTES,
-					expected: "the API key's workspace",
-				});
-				const workspace = readWorkspace(answer);
-				if (!workspace) {
-					throw new RoboflowApiError(
-						"Could not find the API key's workspace",
-						"Roboflow's management API did not name a workspace for this key. Set the Workspace parameter to the workspace's URL slug.",
-					);
-				}
-				return workspace;
-			})();
-			return await keyWorkspace;
-		};
-
 		return {
 			async prepare(this: IExecuteFunctions, job: Job) {
 				const { itemIndex } = job;
@@ -210,7 +190,8 @@ export const runWorkflow: RoboflowOperation = {
 							'Workspace',
 							"Use the workspace's URL slug, as in app.roboflow.com/<workspace>, or leave it empty.",
 						)
-					: await workspaceOfKey(this);
+					: // Looked up once per run, and only when an item leaves Workspace empty.
+						await run.management.workspaceOfKey();
 				const image = await readImageInput.call(this, job, endpoint);
 				const imageInputName =
 					String(this.getNodeParameter('imageInputName', itemIndex, DEFAULT_IMAGE_INPUT)).trim() ||

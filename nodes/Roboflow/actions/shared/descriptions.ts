@@ -1,16 +1,21 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { binaryPropertyNameProperty, RUN_OPTION } from '../../batch/parameters';
 import { MODEL_ID } from '../../input/modelId';
 
-const binaryPropertyNameProperty: INodeProperties = {
-	displayName: 'Input Binary Field',
-	name: 'binaryPropertyName',
-	type: 'string',
-	default: 'data',
-	required: true,
-	displayOptions: { show: { inputType: ['binaryData'] } },
-	hint: 'The binary field holding the image. Several: separate them with commas (attachment_0, attachment_1), or * for every image of the item.',
-};
+/** Shows properties only for the given operations, as n8n's versioned nodes do. */
+export function forOperations(
+	operations: string[],
+	properties: INodeProperties[],
+): INodeProperties[] {
+	return properties.map((property) => ({
+		...property,
+		displayOptions: {
+			...property.displayOptions,
+			show: { ...property.displayOptions?.show, operation: operations },
+		},
+	}));
+}
 
 /** The image inputs every operation shares: binary field(s) or URL. */
 export const imageInputProperties: INodeProperties[] = [
@@ -136,59 +141,10 @@ export const OPTION = {
 		default: 'annotated',
 		description: 'The binary field the annotated image is put in (with Annotated Image on)',
 	},
-	outputField: {
-		displayName: 'Output Field',
-		name: 'outputField',
-		type: 'string',
-		default: '',
-		placeholder: 'e.g. roboflow',
-		description:
-			"Put the result under this key and leave the item's own fields untouched. Empty merges the result into the item's top level.",
-	},
-	splitImages: {
-		displayName: 'Split Images Into Items',
-		name: 'splitImages',
-		type: 'boolean',
-		default: true,
-		description:
-			'Whether, when Input Binary Field names several fields (a comma-separated list or *), each image becomes its own output item (with only its image and a binary_field naming it) instead of one item per input with a results list',
-	},
-	maxConcurrency: {
-		displayName: 'Max Concurrency',
-		name: 'maxConcurrency',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 64 },
-		default: 5,
-		description:
-			'How many requests may be in flight at once. Read once per run, from the first item: an expression here does not vary per item.',
-	},
-	maxRetries: {
-		displayName: 'Max Retries',
-		name: 'maxRetries',
-		type: 'number',
-		typeOptions: { minValue: 0, maxValue: 10 },
-		default: 3,
-		description:
-			'How often one image is retried after a rate limit (429), a temporary server error (502, 503, 504), a dropped connection or a timeout',
-	},
-	timeout: {
-		displayName: 'Timeout',
-		name: 'timeout',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 30000,
-		description: 'How long to wait for one answer from Roboflow, in milliseconds',
-	},
 } satisfies Record<string, INodeProperties>;
 
 /** The options every operation has, after its own. */
-export const RUN_OPTIONS: INodeProperties[] = [
-	OPTION.outputField,
-	OPTION.splitImages,
-	OPTION.maxConcurrency,
-	OPTION.maxRetries,
-	OPTION.timeout,
-];
+export const RUN_OPTIONS: INodeProperties[] = Object.values(RUN_OPTION);
 
 /** An Options collection from option definitions, sorted by name as n8n's lint expects. */
 export function optionsCollection(options: INodeProperties[]): INodeProperties {
@@ -203,13 +159,9 @@ export function optionsCollection(options: INodeProperties[]): INodeProperties {
 }
 
 /**
- * The defaults as the code reads them, taken from the parameter definitions above: each default
- * is written once, where n8n shows it.
+ * The operations' own defaults as the code reads them, taken from the parameter definitions
+ * above: each default is written once, where n8n shows it.
  */
 export const DEFAULTS = {
-	binaryPropertyName: binaryPropertyNameProperty.default as string,
 	annotatedBinaryProperty: OPTION.annotatedBinaryProperty.default,
-	maxConcurrency: OPTION.maxConcurrency.default,
-	maxRetries: OPTION.maxRetries.default,
-	timeout: OPTION.timeout.default,
 };

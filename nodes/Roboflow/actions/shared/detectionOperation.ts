@@ -4,9 +4,8 @@ import { fractionParameter, wholeNumberParameter } from '../../input/fraction';
 import type { DetectionShape } from '../../response/detection';
 import { normalizeDetections } from '../../response/detection';
 import type { ModelTask } from '../../transport/endpoint';
-import type { Job, OperationRun, RoboflowOperation, RunContext } from '../operation';
-import { forOperations } from '../operation';
-import { OPTION, optionsCollection, RUN_OPTIONS } from './descriptions';
+import type { Job, OperationRun, RoboflowOperation, RunContext } from '../../batch/operation';
+import { forOperations, OPTION, optionsCollection, RUN_OPTIONS } from './descriptions';
 import { prepareModelRoute, takeAnnotatedImage } from './modelRoute';
 
 interface DetectionOptions {

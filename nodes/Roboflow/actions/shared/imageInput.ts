@@ -1,31 +1,24 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { parseImageUrl, readBinaryImage } from '../../input/imageSource';
+import type { Job } from '../../batch/operation';
 import type { Endpoint } from '../../transport/endpoint';
-import type { Job } from '../operation';
-import { DEFAULTS } from './descriptions';
 
 /** A job's image: bare base64 read from a binary field, or a URL Roboflow downloads itself. */
 export type ImageInput =
 	| { kind: 'base64'; base64: string; field: string; fileName?: string }
 	| { kind: 'url'; url: string };
 
-/** Reads the image a job names, from the parameters Input Type, Input Binary Field and Image URL. */
+/** Reads the image a job names: its binary field (chosen by the batch), or the Image URL parameter. */
 export async function readImageInput(
 	this: IExecuteFunctions,
 	job: Job,
 	endpoint: Endpoint,
 ): Promise<ImageInput> {
-	const { itemIndex, item } = job;
-	const inputType = this.getNodeParameter('inputType', itemIndex, 'binaryData') as string;
-	if (inputType === 'imageUrl') {
+	const { itemIndex, item, binaryField: field } = job;
+	if (field === undefined) {
 		return { kind: 'url', url: parseImageUrl(this.getNodeParameter('imageUrl', itemIndex)) };
 	}
-	const field =
-		job.binaryField ??
-		String(
-			this.getNodeParameter('binaryPropertyName', itemIndex, DEFAULTS.binaryPropertyName),
-		).trim();
 	const image = await readBinaryImage.call(this, itemIndex, field, item.binary, endpoint);
 	return { kind: 'base64', base64: image.base64, field, fileName: image.fileName };
 }

@@ -8,7 +8,7 @@ import { endpointFor } from '../../transport/endpoint';
 import type { ErrorAdvice } from '../../transport/errorMapping';
 import type { RoboflowRequest } from '../../transport/request';
 import { MAX_ANNOTATED_RESPONSE_BYTES, MAX_RESPONSE_BYTES } from '../../transport/request';
-import type { Job, RunContext } from '../operation';
+import type { Job, RunContext } from '../../batch/operation';
 import { DEFAULTS } from './descriptions';
 import type { ImageInput } from './imageInput';
 import { derivedFileStem, readImageInput } from './imageInput';

@@ -1,3 +1,7 @@
+/**
+ * The contract between an operation and the batch machinery. The batch owns it, so operations
+ * (actions/) depend on the batch and never the other way round.
+ */
 import type {
 	ICredentialsDecrypted,
 	IDataObject,
@@ -7,14 +11,9 @@ import type {
 	INodePropertyOptions,
 } from 'n8n-workflow';
 
+import type { RoboflowCredentials } from '../transport/credentials';
+import type { ManagementClient } from '../transport/management';
 import type { RoboflowRequest } from '../transport/request';
-
-// A type alias, not an interface, so it fits n8n's indexed credential data type.
-export type RoboflowCredentials = {
-	apiKey: string;
-	apiUrl?: string;
-	managementUrl?: string;
-};
 
 /** What the batch machinery knows for the whole run, read once. */
 export interface RunContext {
@@ -24,10 +23,11 @@ export interface RunContext {
 	/** Strings that must never appear in outputs, errors or logs. */
 	secrets: string[];
 	/**
-	 * Sends a request outside the per-item flow (e.g. a lookup every item needs) through the same
-	 * transport: retries, timeout, cancellation and error mapping as for items.
+	 * Roboflow's management API for lookups outside the per-item flow (e.g. the key's workspace,
+	 * asked once per run), sent through the same transport: retries, timeout, cancellation and
+	 * error mapping as for items.
 	 */
-	send(this: IExecuteFunctions, request: RoboflowRequest): Promise<unknown>;
+	management: ManagementClient;
 }
 
 /** One unit of work: an item, or one image of an item that has several. */
@@ -36,8 +36,13 @@ export interface Job {
 	item: INodeExecutionData;
 	/** The item's Options collection, read once by the batch machinery for all of its jobs. */
 	options: IDataObject;
-	/** The binary field to read, when the batch machinery chose it (several images per item). */
+	/**
+	 * The binary field holding this job's image, chosen by the batch machinery from Input Binary
+	 * Field (the only place that parameter is read); undefined when the input is an image URL.
+	 */
 	binaryField?: string;
+	/** Whether the item has several images, so messages name the field: `[item 0, attachment_3]`. */
+	oneOfSeveral: boolean;
 	/**
 	 * Put before the names of binaries the job returns (annotated picture, Workflow images), so
 	 * that several images of one item do not overwrite each other's: `attachment_1_`.
@@ -75,18 +80,4 @@ export interface RoboflowOperation {
 	start(this: IExecuteFunctions, run: RunContext): Promise<OperationRun>;
 	/** For a 200 answer that is not this operation's result: headline and advice. */
 	unexpectedAnswer: { message: string; hint: string };
-}
-
-/** Shows properties only for the given operations, as n8n's versioned nodes do. */
-export function forOperations(
-	operations: string[],
-	properties: INodeProperties[],
-): INodeProperties[] {
-	return properties.map((property) => ({
-		...property,
-		displayOptions: {
-			...property.displayOptions,
-			show: { ...property.displayOptions?.show, operation: operations },
-		},
-	}));
 }
