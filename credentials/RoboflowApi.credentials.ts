@@ -73,5 +73,24 @@ export class RoboflowApi implements ICredentialType {
 			url: '/',
 			method: 'GET',
 		},
+		// n8n shows only the status text ("Unauthorized") unless a rule says what to do.
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message:
+						'Roboflow rejected the API key. Copy the Private API Key from Settings > API Keys of your workspace in the Roboflow app (not the Publishable Key) and paste it without spaces.',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 403,
+					message:
+						'Roboflow accepted the key but refused access to the workspace. Use a key of the workspace that owns your models, with the needed scopes (Settings > API Keys), or check the Management API URL.',
+				},
+			},
+		],
 	};
 }

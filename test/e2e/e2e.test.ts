@@ -45,6 +45,8 @@ import {
 	packPackage,
 } from '../support/n8n.ts';
 import { EXAMPLES_DIR } from '../support/paths.ts';
+import type { E2eContext } from './features/feature.ts';
+import { FEATURES } from './features/index.ts';
 import type { Workflow } from '../support/workflows.ts';
 import * as wf from '../support/workflows.ts';
 
@@ -147,8 +149,9 @@ test('examples/*.json are what test/support/workflows.ts builds (node scripts/ex
 });
 
 /** One n8n version's world: folders, local server, n8n with credentials and workflows imported. */
-class VersionFixture {
+class VersionFixture implements E2eContext {
 	readonly version: string;
+	readonly apiKey = API_KEY;
 	work = '';
 	dirs = {
 		images: '',
@@ -168,6 +171,7 @@ class VersionFixture {
 	server!: RoboflowServer;
 	n8n!: N8nInstance;
 	private readonly runs = new Map<string, Promise<ExecuteResult>>();
+	private editorSession?: Promise<{ rest: RestCall; baseUrl: string; child: ChildProcess }>;
 
 	constructor(version: string) {
 		this.version = version;
@@ -188,6 +192,12 @@ class VersionFixture {
 		this.server = createRoboflowServer({ apiKeys: [API_KEY], ...SELF_HOSTED_URL_OPTIONS });
 		await this.server.start();
 		this.workflows = this.buildWorkflows();
+		for (const feature of FEATURES) {
+			for (const [id, workflow] of Object.entries(feature.workflows(this))) {
+				assert.ok(!this.workflows[id], `${feature.name}: workflow id ${id} is taken`);
+				this.workflows[id] = workflow;
+			}
+		}
 		const packed = tarball();
 		log(
 			`n8n ${this.version}: installing the package, importing 2 credentials and ${Object.keys(this.workflows).length} workflows`,
@@ -210,7 +220,21 @@ class VersionFixture {
 		await this.n8n.importWorkflows(Object.values(this.workflows));
 	}
 
+	/** The editor (`n8n start`) and a signed-in REST session, started once per version on first use. */
+	async editor(): Promise<{ rest: RestCall; baseUrl: string }> {
+		this.editorSession ??= (async () => {
+			const owner = { email: 'e2e@example.com', password: 'E2e-password-1' };
+			const port = await freePort();
+			const child = await this.n8n.startEditor(port, owner, { quiet: true });
+			const baseUrl = `http://127.0.0.1:${port}`;
+			return { rest: await this.n8n.restSession(baseUrl, owner), baseUrl, child };
+		})();
+		const { rest, baseUrl } = await this.editorSession;
+		return { rest, baseUrl };
+	}
+
 	async tearDown(): Promise<void> {
+		if (this.editorSession) await this.n8n.stopEditor((await this.editorSession).child);
 		await this.server?.stop();
 		this.n8n?.cleanup();
 		if (this.work) fs.rmSync(this.work, { recursive: true, force: true });
@@ -935,20 +959,13 @@ for (const label of labels) {
 
 		// ---- the editor's REST API: one `n8n start` for the credential Test and the pickers ----
 		describe("the editor's REST API", () => {
-			const owner = { email: 'e2e@example.com', password: 'E2e-password-1' };
-			let editor: ChildProcess | undefined;
 			let rest: RestCall;
 			before(
 				async () => {
-					const port = await freePort();
-					editor = await f.n8n.startEditor(port, owner, { quiet: true });
-					rest = await f.n8n.restSession(`http://127.0.0.1:${port}`, owner);
+					rest = (await f.editor()).rest;
 				},
 				{ timeout: 5 * 60_000 },
 			);
-			after(async () => {
-				if (editor) await f.n8n.stopEditor(editor);
-			});
 
 			/**
 			 * A "From list" request as the editor sends it when the list opens or the search box
@@ -1011,6 +1028,9 @@ for (const label of labels) {
 					assert.equal(status(good), 'OK', JSON.stringify(good.body));
 					const bad = await check(BAD_CREDENTIAL, WRONG_KEY);
 					assert.equal(status(bad), 'Error', JSON.stringify(bad.body));
+					// Not n8n's bare "Unauthorized": the credential's rule says what to do.
+					const message = (bad.body as { data?: { message?: string } }).data?.message ?? '';
+					assert.match(message, /Roboflow rejected the API key.*Settings > API Keys/, message);
 					assert.ok(
 						!JSON.stringify(bad.body).includes(WRONG_KEY),
 						'the wrong key appears in the answer',
@@ -1092,5 +1112,7 @@ for (const label of labels) {
 				},
 			);
 		});
+
+		for (const feature of FEATURES) describe(feature.name, () => feature.register(f));
 	});
 }

@@ -1,0 +1,4 @@
+/** Every feature suite, in the order they run. Add one here. */
+import type { E2eFeature } from './feature.ts';
+
+export const FEATURES: E2eFeature[] = [];
