@@ -3,9 +3,10 @@ import type {
 	INodeListSearchItems,
 	INodeListSearchResult,
 } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
-import { RoboflowApiError, nodeApiError } from '../helpers/errors';
 import { mapWithConcurrency } from '../batch/pool';
+import { RoboflowApiError, nodeApiError, redact } from '../helpers/errors';
 import type { RoboflowCredentials } from '../transport/credentials';
 import { decryptedCredentials } from '../transport/credentials';
 import { ManagementClient } from '../transport/management';
@@ -64,9 +65,10 @@ async function withManagementClient<T>(
 	try {
 		return await list(client, await client.workspace(currentParameter(context, 'workspace')));
 	} catch (error) {
-		if (error instanceof RoboflowApiError)
-			throw nodeApiError(context.getNode(), error, [data.apiKey]);
-		throw error;
+		const secrets = [data.apiKey];
+		if (error instanceof RoboflowApiError) throw nodeApiError(context.getNode(), error, secrets);
+		const text = error instanceof Error ? error.message : String(error);
+		throw new NodeOperationError(context.getNode(), redact(text, secrets));
 	}
 }
 
