@@ -221,7 +221,8 @@ export const runWorkflow: RoboflowOperation = {
 				};
 				const text = JSON.stringify(body);
 				checkRequestSize(
-					text.length,
+					// Bytes, not characters: a typed input may hold non-ASCII text.
+					Buffer.byteLength(text),
 					endpoint,
 					image.kind === 'base64' ? `The image in "${image.field}"` : 'The request',
 				);
