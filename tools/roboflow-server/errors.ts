@@ -100,3 +100,21 @@ export function formatBytes(bytes: number): string {
 	if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KB`;
 	return `${bytes} bytes`;
 }
+
+/** The management API's (api.roboflow.com) answer to a missing or unknown key (contract §7). */
+export const MANAGEMENT_BAD_KEY = 'This API key does not exist (or has been revoked).';
+
+/** A management API error body (`{error: {message, status, ...}}`, contract §7). */
+export const managementError = (
+	status: number,
+	message: string,
+	extra: Record<string, unknown> = {},
+): HttpError => new HttpError(status, { error: { message, status, ...extra } });
+
+/** The management API's 401 for a missing or unknown key: it echoes the refused key (`key`). */
+export const managementKeyError = (key: string | null | undefined): HttpError =>
+	managementError(401, MANAGEMENT_BAD_KEY, {
+		type: 'OAuthException',
+		hint: 'You may retrieve your API key via the Roboflow Dashboard.',
+		...(key ? { key } : {}),
+	});

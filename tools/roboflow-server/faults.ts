@@ -16,7 +16,8 @@
  *   per image over every request, matching or not.
  *
  * Inference requests are those of the model route and of the Workflows route (for a Workflow,
- * "the image" is the whole request body, so a retry of the same request is a repeat).
+ * "the image" is the whole request body, so a retry of the same request is a repeat). The
+ * dataset routes (uploads and annotations, dataset.ts) get the same plan: see its FAULTS.
  *
  * Fault kinds:
  * - `'429' | '502' | '503' | '504'`: that status with a Roboflow-like `{message}`, plus
@@ -30,6 +31,8 @@
  * - `'huge'`: a 200 JSON body of `bytes` (default 64 MB) of whitespace.
  * - `'redirectLoop'`: a 307 to the same URL, forever.
  * - `'hang'`: never answers (the client's timeout has to end it).
+ * - `'dropAfterStore'`: only on the dataset routes (dataset.ts): the upload or annotation is
+ *   stored as usual, then the connection is dropped without an answer. Elsewhere ignored.
  */
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -49,7 +52,8 @@ export type FaultKind =
 	| 'noPredictions'
 	| 'huge'
 	| 'redirectLoop'
-	| 'hang';
+	| 'hang'
+	| 'dropAfterStore';
 
 /** What a fault's `when` sees of a request. */
 export interface FaultCall {

@@ -47,6 +47,10 @@
  *   workspace, project or workflow, 403 a key without the `workflow:read` scope (`keyScopes`)
  *   on the two workflow routes. The 404/403 texts are this server's (Roboflow's unverified).
  * - `GET /images/{name}`: bytes registered with `addImage` (for URL-input tests).
+ * - Uploads to a project (§10, see dataset.ts), api.roboflow.com routes: `POST
+ *   /dataset/{project}/upload` (multipart `file`, `image=` URL or base64 body; `{success, id}`
+ *   or `{duplicate, id}`) and `POST /dataset/{project}/annotate/{image_id}` (`{success}`, 409
+ *   already annotated); what arrived: `received(project?)` and `GET /_local/received`.
  *
  * ROUTING: one server plays both hosts (inference and api.roboflow.com), whose paths overlap
  * only in `GET /{a}/{b}`. Management routes answer GET only: `GET /{a}` (one segment, except
@@ -218,9 +222,12 @@ import {
 	IMAGE_CAUSES,
 	imageLoadError,
 	LEGACY_MESSAGES,
+	managementError,
+	managementKeyError,
 	MESSAGES,
 	validationError,
 } from './errors.ts';
+import { createDataset } from './dataset.ts';
 import type { FaultPlan, InjectedCounts, Send } from './faults.ts';
 import { applyFault, faultsFor } from './faults.ts';
 import type { RgbaImage } from './image.ts';
@@ -244,6 +251,22 @@ import type { ProjectInfo } from './workspace.ts';
 import { buildProjects, projectAnswer, workspaceAnswer, workspaceModels } from './workspace.ts';
 
 export type { AuthStyle } from './auth.ts';
+export {
+	DEFAULT_SEQUENCE_SIZE,
+	DROP_AFTER_STORE,
+	imageFormat,
+	isAnnotateRequest,
+	isUploadRequest,
+	RECEIVED_PATH,
+	SPLITS,
+} from './dataset.ts';
+export type {
+	DatasetCall,
+	DatasetSnapshot,
+	ReceivedAnnotation,
+	ReceivedImage,
+	Split,
+} from './dataset.ts';
 export { AUTH_STYLES, WORKFLOW_READ_SCOPE } from './auth.ts';
 export type { Fault, FaultCall, FaultKind, FaultPlan } from './faults.ts';
 export { classifyCrop, findWorkflow, WORKFLOW_IDS, WORKFLOWS } from './workflows.ts';
@@ -363,9 +386,6 @@ function newStats(): ServerStats {
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** The management API's answer to a missing or unknown key (401). */
-const MANAGEMENT_BAD_KEY = 'This API key does not exist (or has been revoked).';
-
 /** A path segment, percent-decoded (kept as sent when it does not decode). */
 function decodePart(part: string): string {
 	try {
@@ -437,6 +457,17 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': bytes.length });
 		res.end(bytes);
 	};
+
+	const dataset = createDataset({
+		workspace,
+		projects,
+		keys,
+		urlRules,
+		maxBodyBytes,
+		send,
+		faults: () => state.faults,
+		injected: () => state.stats.injected,
+	});
 
 	/** Image bytes to pixels (or just the size, header-only), with the error each input form gets. */
 	const decode = (
@@ -681,10 +712,6 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		}
 	}
 
-	/** A management API error body (`{error: {message, status, ...}}`, contract §7). */
-	const managementError = (status: number, message: string, extra: Record<string, unknown> = {}) =>
-		new HttpError(status, { error: { message, status, ...extra } });
-
 	/**
 	 * The management API (api.roboflow.com, §7): `GET /{workspace}`, `GET /{workspace}/{project}`,
 	 * `GET /{workspace}/workflows`, `GET /{workspace}/workflows/{url}`. Key from the `api_key`
@@ -700,13 +727,7 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		};
 		try {
 			const key = url.searchParams.get('api_key');
-			if (!key || !isKnownKey(keys, key)) {
-				throw managementError(401, MANAGEMENT_BAD_KEY, {
-					type: 'OAuthException',
-					hint: 'You may retrieve your API key via the Roboflow Dashboard.',
-					...(key ? { key } : {}),
-				});
-			}
+			if (!key || !isKnownKey(keys, key)) throw managementKeyError(key);
 			const [workspaceName, second, third] = parts.map(decodePart);
 			if (workspaceName !== workspace)
 				throw managementError(404, `Workspace "${workspaceName}" not found.`);
@@ -757,19 +778,10 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 				});
 				return res.end(image.bytes);
 			}
+			if (dataset.handles(req.method, parts)) return dataset.route(req, res, url, parts);
 			if (parts.length === 0 && req.method === 'GET') {
 				const key = url.searchParams.get('api_key');
-				if (!key || !isKnownKey(keys, key)) {
-					return send(res, 401, {
-						error: {
-							message: MANAGEMENT_BAD_KEY,
-							status: 401,
-							type: 'OAuthException',
-							hint: 'You may retrieve your API key via the Roboflow Dashboard.',
-							...(key ? { key } : {}),
-						},
-					});
-				}
+				if (!key || !isKnownKey(keys, key)) return send(res, 401, managementKeyError(key).body);
 				return send(res, 200, {
 					welcome: 'Welcome to the Roboflow API.',
 					instructions: 'You are successfully authenticated.',
@@ -813,11 +825,14 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		setFaults(faults: FaultPlan | null | undefined): void {
 			state.faults = faults ?? {};
 		},
-		/** Clears counters, call records and the record of images already seen. */
+		/** Clears counters, call records and the record of images already seen, and the dataset's uploads. */
 		reset(): void {
 			state.stats = newStats();
 			seen.clear();
+			dataset.reset();
 		},
+		/** What the projects received through the dataset routes (one project's, or all), see dataset.ts. */
+		received: dataset.received,
 		/** Serves `bytes` at `${url}/images/${name}`, for URL-input tests (needs `SELF_HOSTED_URL_OPTIONS`). */
 		addImage(name: string, bytes: Buffer, mimeType = 'image/png'): string {
 			images.set(name, { bytes, mimeType });
