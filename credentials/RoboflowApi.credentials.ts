@@ -12,6 +12,7 @@ import {
 	DEFAULT_MANAGEMENT_URL,
 	ROBOFLOW_HOSTED_URLS,
 } from '../nodes/Roboflow/transport/endpoint';
+import { DEFAULT_MAX_REQUESTS_IN_FLIGHT } from '../nodes/Roboflow/transport/accountLimiter';
 
 export class RoboflowApi implements ICredentialType {
 	name = 'roboflowApi';
@@ -53,6 +54,14 @@ export class RoboflowApi implements ICredentialType {
 			description:
 				"Where the node lists your workspace's models and Workflows and checks the key. Keep Roboflow's unless your setup serves its own.",
 		},
+		{
+			displayName: 'Max Requests in Flight',
+			name: 'maxRequestsInFlight',
+			type: 'number',
+			typeOptions: { minValue: 1, numberPrecision: 0 },
+			default: DEFAULT_MAX_REQUESTS_IN_FLIGHT,
+			description: `The most requests to Roboflow this account has open at once in one n8n process, shared by every execution using this credential (each queue-mode worker is its own process: the account sees workers x this). Below it the node finds the account's capacity itself: it halves its pace when Roboflow answers 429 (rate limited) and grows back slowly. The default, ${DEFAULT_MAX_REQUESTS_IN_FLIGHT}, suits the Serverless API's rate limit of about 20 requests per second; raise it for a dedicated or self-hosted server.`,
+		},
 	];
 
 	// Roboflow documents the key as the `api_key` query parameter on every route. A function, not
@@ -65,30 +74,37 @@ export class RoboflowApi implements ICredentialType {
 		return { ...requestOptions, qs: { ...requestOptions.qs, api_key: credentials.apiKey } };
 	}
 
-	// The key is checked against the management API (`GET /` refuses a bad key with 401), for
-	// every API URL: Inference servers, self-hosted ones included, have no key check of their own.
+	// The key is checked against the management API (`GET /` names the key's workspace and refuses
+	// a bad key with 401, docs/roboflow-api.md §7), for every API URL: Inference servers,
+	// self-hosted ones included, have no key check of their own. Error statuses are read as answers,
+	// not thrown: n8n 1.x loses a thrown answer's status (only its generic "Authorization failed"
+	// reaches the user), so the rules below judge the body on both majors.
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: `={{ ($credentials.managementUrl || "${DEFAULT_MANAGEMENT_URL}").replace(/\\/+$/, "") }}`,
 			url: '/',
 			method: 'GET',
+			ignoreHttpStatusErrors: true,
 		},
-		// n8n shows only the status text ("Unauthorized") unless a rule says what to do.
 		rules: [
 			{
-				type: 'responseCode',
+				// The management API's answer to an unknown or revoked key.
+				type: 'responseSuccessBody',
 				properties: {
-					value: 401,
+					key: 'error.type',
+					value: 'OAuthException',
 					message:
 						'Roboflow rejected the API key. Copy the Private API Key from Settings > API Keys of your workspace in the Roboflow app (not the Publishable Key) and paste it without spaces.',
 				},
 			},
 			{
-				type: 'responseCode',
+				// Anything else that names no workspace: another error, or not Roboflow's API at all.
+				type: 'responseSuccessBody',
 				properties: {
-					value: 403,
+					key: 'workspace',
+					value: undefined,
 					message:
-						'Roboflow accepted the key but refused access to the workspace. Use a key of the workspace that owns your models, with the needed scopes (Settings > API Keys), or check the Management API URL.',
+						"Roboflow's management API did not confirm the key. Check the API key (Settings > API Keys in the Roboflow app) and, if you changed it, the Management API URL.",
 				},
 			},
 		],

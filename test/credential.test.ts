@@ -7,7 +7,7 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { RoboflowApi } from '../credentials/RoboflowApi.credentials';
 import { evaluateExpression } from './harness/expression';
-import { API_KEY, useLocalServer } from './helpers';
+import { API_KEY, useLocalServer } from './harness/roboflowNode';
 
 const { server } = useLocalServer();
 const credential = new RoboflowApi();
@@ -31,7 +31,31 @@ async function testCredential(credentials: ICredentialDataDecryptedObject) {
 		params: qs,
 		validateStatus: () => true,
 	});
-	return { baseURL, status: response.status, ok: response.status >= 200 && response.status < 300 };
+	// As n8n's credential tester judges the answer: the first rule whose key has its value fails it
+	// (the request reads error statuses as answers, `ignoreHttpStatusErrors`).
+	expect(request.ignoreHttpStatusErrors).toBe(true);
+	const failed = (credential.test.rules ?? []).find(
+		(rule) =>
+			rule.type === 'responseSuccessBody' &&
+			readPath(response.data, rule.properties.key) === rule.properties.value,
+	);
+	return {
+		baseURL,
+		status: response.status,
+		ok: failed === undefined,
+		message: failed?.properties.message,
+	};
+}
+
+/** lodash's `get` as n8n uses it for the rules: `error.type` of the body. */
+function readPath(value: unknown, key: string): unknown {
+	return key
+		.split('.')
+		.reduce<unknown>(
+			(at, part) =>
+				typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[part] : undefined,
+			value,
+		);
 }
 
 test("the key is checked against the management API: Roboflow's, or the one the credential names", () => {
@@ -67,6 +91,16 @@ test('the credential test passes with the right key and fails with a wrong one',
 		managementUrl: server.url,
 	});
 	expect(bad).toMatchObject({ ok: false, status: 401 });
+	// Says what to do, not n8n's bare "Unauthorized", and never echoes the key (Roboflow's body does).
+	expect(bad.message).toMatch(/Roboflow rejected the API key.*Settings > API Keys/);
+	expect(bad.message).not.toContain('not-the-key');
+	const notRoboflow = await testCredential({
+		apiKey: API_KEY,
+		apiUrl: 'http://localhost:9001',
+		managementUrl: `${server.url}/no-such-route/`,
+	});
+	expect(notRoboflow).toMatchObject({ ok: false });
+	expect(notRoboflow.message).toMatch(/did not confirm the key/);
 });
 
 test('the key is a password field and travels as the api_key query parameter', async () => {

@@ -1,5 +1,5 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { RoboflowApiError, RoboflowInputError, nodeApiError, redact } from '../helpers/errors';
 import { UnexpectedResponseError } from '../response/common';
@@ -88,31 +88,37 @@ interface ItemPlan {
 function planItem(this: IExecuteFunctions, itemIndex: number, item: INodeExecutionData): ItemPlan {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const outputField = String((options as RunOptions).outputField ?? '').trim();
-	const single = (binaryField?: string): ItemPlan => ({
+	const single = (binaryField?: string, binaryData?: IBinaryData): ItemPlan => ({
 		itemIndex,
 		item,
 		mode: 'single',
-		jobs: [{ itemIndex, item, options, binaryField, oneOfSeveral: false, binaryPrefix: '' }],
+		jobs: [
+			{ itemIndex, item, options, binaryField, binaryData, oneOfSeveral: false, binaryPrefix: '' },
+		],
 		skipped: [],
 		outputField,
 	});
 	if (this.getNodeParameter('inputType', itemIndex, 'binaryData') !== 'binaryData') return single();
-	const parameter = String(
-		this.getNodeParameter('binaryPropertyName', itemIndex, RUN_DEFAULTS.binaryPropertyName),
+	// A field name, or (from an expression) binary data objects: selectImageFields tells them apart.
+	const parameter = this.getNodeParameter(
+		'binaryPropertyName',
+		itemIndex,
+		RUN_DEFAULTS.binaryPropertyName,
 	);
-	const { fields, skipped, several } = selectImageFields(parameter, item.binary);
-	if (!several) return single(fields[0]);
+	const { fields, skipped, several, data } = selectImageFields(parameter, item.binary);
+	if (!several) return single(fields[0], data?.[0]);
 	const split = (options as RunOptions).splitImages ?? RUN_DEFAULTS.splitImages;
 	return {
 		itemIndex,
 		item,
 		mode: split ? 'split' : 'combined',
 		// Split items each carry one image, so its results keep their own names; combined ones share an item.
-		jobs: fields.map((field) => ({
+		jobs: fields.map((field, index) => ({
 			itemIndex,
 			item,
 			options,
 			binaryField: field,
+			binaryData: data?.[index],
 			oneOfSeveral: true,
 			binaryPrefix: split ? '' : `${field}_`,
 		})),
@@ -186,7 +192,8 @@ function assemble(plan: ItemPlan, outcomes: JobOutcome[]): INodeExecutionData[] 
 		return plan.jobs.map((job, index) => {
 			const outcome = outcomes[index];
 			const field = job.binaryField as string;
-			const image = item.binary?.[field] ? { [field]: item.binary[field] } : {};
+			const source = job.binaryData ?? item.binary?.[field];
+			const image = source ? { [field]: source } : {};
 			if (!outcome.ok) return { json: errorJson(outcome.error), binary: image, pairedItem };
 			const json = {
 				...mergeJson(item, outcome.result.json, outputField),
@@ -218,7 +225,16 @@ export async function runBatch(
 	this: IExecuteFunctions,
 	operation: RoboflowOperation,
 ): Promise<INodeExecutionData[]> {
-	const items = this.getInputData();
+	const node = this.getNode();
+	// Run by an AI Agent (n8n marks the node so on 1.x and 2.x): the item is the agent's input plus
+	// the model's arguments, which the model already knows, so only the result goes back; and a
+	// failure goes back as the item's error (as n8n 2.x does for tools, and 1.x does not) so the
+	// model can read it and answer, unless the node is set to stop the workflow.
+	const asTool = node.rewireOutputLogTo === NodeConnectionTypes.AiTool;
+	const continueOnFail = this.continueOnFail() || (asTool && node.onError !== 'stopWorkflow');
+	const items = asTool
+		? this.getInputData().map((item) => ({ ...item, json: {} }))
+		: this.getInputData();
 	const data = await this.getCredentials<RoboflowCredentials>('roboflowApi');
 	const credentials = decryptedCredentials(this.getNode(), data);
 	const secrets = [data.apiKey];
@@ -250,7 +266,12 @@ export async function runBatch(
 	try {
 		started = await operation.start.call(this, run);
 	} catch (error) {
-		throw toNodeError.call(this, error, 0, secrets, operation);
+		const failure = toNodeError.call(this, error, 0, secrets, operation);
+		if (!asTool || !continueOnFail) throw failure;
+		return items.map((_, itemIndex) => ({
+			json: errorJson(failure),
+			pairedItem: { item: itemIndex },
+		}));
 	}
 
 	// Plans first (parameters and binary metadata only), so every image is one job in the pool.
@@ -260,7 +281,7 @@ export async function runBatch(
 			plans.push(planItem.call(this, itemIndex, item));
 		} catch (error) {
 			const failure = toNodeError.call(this, error, itemIndex, secrets, operation);
-			if (!this.continueOnFail()) throw failure;
+			if (!continueOnFail) throw failure;
 			plans.push({
 				itemIndex,
 				item,
@@ -301,7 +322,7 @@ export async function runBatch(
 					operation,
 					job.oneOfSeveral ? job.binaryField : undefined,
 				);
-				if (!this.continueOnFail()) {
+				if (!continueOnFail) {
 					halt.abort();
 					throw nodeError;
 				}
