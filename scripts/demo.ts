@@ -10,6 +10,9 @@
  *    image) -> If more than 3 objects -> the annotated picture into alerts/, else into ok/;
  * 3. examples/run-workflow.json: images -> Roboflow Run Workflow (detect-count-and-visualize,
  *    confidence 0.5) -> the Workflow's annotated image `output_image` into workflow-output/.
+ * 4. examples/active-learning.json: images -> Roboflow (detect objects) -> If no object or the
+ *    best confidence under 0.6 -> Upload Image to Project with the prediction attached for
+ *    review; what the project received is read back from the local server.
  *
  *   npm run demo              run them and print the tables
  *   npm run demo -- --ui      also open the n8n editor on http://127.0.0.1:5678 with it all set up
@@ -24,7 +27,9 @@
  * (detection images; default ROBOFLOW_IMAGES), ROBOFLOW_ALERT_ABOVE=3 (the If threshold),
  * ROBOFLOW_WORKFLOW_IMAGES=/folder (default ROBOFLOW_DETECT_IMAGES, then ROBOFLOW_IMAGES),
  * ROBOFLOW_WORKFLOW_IMAGE_INPUT=image (the Workflow's image input), ROBOFLOW_WORKFLOW_INPUTS
- * (further inputs as a JSON object, e.g. '{"confidence": 0.5}').
+ * (further inputs as a JSON object, e.g. '{"confidence": 0.5}'), ROBOFLOW_UPLOAD_PROJECT (a
+ * project slug: with ROBOFLOW_DETECT_MODEL, the active-learning example uploads the unsure
+ * images of ROBOFLOW_DETECT_IMAGES there).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,11 +38,17 @@ import path from 'node:path';
 import { N8N_VERSIONS } from '../tools/n8n-install/index.ts';
 import type { RoboflowServer } from '../tools/roboflow-server/index.ts';
 import { createRoboflowServer } from '../tools/roboflow-server/index.ts';
-import { writeSampleImages, writeShapeImages } from '../test/support/images.ts';
+import {
+	writeActiveLearningImages,
+	writeSampleImages,
+	writeShapeImages,
+} from '../test/support/images.ts';
 import type { N8nItem, RunData } from '../test/support/n8n.ts';
 import { logToStderr as log, N8nInstance, nodeOutputs, packPackage } from '../test/support/n8n.ts';
 import type { Workflow, WorkflowInput } from '../test/support/workflows.ts';
 import {
+	ACTIVE_LEARNING_NODES,
+	activeLearning,
 	ALERT_ABOVE,
 	COUNT_NODES,
 	countObjectsAndAlert,
@@ -45,6 +56,8 @@ import {
 	LOCAL_CREDENTIAL,
 	routeByClass,
 	runRoboflowWorkflow,
+	UNSURE_BELOW,
+	UNSURE_TAG,
 	WORKFLOW_NODES,
 } from '../test/support/workflows.ts';
 
@@ -285,6 +298,91 @@ function workflowExample(work: string, real: boolean): DemoExample {
 	};
 }
 
+/**
+ * The fourth example, active learning: detect, then send the images the model was unsure of to
+ * a project with the prediction attached. Locally, the table's last column is what the project
+ * received, read back from the server; against Roboflow, what the node reported.
+ */
+function activeLearningExample(work: string, server: RoboflowServer | undefined): DemoExample {
+	let imagesDir = path.join(work, 'active-learning');
+	let expected = new Map<string, boolean>();
+	let modelId = 'shapes/1';
+	let projectId = 'shapes';
+	if (!server) {
+		modelId = process.env.ROBOFLOW_DETECT_MODEL ?? '';
+		projectId = process.env.ROBOFLOW_UPLOAD_PROJECT ?? '';
+		const folder = process.env.ROBOFLOW_DETECT_IMAGES ?? process.env.ROBOFLOW_IMAGES;
+		if (folder) imagesDir = path.resolve(folder);
+		else writeActiveLearningImages(imagesDir, DEMO_SHAPES);
+	} else {
+		const samples = writeActiveLearningImages(imagesDir, DEMO_SHAPES);
+		expected = new Map(samples.map((s) => [s.name, s.count === 0 || s.confidence < UNSURE_BELOW]));
+	}
+	const workflow = activeLearning({ imagesGlob: `${imagesDir}/${IMAGE_GLOB}`, modelId, projectId });
+	return {
+		title: workflow.name,
+		file: 'examples/active-learning.json',
+		workflow,
+		dirs: [imagesDir],
+		report(run) {
+			const mistakes: string[] = [];
+			const uploads = new Map(
+				(nodeOutputs(run, ACTIVE_LEARNING_NODES.upload)[0] ?? []).map((item) => [
+					fileOf(item),
+					item,
+				]),
+			);
+			const received = server?.received(projectId).images ?? [];
+			const rows = nodeOutputs(run, ACTIVE_LEARNING_NODES.detect)[0].map((item) => {
+				const file = fileOf(item);
+				const count = Number(item.json.count ?? 0);
+				const upload = uploads.get(file);
+				const id = upload ? String(upload.json.image_id ?? '') : '';
+				const status = upload ? String(upload.json.annotation_status ?? '') : '-';
+				let arrived = upload ? 'not read back (Roboflow)' : '-';
+				if (server && upload) {
+					const image = received.find((entry) => entry.id === id);
+					const annotation = image?.annotation;
+					arrived = image
+						? `${image.tags.join(', ')}; ${annotation ? `${annotation.name} (${annotation.prediction ? 'prediction' : 'ground truth'})` : 'no annotation'}`
+						: 'MISSING';
+					if (!image?.tags.includes(UNSURE_TAG))
+						mistakes.push(`${file}: not tagged in the project`);
+					if (count > 0 && !annotation?.prediction)
+						mistakes.push(`${file}: the project has no prediction attached`);
+				}
+				if (expected.has(file) && expected.get(file) !== Boolean(upload))
+					mistakes.push(
+						`${file}: ${upload ? 'sent back' : 'not sent back'}, expected the opposite`,
+					);
+				return [
+					file,
+					String(count),
+					Number(item.json.confidence ?? 0).toFixed(2),
+					upload ? 'yes' : 'no',
+					id || '-',
+					status,
+					arrived,
+				];
+			});
+			return {
+				headers: [
+					'image',
+					'objects',
+					'best confidence',
+					'sent back',
+					'image_id',
+					'annotation_status',
+					'in the project (read back)',
+				],
+				rows,
+				note: `Images with no object or a best confidence under ${UNSURE_BELOW} uploaded to project "${projectId}" with the prediction for review`,
+				mistakes,
+			};
+		},
+	};
+}
+
 async function main(): Promise<void> {
 	const ui = process.argv.includes('--ui');
 	const env = process.env;
@@ -307,6 +405,8 @@ async function main(): Promise<void> {
 		if (env.ROBOFLOW_MODEL) examples.push(classifyExample(work, true));
 		if (env.ROBOFLOW_DETECT_MODEL) examples.push(detectExample(work, true));
 		if (env.ROBOFLOW_WORKFLOW) examples.push(workflowExample(work, true));
+		if (env.ROBOFLOW_DETECT_MODEL && env.ROBOFLOW_UPLOAD_PROJECT)
+			examples.push(activeLearningExample(work, undefined));
 		const models = [env.ROBOFLOW_MODEL, env.ROBOFLOW_DETECT_MODEL, env.ROBOFLOW_WORKFLOW]
 			.filter(Boolean)
 			.join(' and ');
@@ -325,6 +425,7 @@ async function main(): Promise<void> {
 			classifyExample(work, false),
 			detectExample(work, false),
 			workflowExample(work, false),
+			activeLearningExample(work, server),
 		);
 	}
 

@@ -7,7 +7,7 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties, router, subtitle } from './actions/router';
-import { searchModels, searchWorkflows } from './methods/listSearch';
+import { searchModels, searchProjects, searchWorkflows } from './methods/listSearch';
 
 export class Roboflow implements INodeType {
 	description: INodeTypeDescription = {
@@ -34,7 +34,7 @@ export class Roboflow implements INodeType {
 	};
 
 	methods = {
-		listSearch: { searchModels, searchWorkflows },
+		listSearch: { searchModels, searchProjects, searchWorkflows },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

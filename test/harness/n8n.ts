@@ -315,7 +315,7 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
  * through n8n-core's LoadOptionsContext, with the node's current parameters and credential.
  */
 export async function runListSearch(options: {
-	method: 'searchModels' | 'searchWorkflows';
+	method: 'searchModels' | 'searchWorkflows' | 'searchProjects';
 	parameters: INodeParameters;
 	credentials: ICredentialDataDecryptedObject;
 	filter?: string;
@@ -329,7 +329,11 @@ export async function runListSearch(options: {
 		active: false,
 		settings: { executionOrder: 'v1' },
 	});
-	const path = options.method === 'searchModels' ? 'parameters.modelId' : 'parameters.workflowId';
+	const path = {
+		searchModels: 'parameters.modelId',
+		searchWorkflows: 'parameters.workflowId',
+		searchProjects: 'parameters.projectId',
+	}[options.method];
 	// The editor sends the node's current parameters with the request; the context reads them there.
 	const additionalData = additionalDataFor(options.credentials);
 	(additionalData as { currentNodeParameters?: INodeParameters }).currentNodeParameters =

@@ -162,3 +162,52 @@ export function writeShapeImages(dir: string, { scale = 1 } = {}): ShapeSample[]
 export function shapeImage(rects: ShapeRect[], width = 120, height = 80): Buffer {
 	return makeShapesPng({ width, height, background: 'white', rects });
 }
+
+export interface ActiveLearningSample {
+	name: string;
+	/** Objects `shapes/1` finds. */
+	count: number;
+	/** The best confidence it reports, about (0 without objects). */
+	confidence: number;
+}
+
+/**
+ * Camera-like scenes for the active-learning example: clear ones the detector is sure of (0.95),
+ * faint ones (half-transparent rectangles, about 0.95 x opacity) and one without any object.
+ */
+const ACTIVE_LEARNING_SCENES: ReadonlyArray<{ name: string; rects: ShapeRect[] }> = [
+	{ name: 'gate-clear.png', rects: [shapeCell('red', 0, 0), shapeCell('blue', 2, 1)] },
+	{ name: 'gate-faint.png', rects: [{ ...shapeCell('red', 1, 0), opacity: 0.5 }] },
+	{
+		name: 'gate-mixed.png',
+		rects: [shapeCell('green', 0, 1), { ...shapeCell('yellow', 2, 0), opacity: 0.5 }],
+	},
+	{ name: 'gate-empty.png', rects: [] },
+	{
+		name: 'gate-dusk.png',
+		rects: [
+			{ ...shapeCell('blue', 0, 0), opacity: 0.55 },
+			{ ...shapeCell('cyan', 2, 1), opacity: 0.45 },
+		],
+	},
+];
+
+/** Writes the active-learning scenes into `dir` (created if needed); returns what each holds. */
+export function writeActiveLearningImages(dir: string, { scale = 1 } = {}): ActiveLearningSample[] {
+	fs.mkdirSync(dir, { recursive: true });
+	return ACTIVE_LEARNING_SCENES.map(({ name, rects }) => {
+		const scaled = rects.map((rect) => ({
+			...rect,
+			x: rect.x * scale,
+			y: rect.y * scale,
+			width: rect.width * scale,
+			height: rect.height * scale,
+		}));
+		fs.writeFileSync(
+			path.join(dir, name),
+			makeShapesPng({ width: 140 * scale, height: 90 * scale, background: 'white', rects: scaled }),
+		);
+		const confidences = rects.map((rect) => 0.95 * (rect.opacity ?? 1));
+		return { name, count: rects.length, confidence: Math.max(0, ...confidences) };
+	});
+}

@@ -466,6 +466,92 @@ export function runRoboflowWorkflow({
 	);
 	return example([trigger, read, run, split, save]);
 }
+/** Node names of the active-learning example, for reading its run. */
+export const ACTIVE_LEARNING_NODES = {
+	read: 'Read images',
+	detect: 'Detect objects',
+	check: 'Unsure?',
+	upload: 'Send to Roboflow for labelling',
+} as const;
+
+/** The example's "Unsure?" line: images whose best confidence is below it go back to the project. */
+export const UNSURE_BELOW = 0.6;
+/** The tag the example puts on the images it sends back. */
+export const UNSURE_TAG = 'low-confidence';
+
+/**
+ * The fourth example, active learning: images from a folder -> Roboflow (Detect Objects) -> If
+ * no object was found or the best confidence is under `threshold` -> Upload Image to Project
+ * (`projectId` By ID) with the model's prediction attached as a pre-annotation for review, tagged
+ * `low-confidence` and linked to the prediction by its inference_id.
+ */
+export function activeLearning({
+	id = 'rf-active-learning',
+	imagesGlob,
+	modelId,
+	projectId,
+	threshold = UNSURE_BELOW,
+	credential = LOCAL_CREDENTIAL,
+}: {
+	id?: string;
+	imagesGlob: string;
+	modelId: string;
+	projectId: string;
+	threshold?: number;
+	credential?: { id: string; name: string };
+}): Workflow {
+	const names = ACTIVE_LEARNING_NODES;
+	const rule = (ruleId: string, leftValue: string, rightValue: number, operation: string) => ({
+		id: ruleId,
+		leftValue,
+		rightValue,
+		operator: { type: 'number', operation },
+	});
+	const unsure = node('n8n-nodes-base.if', 2.2, names.check, [660, 0], {
+		conditions: {
+			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
+			conditions: [
+				rule('no-object', '={{ $json.count }}', 0, 'equals'),
+				rule('low-confidence', '={{ $json.confidence }}', threshold, 'lt'),
+			],
+			combinator: 'or',
+		},
+		options: {},
+	});
+	const credentials = CREDENTIAL(credential.id, credential.name);
+	return {
+		id,
+		name: 'Active learning: send unsure images back to Roboflow',
+		active: false,
+		nodes: [
+			trigger,
+			readFiles(imagesGlob, [220, 0], names.read),
+			roboflowNode({ operation: 'detect', modelId: modelById(modelId) }, credentials, [440, 0], {
+				name: names.detect,
+			}),
+			unsure,
+			roboflowNode(
+				{
+					operation: 'upload',
+					projectId: { __rl: true, value: projectId, mode: 'id' },
+					split: 'train',
+					annotation: 'prediction',
+					options: { tags: UNSURE_TAG, inferenceId: '={{ $json.inference_id }}' },
+				},
+				credentials,
+				[880, -100],
+				{ name: names.upload },
+			),
+		],
+		connections: {
+			...chain(trigger.name, names.read, names.detect, names.check),
+			[names.check]: { main: [[{ node: names.upload, type: 'main', index: 0 }], []] },
+		},
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	};
+}
+
 /** The Workflow of the third example and the demo, from Roboflow's templates (and the local server). */
 export const EXAMPLE_WORKFLOW_ID = 'detect-count-and-visualize';
 
@@ -497,6 +583,13 @@ export const EXAMPLES: Record<string, () => Workflow> = {
 			outputDir: '/data/workflow-output',
 			workflowId: EXAMPLE_WORKFLOW_ID,
 			inputs: [{ name: 'confidence', value: '0.5' }],
+			credential: EXAMPLE_CREDENTIAL,
+		}),
+	'active-learning.json': () =>
+		activeLearning({
+			imagesGlob: '/data/images/*.{png,jpg,jpeg,webp}',
+			modelId: 'your-detection-project/1',
+			projectId: 'your-detection-project',
 			credential: EXAMPLE_CREDENTIAL,
 		}),
 };

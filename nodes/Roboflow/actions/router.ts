@@ -8,13 +8,14 @@ import { detect } from './detect/detect.operation';
 import { keypoints } from './keypoints/keypoints.operation';
 import { runWorkflow } from './runWorkflow/runWorkflow.operation';
 import { segment } from './segment/segment.operation';
+import { upload } from './upload/upload.operation';
 import { forOperations, imageInputProperties, modelIdProperty } from './shared/descriptions';
 
 /** The operations that run a model on the model route (and share Model ID and image inputs). */
 const MODEL_OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoints];
 
 /** Every operation, in the order the Operation parameter lists them. Add one here. */
-export const OPERATIONS: RoboflowOperation[] = [...MODEL_OPERATIONS, runWorkflow];
+export const OPERATIONS: RoboflowOperation[] = [...MODEL_OPERATIONS, runWorkflow, upload];
 
 /** The node's subtitle in the editor: the operation's action ("Detect objects"). */
 export const subtitle = `={{ (${JSON.stringify(

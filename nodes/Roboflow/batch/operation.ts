@@ -56,10 +56,16 @@ export interface OperationResult {
 	binary?: INodeExecutionData['binary'];
 }
 
+/**
+ * Sends a job's follow-up request (e.g. the annotation after an upload) as the job's first was
+ * sent: same transport, retries, timeout, pause and cancellation; only that request is retried.
+ */
+export type SendFollowUp = (request: RoboflowRequest) => Promise<unknown>;
+
 /** A request for one job, and how to read its answer (closing over what the request knew). */
 export interface PreparedJob {
 	request: RoboflowRequest;
-	read: (answer: unknown) => Promise<OperationResult>;
+	read: (answer: unknown, send: SendFollowUp) => Promise<OperationResult>;
 }
 
 /** An operation once started for a run: builds each job's request. */

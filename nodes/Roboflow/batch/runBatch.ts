@@ -6,7 +6,7 @@ import { UnexpectedResponseError } from '../response/common';
 import type { RoboflowCredentials } from '../transport/credentials';
 import { decryptedCredentials } from '../transport/credentials';
 import { ManagementClient } from '../transport/management';
-import type { RequestPolicy } from '../transport/request';
+import type { RequestPolicy, RoboflowRequest } from '../transport/request';
 import { RequestCancelledError, sendRoboflowRequest } from '../transport/request';
 import { SharedPause } from '../transport/retry';
 import type { SkippedField } from './imageFields';
@@ -302,12 +302,11 @@ export async function runBatch(
 			const job = jobs[index];
 			try {
 				const prepared = await started.prepare.call(this, job);
-				const answer = await sendRoboflowRequest.call(
-					this,
-					prepared.request,
-					itemPolicy(job.options as RunOptions, shared),
-				);
-				return { ok: true, result: await prepared.read(answer) };
+				const policy = itemPolicy(job.options as RunOptions, shared);
+				const send = async (request: RoboflowRequest) =>
+					await sendRoboflowRequest.call(this, request, policy);
+				const answer = await send(prepared.request);
+				return { ok: true, result: await prepared.read(answer, send) };
 			} catch (error) {
 				if (error instanceof RequestCancelledError || signal.aborted) {
 					throw new NodeOperationError(this.getNode(), 'The execution was canceled', {

@@ -73,8 +73,12 @@ function checkNotEmpty(bytes: number, propertyName: string): void {
 export interface BinaryImage {
 	/** The image as the bare base64 string Roboflow expects as the request body. */
 	base64: string;
+	/** The image's bytes, for requests that send the file itself (an upload's file form). */
+	bytes: Buffer;
 	fileName?: string;
 	mimeType: string;
+	/** What the bytes say the image is, when the binary's own type is a generic one. */
+	sniffedType?: string;
 }
 
 /**
@@ -114,16 +118,22 @@ export async function readBinaryImage(
 	const buffer = await this.helpers.getBinaryDataBuffer(itemIndex, propertyName);
 	checkNotEmpty(buffer.length, propertyName);
 	checkRequestSize(base64Length(buffer.length), endpoint, what, buffer.length);
-	if (isGenericMimeType(metadata.mimeType) && !sniffImageType(buffer)) {
+	const sniffedType = isGenericMimeType(metadata.mimeType) ? sniffImageType(buffer) : undefined;
+	if (isGenericMimeType(metadata.mimeType) && !sniffedType) {
 		throw new RoboflowInputError(
 			`The file in "${propertyName}" is not an image: its type is ${metadata.mimeType || 'unknown'} and its content is not a known image format`,
 			'Roboflow reads images (JPEG, PNG, WebP, BMP...). Check that the previous node delivers the image itself and not, e.g., an HTML error page.',
 		);
 	}
 	return {
-		base64: buffer.toString('base64'),
+		// Encoded only when read: an upload sends the bytes themselves.
+		get base64() {
+			return buffer.toString('base64');
+		},
+		bytes: buffer,
 		fileName: metadata.fileName,
 		mimeType: metadata.mimeType,
+		sniffedType,
 	};
 }
 

@@ -103,6 +103,25 @@ export async function searchModels(
 	});
 }
 
+/**
+ * Every project of the key's workspace, whatever its type, for uploads: "Name (type)", value the
+ * project's slug.
+ */
+export async function searchProjects(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
+	return await withManagementClient(this, async (client, workspace) => ({
+		results: (await client.projects(workspace))
+			.filter((project) => matches(filter, project.name, project.slug))
+			.map((project) => ({
+				name: `${project.name} (${project.type || 'object-detection'})`,
+				value: project.slug,
+				url: `https://app.roboflow.com/${workspace}/${project.slug}`,
+			})),
+	}));
+}
+
 /** The Workflows of the workspace (the Workspace parameter's, or the key's). */
 export async function searchWorkflows(
 	this: ILoadOptionsFunctions,

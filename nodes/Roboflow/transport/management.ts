@@ -3,7 +3,7 @@ import { isRecord } from '../response/common';
 import type { RoboflowCredentials } from './credentials';
 import { DEFAULT_MANAGEMENT_URL } from './endpoint';
 import type { ErrorAdvice } from './errorMapping';
-import type { RoboflowRequest } from './request';
+import type { FormPart, RoboflowRequest } from './request';
 import { MAX_RESPONSE_BYTES } from './request';
 
 /** Sends one request; the caller's context decides retries, timeout and cancellation. */
@@ -28,6 +28,56 @@ export interface ManagementWorkflow {
 // The management API's "no access" errors name the workspace, not a model.
 const ADVICE: ErrorAdvice = { subject: 'this workspace' };
 
+/** The image of an upload (docs/roboflow-api.md §10.1): its bytes, or a URL Roboflow downloads. */
+export type UploadImage =
+	| { kind: 'file'; data: Buffer; fileName: string; contentType: string }
+	| { kind: 'url'; url: string };
+
+/** Where an upload goes in the project, and what is recorded with it (§10.1). */
+export interface UploadFields {
+	/** The image's file name in the project. */
+	name: string;
+	split: 'train' | 'valid' | 'test';
+	batch: string;
+	tags: string[];
+	/** A flat object, sent as a JSON string. */
+	metadata?: Record<string, unknown>;
+	/** Ties the image to the prediction that produced it. */
+	inferenceId?: string;
+}
+
+/** An annotation file for an uploaded image (§10.2). */
+export interface AnnotationFile {
+	/** Its file name: the extension tells Roboflow the format (`.json`, `.xml`, `.txt`...). */
+	name: string;
+	text: string;
+	/**
+	 * `text`: the file itself as the body, as Roboflow's active learning sends predictions;
+	 * `json`: `{annotationFile, labelmap}`, as roboflow-python sends annotation files.
+	 */
+	form: 'text' | 'json';
+	/** For YOLO text: class names by class number. */
+	labelmap?: Record<string, unknown> | unknown[];
+	/** A model's prediction awaiting review, rather than ground truth. */
+	prediction: boolean;
+	overwrite: boolean;
+	jobName?: string;
+}
+
+/** A project's dataset routes answer for the project, not the workspace. */
+function datasetAdvice(project: string, byStatus: ErrorAdvice['byStatus']): ErrorAdvice {
+	return {
+		subject: `the project "${project}"`,
+		byStatus: {
+			404: [
+				`Roboflow found no project "${project}" in the workspace of the API key`,
+				"Pick the project from the list, or use its slug as in app.roboflow.com/<workspace>/<project>; the key must belong to the project's workspace.",
+			],
+			...byStatus,
+		},
+	};
+}
+
 /** The management API's base URL: the credential's (for self-hosted and tests) or Roboflow's. */
 export function managementBaseUrl(data: RoboflowCredentials): string {
 	const text = typeof data.managementUrl === 'string' ? data.managementUrl.trim() : '';
@@ -44,8 +94,21 @@ function lastPart(id: unknown): string {
 }
 
 /**
- * The one client for Roboflow's management API (docs/roboflow-api.md §7): the key's workspace,
- * projects, versions and Workflows. Used by the pickers and by every operation, each through its
+ * Whether a failed annotation says the image was already annotated: any 409 (Inference maps every
+ * 409 so), or the text roboflow-python matches, which its fixtures show with a 400 (§10.2).
+ */
+export function isAlreadyAnnotated(error: unknown): boolean {
+	if (!(error instanceof RoboflowApiError)) return false;
+	return (
+		error.httpCode === 409 ||
+		(error.httpCode === 400 && /already annotated/i.test(error.description))
+	);
+}
+
+/**
+ * The one client for Roboflow's management API (docs/roboflow-api.md §7, §10): the key's
+ * workspace, projects, versions and Workflows, and the requests that add images and
+ * annotations to a project. Used by the pickers and by every operation, each through its
  * own `send` (a run's sends retry and stop with the execution; the editor's do not outlive it).
  * Errors come back as RoboflowApiError; the caller redacts and converts them, once, as for items.
  */
@@ -130,6 +193,81 @@ export class ManagementClient {
 				.map(Number)
 				.sort((a, b) => b - a)
 		);
+	}
+
+	/**
+	 * Registers an image in a project (`POST /dataset/{project}/upload`, §10.1): the file form
+	 * (multipart `name`, `file`, `split`, `metadata`) or the URL form (`image=` in the query).
+	 * The answer is read by `readUploadAnswer` (response/dataset.ts).
+	 */
+	uploadRequest(project: string, image: UploadImage, fields: UploadFields): RoboflowRequest {
+		const metadata = fields.metadata ? JSON.stringify(fields.metadata) : undefined;
+		const query: Record<string, string | string[]> = { batch: fields.batch };
+		if (fields.tags.length) query.tag = fields.tags;
+		if (fields.inferenceId) query.inference_id = fields.inferenceId;
+		let body: RoboflowRequest['body'];
+		if (image.kind === 'url') {
+			Object.assign(query, { image: image.url, name: fields.name, split: fields.split });
+			if (metadata) query.metadata = metadata;
+		} else {
+			const parts: FormPart[] = [
+				{ field: 'name', value: fields.name },
+				{ field: 'split', value: fields.split },
+				{
+					field: 'file',
+					fileName: fields.name,
+					contentType: image.contentType,
+					data: image.data,
+				},
+			];
+			if (metadata) parts.push({ field: 'metadata', value: metadata });
+			body = { kind: 'multipart', parts };
+		}
+		return {
+			url: `${this.baseUrl}/dataset/${encodeURIComponent(project)}/upload`,
+			query,
+			body,
+			maxResponseBytes: MAX_RESPONSE_BYTES,
+			expected: 'the id of the uploaded image',
+			advice: datasetAdvice(project, {
+				400: [
+					'Roboflow refused the image',
+					'Check the image and the options sent with it (split, metadata) against what Roboflow said.',
+				],
+			}),
+		};
+	}
+
+	/**
+	 * Attaches an annotation file to an uploaded image (`POST /dataset/{project}/annotate/{id}`,
+	 * §10.2). A 409 means the image already has one (see `isAlreadyAnnotated`).
+	 */
+	annotateRequest(project: string, imageId: string, file: AnnotationFile): RoboflowRequest {
+		const query: Record<string, string> = { name: file.name };
+		if (file.jobName) query.jobName = file.jobName;
+		if (file.prediction) query.prediction = 'true';
+		if (file.overwrite) query.overwrite = 'true';
+		const text =
+			file.form === 'json'
+				? JSON.stringify({ annotationFile: file.text, labelmap: file.labelmap ?? null })
+				: file.text;
+		return {
+			url: `${this.baseUrl}/dataset/${encodeURIComponent(project)}/annotate/${encodeURIComponent(imageId)}`,
+			query,
+			body: { kind: file.form, text },
+			maxResponseBytes: MAX_RESPONSE_BYTES,
+			expected: "the annotation's confirmation",
+			advice: datasetAdvice(project, {
+				400: [
+					'Roboflow refused the annotation',
+					"Check the annotation file against its format (its name's extension: .json, .xml, .txt...) and, for YOLO text, the labelmap.",
+				],
+				409: [
+					'The image already has an annotation',
+					'Turn on "Overwrite Annotation" to replace it.',
+				],
+			}),
+		};
 	}
 
 	/** The Workflows saved in a workspace (`GET /{workspace}/workflows`). */

@@ -5,7 +5,7 @@ import type {
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
 } from 'n8n-workflow';
-import { sleep } from 'n8n-workflow';
+import { randomString, sleep } from 'n8n-workflow';
 
 import { RoboflowApiError } from '../helpers/errors';
 import type { ErrorAdvice } from './errorMapping';
@@ -31,16 +31,62 @@ export interface RoboflowRequest {
 	/** Query parameters besides the key. */
 	query: IDataObject;
 	/**
-	 * The body: an image as bare base64 (the model route reads any non-multipart body so), or a
-	 * JSON document (Workflows). None when Roboflow downloads the image from a URL.
+	 * The body: an image as bare base64 (the model route reads any non-multipart body so), a
+	 * JSON document (Workflows), a file form (uploads to a project) or plain text (an annotation
+	 * file). None when Roboflow downloads the image from a URL.
 	 */
-	body?: { kind: 'base64'; text: string } | { kind: 'json'; text: string };
+	body?:
+		| { kind: 'base64'; text: string }
+		| { kind: 'json'; text: string }
+		| { kind: 'text'; text: string }
+		| { kind: 'multipart'; parts: FormPart[] };
+
 	/** Answers larger than this are refused without being buffered. */
 	maxResponseBytes: number;
 	/** What the answer should have been, for messages: "a classification result". */
 	expected: string;
 	/** The operation's own wording for some error answers. */
 	advice?: ErrorAdvice;
+}
+
+/** One field of a `multipart/form-data` body: a text value, or a file with its name and type. */
+export type FormPart =
+	| { field: string; value: string }
+	| { field: string; fileName: string; contentType: string; data: Buffer };
+
+/** A file form's bytes, built once per request however often it is sent (retries). */
+const formBodies = new WeakMap<FormPart[], { contentType: string; bytes: Buffer }>();
+
+/** Quotes a form field's name or file name for its Content-Disposition header (RFC 7578). */
+function quoted(text: string): string {
+	return `"${text.replace(/[\r\n"]/g, (c) => encodeURIComponent(c))}"`;
+}
+
+/**
+ * Encodes a file form. Built here rather than with a FormData object: n8n 1.x and 2.x treat
+ * FormData bodies differently, while both send a Buffer as it is.
+ */
+export function encodeMultipart(parts: FormPart[]): { contentType: string; bytes: Buffer } {
+	const cached = formBodies.get(parts);
+	if (cached) return cached;
+	const boundary = `----n8nRoboflow${randomString(24)}`;
+	const chunks: Buffer[] = [];
+	for (const part of parts) {
+		const file = 'data' in part;
+		const head =
+			`--${boundary}\r\nContent-Disposition: form-data; name=${quoted(part.field)}` +
+			(file ? `; filename=${quoted(part.fileName)}\r\nContent-Type: ${part.contentType}` : '') +
+			'\r\n\r\n';
+		chunks.push(Buffer.from(head, 'utf8'), file ? part.data : Buffer.from(part.value, 'utf8'));
+		chunks.push(Buffer.from('\r\n', 'utf8'));
+	}
+	chunks.push(Buffer.from(`--${boundary}--\r\n`, 'utf8'));
+	const encoded = {
+		contentType: `multipart/form-data; boundary=${boundary}`,
+		bytes: Buffer.concat(chunks),
+	};
+	formBodies.set(parts, encoded);
+	return encoded;
 }
 
 /** How one request is sent: per item (timeout, retries) and per run (pause, signal, credential). */
@@ -169,6 +215,8 @@ async function attemptOnce(
 		ignoreHttpStatusErrors: true,
 		encoding: 'stream',
 		json: false,
+		// A list in the query is a repeated parameter (`tag=a&tag=b`), as Roboflow reads it.
+		arrayFormat: 'repeat',
 	};
 	if (request.body?.kind === 'base64') {
 		// Roboflow reads the raw body as bare base64 whatever the (non-multipart) content type; its
@@ -181,6 +229,13 @@ async function attemptOnce(
 		// Already serialised: the size check measured exactly these bytes.
 		options.body = request.body.text;
 		options.headers = { 'Content-Type': 'application/json' };
+	} else if (request.body?.kind === 'text') {
+		options.body = request.body.text;
+		options.headers = { 'Content-Type': 'text/plain; charset=utf-8' };
+	} else if (request.body?.kind === 'multipart') {
+		const form = encodeMultipart(request.body.parts);
+		options.body = form.bytes;
+		options.headers = { 'Content-Type': form.contentType };
 	}
 
 	let response: FullResponse;

@@ -1,4 +1,5 @@
 /** Every feature suite, in the order they run. Add one here. */
 import type { E2eFeature } from './feature.ts';
+import { uploadFeature } from './upload.ts';
 
-export const FEATURES: E2eFeature[] = [];
+export const FEATURES: E2eFeature[] = [uploadFeature];
