@@ -4,6 +4,8 @@
  *
  * - `latencyMs`: a delay before answering every inference request, or a function of the
  *   request body and URL giving it.
+ * - `capacity`: K, the requests in flight Roboflow's rate limit lets through; one more is
+ *   answered 429 `{message: 'Rate limit exceeded'}` with `Retry-After: 1` at once.
  * - `always`: a fault every inference request gets (after the key and model checks).
  * - `firstAttempt`: `[{ kind, share, ... }]`, the fault an image's FIRST request gets, picked
  *   stably by a hash of the image (so a client's retry of that image succeeds); `share`s are
@@ -86,6 +88,11 @@ export interface Fault {
 
 export interface FaultPlan {
 	latencyMs?: number | ((body: Buffer, url: URL) => number);
+	/**
+	 * The most inference requests in flight the server takes: one arriving while this many are
+	 * open gets 429 with `Retry-After: 1` at once (counted in `stats.rateLimited`).
+	 */
+	capacity?: number;
 	always?: Fault;
 	firstAttempt?: Fault[];
 }

@@ -189,9 +189,12 @@
  * matching requests (e.g. one image by its body size). Kinds: '429' | '502' | '503' | '504'
  * (with optional `retryAfter`), 'drop', 'status' (any `status`, `message`, `headers`), 'html',
  * 'truncated', 'notJson', 'noPredictions', 'huge' (`bytes`), 'redirectLoop', 'hang'.
+ * `capacity: K`: an inference request arriving while K are in flight is answered at once (before
+ * latency, auth and faults) with 429 `{message: 'Rate limit exceeded'}` and `Retry-After: 1`.
  *
  * STATS (`server.stats`, cleared by `reset()`): `requests` (inference requests: model route and
- * Workflow runs), `inFlight`, `maxInFlight`, `statuses` ({status: count}, every answer),
+ * Workflow runs), `inFlight`, `maxInFlight` (refused requests included), `rateLimited` (429s
+ * of `capacity`), `statuses` ({status: count}, every answer),
  * `injected` ({429, 503, drop, other}), `repeats` (requests for an image already seen:
  * retries), `arrivals` (timestamps), `contentTypes` ({Content-Type: count} of model-route body
  * requests), `calls`: one record per inference request `{ at, method, route: 'model' |
@@ -367,6 +370,8 @@ export interface ServerStats {
 	calls: CallRecord[];
 	/** Management API requests (not counted in `requests`). */
 	managementCalls: ManagementCallRecord[];
+	/** Inference requests answered 429 because `capacity` requests were already in flight. */
+	rateLimited: number;
 }
 
 function newStats(): ServerStats {
@@ -381,6 +386,7 @@ function newStats(): ServerStats {
 		contentTypes: {},
 		calls: [],
 		managementCalls: [],
+		rateLimited: 0,
 	};
 }
 
@@ -491,10 +497,16 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		modelId: string,
 	): Promise<void> {
 		const stats = state.stats;
-		const { call, reply, body, bodyBytes, tooLarge } = await beginInference(req, res, url, {
-			route: 'model',
-			model: modelId,
-		});
+		const { call, reply, body, bodyBytes, tooLarge, refused } = await beginInference(
+			req,
+			res,
+			url,
+			{
+				route: 'model',
+				model: modelId,
+			},
+		);
+		if (refused) return;
 
 		try {
 			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });
@@ -665,12 +677,20 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 			call.status = status;
 			send(res, status, body, headers);
 		};
+		const { capacity } = state.faults;
+		const overCapacity = capacity !== undefined && state.stats.inFlight > capacity;
 		const { body, bytes: bodyBytes, tooLarge } = await readBody(req, maxBodyBytes);
 		call.bodyBytes = bodyBytes;
+		if (overCapacity) {
+			// Roboflow's rate limit answers at its front end, before any work (docs/roboflow-api.md §5).
+			state.stats.rateLimited++;
+			reply(429, { message: 'Rate limit exceeded' }, { 'Retry-After': '1' });
+			return { call, reply, body, bodyBytes, tooLarge, refused: true };
+		}
 		const { latencyMs } = state.faults;
 		const delay = typeof latencyMs === 'function' ? latencyMs(body, url) : latencyMs;
 		if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
-		return { call, reply, body, bodyBytes, tooLarge };
+		return { call, reply, body, bodyBytes, tooLarge, refused: false };
 	};
 
 	/** `POST /{workspace}/workflows/{id}` and its alias `POST /infer/workflows/{workspace}/{id}` (§6). */
@@ -681,11 +701,12 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		workspaceName: string,
 		workflowId: string,
 	): Promise<void> {
-		const { reply, body, bodyBytes, tooLarge } = await beginInference(req, res, url, {
+		const { reply, body, bodyBytes, tooLarge, refused } = await beginInference(req, res, url, {
 			route: 'workflow',
 			model: `workflows/${workflowId}`,
 			workflow: workflowId,
 		});
+		if (refused) return;
 
 		try {
 			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });

@@ -5,6 +5,8 @@ import { RoboflowApiError, RoboflowInputError, nodeApiError, redact } from '../h
 import { UnexpectedResponseError } from '../response/common';
 import type { RoboflowCredentials } from '../transport/credentials';
 import { decryptedCredentials } from '../transport/credentials';
+import { DEFAULT_MAX_REQUESTS_IN_FLIGHT, leaseAccountWindow } from '../transport/accountLimiter';
+import { apiBaseUrl } from '../transport/endpoint';
 import { ManagementClient } from '../transport/management';
 import type { RequestPolicy, RoboflowRequest } from '../transport/request';
 import { RequestCancelledError, sendRoboflowRequest } from '../transport/request';
@@ -295,6 +297,14 @@ export async function runBatch(
 	}
 	const jobs = plans.flatMap((plan) => plan.jobs);
 
+	// Every run of this process on the same account shares its in-flight window and 429 pause;
+	// Max Concurrency still caps this run.
+	const lease = leaseAccountWindow(
+		apiBaseUrl(data.apiUrl),
+		data.apiKey,
+		Number(data.maxRequestsInFlight ?? DEFAULT_MAX_REQUESTS_IN_FLIGHT),
+	);
+	const jobShared = { ...shared, pause: lease.window.pause, window: lease.window };
 	const outcomes = await mapWithConcurrency(
 		jobs.length,
 		concurrency,
@@ -302,7 +312,7 @@ export async function runBatch(
 			const job = jobs[index];
 			try {
 				const prepared = await started.prepare.call(this, job);
-				const policy = itemPolicy(job.options as RunOptions, shared);
+				const policy = itemPolicy(job.options as RunOptions, jobShared);
 				const send = async (request: RoboflowRequest) =>
 					await sendRoboflowRequest.call(this, request, policy);
 				const answer = await send(prepared.request);
@@ -329,7 +339,7 @@ export async function runBatch(
 			}
 		},
 		signal,
-	);
+	).finally(() => lease.release());
 
 	const results: INodeExecutionData[] = [];
 	let next = 0;

@@ -6,6 +6,8 @@ export type RoboflowCredentials = {
 	apiKey: string;
 	apiUrl?: string;
 	managementUrl?: string;
+	/** Per n8n process and account; absent in credentials saved before the field existed. */
+	maxRequestsInFlight?: number;
 };
 
 /**

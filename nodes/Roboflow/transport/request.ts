@@ -10,8 +10,9 @@ import { randomString, sleep } from 'n8n-workflow';
 import { RoboflowApiError } from '../helpers/errors';
 import type { ErrorAdvice } from './errorMapping';
 import { apiErrorFromNetwork, apiErrorFromStatus, networkCode } from './errorMapping';
+import type { AccountWindow } from './accountLimiter';
 import type { AttemptOutcome, SharedPause } from './retry';
-import { retryDelayMs } from './retry';
+import { BACKOFF_BASE_MS, retryDelayMs } from './retry';
 
 /** A model's JSON answer is a few KB; anything far larger is not one and is not buffered. */
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
@@ -40,7 +41,6 @@ export interface RoboflowRequest {
 		| { kind: 'json'; text: string }
 		| { kind: 'text'; text: string }
 		| { kind: 'multipart'; parts: FormPart[] };
-
 	/** Answers larger than this are refused without being buffered. */
 	maxResponseBytes: number;
 	/** What the answer should have been, for messages: "a classification result". */
@@ -99,6 +99,11 @@ export interface RequestPolicy {
 	timeoutMs: number;
 	maxRetries: number;
 	pause: SharedPause;
+	/**
+	 * The account's in-flight window in this n8n process (accountLimiter.ts), for inference
+	 * requests; `pause` is then the account's pause too.
+	 */
+	window?: AccountWindow;
 	signal?: AbortSignal;
 	onRetry: () => void;
 }
@@ -319,12 +324,28 @@ export async function sendRoboflowRequest(
 ): Promise<unknown> {
 	for (let attempt = 1; ; attempt++) {
 		await pauseFor(policy.pause.remainingMs(), policy.signal);
-		const result = await attemptOnce.call(this, request, policy);
-		if (result.ok) return result.body;
-		if (result.cancelled) throw new RequestCancelledError();
+		const slot = await policy.window?.acquire(policy.signal, () => new RequestCancelledError());
+		let result: Attempt | undefined;
+		try {
+			result = await attemptOnce.call(this, request, policy);
+		} finally {
+			if (!result) slot?.done('other');
+		}
+		if (result.ok) {
+			slot?.done('success');
+			return result.body;
+		}
+		if (result.cancelled) {
+			slot?.done('other');
+			throw new RequestCancelledError();
+		}
 		const delay = retryDelayMs(result, attempt, policy.maxRetries);
+		// The pause starts before the slot is given back, so no waiting request slips in first;
+		// it holds even when this request has no retry left.
+		if (result.status === 429)
+			policy.pause.extend(delay ?? retryDelayMs(result, 1, 1) ?? BACKOFF_BASE_MS);
+		slot?.done(result.status === 429 ? 'rateLimited' : 'other');
 		if (delay === undefined) throw result.error;
-		if (result.status === 429) policy.pause.extend(delay);
 		policy.onRetry();
 		await pauseFor(delay, policy.signal);
 	}
