@@ -196,6 +196,7 @@ describe('management API: workflows', () => {
 			'detect-count-and-visualize',
 			'crop-and-classify',
 			'always-fails',
+			'compare-front-and-back',
 		]);
 		for (const entry of list.json.workflows as Json[]) {
 			const detail = await get(server, `/${WS}/workflows/${entry.url}?api_key=k`);

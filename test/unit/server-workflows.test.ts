@@ -278,6 +278,7 @@ describe('Workflows: crop-and-classify and always-fails', () => {
 			'detect-count-and-visualize',
 			'crop-and-classify',
 			'always-fails',
+			'compare-front-and-back',
 		]);
 		expect(WORKFLOWS[0].specification.inputs).toEqual([
 			{ type: 'WorkflowImage', name: 'image' },
@@ -435,14 +436,21 @@ describe('Workflows: request validation (422), keys, workspace, unknown ids', ()
 			body: new Blob([JSON.stringify({ api_key: 'k', inputs: { image: image() } })]),
 		});
 		expect(bare.status).toBe(200);
-		// use_cache / workflow_version_id are accepted.
+		// use_cache / workflow_version_id are accepted; a version that was never saved is not found.
 		const extras = await run(server, 'detect-count-and-visualize', {
 			api_key: 'k',
 			inputs: { image: image() },
 			use_cache: false,
-			workflow_version_id: '3',
+			workflow_version_id: '1',
 		});
 		expect(extras.status).toBe(200);
+		const unsaved = await run(server, 'detect-count-and-visualize', {
+			api_key: 'k',
+			inputs: { image: image() },
+			workflow_version_id: '3',
+		});
+		expect(unsaved.status).toBe(404);
+		expect(unsaved.json.message).toBe(MESSAGES.notFound);
 	});
 
 	test('key: query > Bearer > body; inference style 401 / 403 (workflow:read scope)', async () => {
@@ -598,5 +606,189 @@ describe('fault injection: failAttempts and when', () => {
 			method: 'POST',
 			status: 200,
 		});
+	});
+});
+
+describe('Workflows: two image inputs, versions, sinks, describe_interface', () => {
+	const front = makeShapesPng({ width: 100, height: 80, rects: [red, blue, faint] });
+	const back = makeShapesPng({ width: 100, height: 80, rects: [blue] });
+	const pair = {
+		front: image(front.toString('base64')),
+		back: image(back.toString('base64')),
+	};
+	const describe_ = (server: Server, id: string, body: unknown, headers?: Record<string, string>) =>
+		request(server, `/local-workspace/workflows/${id}/describe_interface`, body, headers);
+
+	test('compare-front-and-back reads both images and its typed parameters; its sink fires per image', async () => {
+		const server = await startServer();
+		const { status, json } = await run(server, 'compare-front-and-back', {
+			api_key: 'k',
+			inputs: { ...pair, label: 'p', tolerance: '2' },
+		});
+		expect(status).toBe(200);
+		expect(json.outputs).toEqual([
+			{
+				front_count: 3,
+				back_count: 1,
+				difference: 2,
+				matches: true,
+				label: 'p',
+				note: null,
+				notification: {
+					error_status: false,
+					throttling_status: false,
+					message: 'Notification sent in the background task',
+				},
+			},
+		]);
+		expect(server.stats.sinks).toEqual([
+			{
+				at: expect.any(Number),
+				workflow: 'compare-front-and-back',
+				version: '2',
+				block: 'notify',
+				blockType: 'roboflow_core/webhook_sink@v1',
+				payload: { label: 'p', front_count: 3, back_count: 1 },
+			},
+		]);
+		// A missing second image is Inference's missing-input error; a fractional integer pydantic's.
+		const missing = await run(server, 'compare-front-and-back', {
+			api_key: 'k',
+			inputs: { front: pair.front },
+		});
+		expect(missing.status).toBe(400);
+		expect(missing.json.message).toMatch(/`back` defined as `WorkflowImage`/);
+		const fractional = await run(server, 'compare-front-and-back', {
+			api_key: 'k',
+			inputs: { ...pair, tolerance: 1.5 },
+		});
+		expect(fractional.status).toBe(400);
+		expect(fractional.json.inner_error_message).toMatch(/int_from_float/);
+		expect(server.stats.sinks).toHaveLength(1);
+	});
+
+	test('disable_sinks: no delivery, the policy message; quiet: the parameter message', async () => {
+		const server = await startServer();
+		const skipped = await run(server, 'compare-front-and-back', {
+			api_key: 'k',
+			inputs: pair,
+			disable_sinks: true,
+		});
+		expect(skipped.json.outputs[0].notification.message).toBe(
+			'Sink was disabled by workflow execution policy',
+		);
+		const quiet = await run(server, 'compare-front-and-back', {
+			api_key: 'k',
+			inputs: { ...pair, quiet: 'yes' },
+		});
+		expect(quiet.json.outputs[0].notification.message).toBe(
+			'Sink was disabled by parameter `disable_sink`',
+		);
+		expect(server.stats.sinks).toEqual([]);
+	});
+
+	test('workflow_version_id runs a saved version; an unknown one is 404', async () => {
+		const server = await startServer();
+		const v1 = await run(server, 'compare-front-and-back', {
+			api_key: 'k',
+			inputs: pair,
+			workflow_version_id: '1',
+		});
+		expect(v1.json.outputs).toEqual([{ front_count: 3, back_count: 1, difference: 2 }]);
+		const unknown = await run(server, 'compare-front-and-back', {
+			api_key: 'k',
+			inputs: pair,
+			workflow_version_id: '7',
+		});
+		expect(unknown.status).toBe(404);
+		expect(server.stats.sinks).toEqual([]);
+	});
+
+	test('describe_interface: inputs in the order the steps use them, kinds, typing hints', async () => {
+		const server = await startServer();
+		const { status, json } = await describe_(server, 'compare-front-and-back', { api_key: 'k' });
+		expect(status).toBe(200);
+		expect(Object.keys(json)).toEqual(['inputs', 'outputs', 'typing_hints', 'kinds_schemas']);
+		expect(Object.entries(json.inputs)).toEqual([
+			['front', ['image']],
+			['confidence', ['float_zero_to_one']],
+			['classes', ['list_of_values']],
+			['back', ['image']],
+			['tolerance', ['integer']],
+			['label', ['string']],
+			['quiet', ['boolean']],
+			['note', ['*']],
+		]);
+		expect(json.outputs.front_count).toEqual(['integer']);
+		expect(json.typing_hints).toMatchObject({ image: 'dict', integer: 'int', '*': 'Any' });
+		const v1 = await describe_(server, 'compare-front-and-back', {
+			api_key: 'k',
+			workflow_version_id: '1',
+		});
+		expect(Object.keys(v1.json.inputs)).toEqual(['front', 'confidence', 'back']);
+		const detect = await describe_(
+			server,
+			'detect-count-and-visualize',
+			{},
+			{
+				'Content-Type': 'application/json',
+				Authorization: 'Bearer k',
+			},
+		);
+		expect(Object.keys(detect.json.inputs)).toEqual(['image', 'confidence', 'classes']);
+	});
+
+	test('describe_interface errors: no key 400, wrong key 401, unknown 404; an older server lacks the route', async () => {
+		const server = await startServer();
+		const noKey = await describe_(server, 'compare-front-and-back', {});
+		expect(noKey.status).toBe(400);
+		expect(noKey.json.message).toMatch(/^Required Roboflow API key is missing\./);
+		expect((await describe_(server, 'compare-front-and-back', { api_key: 'x' })).status).toBe(401);
+		expect((await describe_(server, 'no-such-flow', { api_key: 'k' })).status).toBe(404);
+		expect(
+			(
+				await describe_(server, 'compare-front-and-back', {
+					api_key: 'k',
+					workflow_version_id: '9',
+				})
+			).status,
+		).toBe(404);
+		const older = await startServer({ describeInterface: false });
+		const answer = await describe_(older, 'compare-front-and-back', { api_key: 'k' });
+		expect(answer.status).toBe(404);
+		expect(answer.json).toEqual({ detail: 'Not Found' });
+	});
+
+	test('the management API serves a saved version with ?workflow_version=', async () => {
+		const server = await startServer();
+		const get = async (query: string) => {
+			const response = await fetch(
+				`${server.url}/local-workspace/workflows/compare-front-and-back?api_key=k${query}`,
+			);
+			return await readAnswer(response);
+		};
+		const latest = JSON.parse((await get('')).json.workflow.config);
+		expect(latest.specification.inputs.map((i: Json) => i.name)).toEqual([
+			'front',
+			'back',
+			'confidence',
+			'tolerance',
+			'classes',
+			'label',
+			'quiet',
+			'note',
+		]);
+		expect(latest.specification.inputs.find((i: Json) => i.name === 'label')).toEqual({
+			type: 'WorkflowParameter',
+			name: 'label',
+			kind: ['string'],
+		});
+		const v1 = JSON.parse((await get('&workflow_version=1')).json.workflow.config);
+		expect(v1.specification.inputs.map((i: Json) => i.name)).toEqual([
+			'front',
+			'back',
+			'confidence',
+		]);
+		expect((await get('&workflow_version=5')).status).toBe(404);
 	});
 });

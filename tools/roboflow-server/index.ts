@@ -29,6 +29,12 @@
  *   adds `visualization` (base64 JPEG, no `data:` prefix) to the JSON.
  * - `POST /{workspace}/workflows/{workflow_id}` and the deprecated alias
  *   `POST /infer/workflows/{workspace}/{workflow_id}`: run a saved Workflow (§6, see WORKFLOWS).
+ * - `POST /{workspace}/workflows/{workflow_id}/describe_interface` (§6.4b): body `{api_key?,
+ *   use_cache?, workflow_version_id?}` (key also from query or Bearer; none: 400 "Required
+ *   Roboflow API key is missing. ..."), then the key and workflow checks of a run ->
+ *   `{inputs: {name: [kind]}, outputs: {name: [kind]}, typing_hints: {kind: hint},
+ *   kinds_schemas: {}}` (see describeInterface in workflows.ts). `describeInterface: false`
+ *   plays an older server without the route (404 `{detail: "Not Found"}`).
  * - `GET /?api_key=...`: the management API's key check (api.roboflow.com): 200
  *   `{welcome, instructions, docs, workspace}` or 401 `{error: {message: "This API key does not
  *   exist (or has been revoked).", status: 401, type: "OAuthException", hint, key?}}`.
@@ -42,7 +48,8 @@
  *   precision}}]}` (newest first; `model` only on trained versions);
  *   `GET /{workspace}/workflows` -> `{workflows: [{id, name, url, createdAt}], status: 'ok'}`;
  *   `GET /{workspace}/workflows/{url}` -> `{workflow: {id, owner, name, url, config}, status:
- *   'ok'}`, `config` a JSON string of `{specification: {version, inputs, steps, outputs}}`.
+ *   'ok'}`, `config` a JSON string of `{specification: {version, inputs, steps, outputs}}`;
+ *   `?workflow_version=<id>` gives that saved version (an unknown one answers 404).
  *   Errors `{error: {message, status, ...}}`: 401 missing/unknown key (as `GET /`), 404 unknown
  *   workspace, project or workflow, 403 a key without the `workflow:read` scope (`keyScopes`)
  *   on the two workflow routes. The 404/403 texts are this server's (Roboflow's unverified).
@@ -112,13 +119,21 @@
  *   "ZeroDivisionError", inner_error_message, blocks_errors: [{block_id: "divide", block_type,
  *   block_details: null, property_name: null, property_details, block_traceback: {traceback,
  *   ...}}], python_blocks_output_streams: null, python_blocks_debug_traces: null}`.
+ * - `compare-front-and-back` (versions `2`, the latest, and `1`): two image inputs `front` and
+ *   `back` and typed parameters with defaults (`confidence`, `tolerance`, `classes`, `label`
+ *   without a default, `quiet`, `note` without a kind), a webhook sink; see compareFrontAndBack
+ *   in workflows.ts. Every other Workflow has one version, `1`.
+ * Versions: `workflow_version_id` runs that saved version; an unknown one answers 404.
+ * Sinks: a sink step that fires is recorded in `stats.sinks` (`{ at, workflow, version, block,
+ * blockType, payload }`); with `disable_sinks: true` none fires and its output says "Sink was
+ * disabled by workflow execution policy" (Inference's text).
  * Images in outputs: `{type: 'base64', value: <JPEG base64>, video_metadata: {video_identifier,
  * frame_number: 0, frame_timestamp, fps: 30, measured_fps: null, comes_from_video_file: null}}`.
  * Answer: `{outputs: [{...}]}`, one object per input image (`image` may be a list: a batch;
  * elements are then named `image.[i]` in `parent_id`), `excluded_fields` dropped.
  * Request: JSON body `{api_key?, inputs, excluded_fields?, use_cache?, workflow_version_id?,
- * enable_profiling?, debug?, disable_sinks?, workflow_id?}` (fields after `excluded_fields`
- * are type-checked, then ignored). Key: query `api_key` > `Authorization: Bearer` > body `api_key`. An image input is
+ * enable_profiling?, debug?, disable_sinks?, workflow_id?}` (`enable_profiling`, `debug` and
+ * `workflow_id` are type-checked, then ignored). Key: query `api_key` > `Authorization: Bearer` > body `api_key`. An image input is
  * `{type, value}` or a bare string; only `value` is read: `http(s)://` strings are downloaded
  * under the URL rules below, anything else is base64 (`data:` prefix allowed).
  * ORDER OF CHECKS: body size (413), serverless gateway (401, as the model route), body (422
@@ -243,6 +258,8 @@ import type { UrlRules } from './url-input.ts';
 import { DEFAULT_URL_RULES, fetchUrl, urlRefusal } from './url-input.ts';
 import {
 	assembleWorkflowInputs,
+	DESCRIBE_KEY_MISSING,
+	describeInterface,
 	findWorkflow,
 	parseWorkflowRequest,
 	runWorkflow,
@@ -250,6 +267,7 @@ import {
 	WORKFLOWS,
 	workflowListEntry,
 } from './workflows.ts';
+import type { SinkDelivery } from './workflows.ts';
 import type { ProjectInfo } from './workspace.ts';
 import { buildProjects, projectAnswer, workspaceAnswer, workspaceModels } from './workspace.ts';
 
@@ -273,7 +291,12 @@ export type {
 export { AUTH_STYLES, WORKFLOW_READ_SCOPE } from './auth.ts';
 export type { Fault, FaultCall, FaultKind, FaultPlan } from './faults.ts';
 export { classifyCrop, findWorkflow, WORKFLOW_IDS, WORKFLOWS } from './workflows.ts';
-export type { WorkflowDefinition, WorkflowInputSpec, WorkflowSpecification } from './workflows.ts';
+export type {
+	SinkDelivery,
+	WorkflowDefinition,
+	WorkflowInputSpec,
+	WorkflowSpecification,
+} from './workflows.ts';
 export { buildProjects, PROJECTS, workspaceModels } from './workspace.ts';
 export type { ProjectInfo, ProjectType, VersionInfo } from './workspace.ts';
 export { decodeImage, encodeJpeg, readImageSize } from './image.ts';
@@ -316,6 +339,8 @@ export interface RoboflowServerOptions {
 	maxImageUrlRedirects?: number;
 	maxBodyBytes?: number;
 	keyScopes?: Record<string, string[]>;
+	/** false: an Inference server older than `describe_interface` (the route answers 404). */
+	describeInterface?: boolean;
 }
 
 /** What a self-hosted Inference server with relaxed env flags accepts: http:// and IP hosts (e.g. `addImage` URLs). */
@@ -332,8 +357,8 @@ export interface CallRecord {
 	/** Date.now() at arrival. */
 	at: number;
 	method: string;
-	/** Which route: the model route, or a Workflow run. */
-	route: 'model' | 'workflow';
+	/** Which route: the model route, a Workflow run, or a Workflow's describe_interface. */
+	route: 'model' | 'workflow' | 'describe';
 	/** `project/version` from the path; for a Workflow run `workflows/{workflow_id}`. */
 	model: string;
 	/** The Workflow's id (URL slug) from the path, for Workflow runs. */
@@ -347,6 +372,13 @@ export interface CallRecord {
 	status?: number;
 }
 
+/** One delivery of a Workflow's sink step (a webhook, email or upload it would have made). */
+export interface SinkRecord extends SinkDelivery {
+	at: number;
+	workflow: string;
+	version: string;
+}
+
 /** One management API request (api.roboflow.com routes: `GET /{workspace}...`). */
 export interface ManagementCallRecord {
 	at: number;
@@ -356,7 +388,7 @@ export interface ManagementCallRecord {
 }
 
 export interface ServerStats {
-	/** Inference requests: model route and Workflow runs. */
+	/** Inference requests: model route, Workflow runs and describe_interface. */
 	requests: number;
 	inFlight: number;
 	maxInFlight: number;
@@ -372,6 +404,8 @@ export interface ServerStats {
 	managementCalls: ManagementCallRecord[];
 	/** Inference requests answered 429 because `capacity` requests were already in flight. */
 	rateLimited: number;
+	/** Sink deliveries of Workflow runs, in order. */
+	sinks: SinkRecord[];
 }
 
 function newStats(): ServerStats {
@@ -387,6 +421,7 @@ function newStats(): ServerStats {
 		calls: [],
 		managementCalls: [],
 		rateLimited: 0,
+		sinks: [],
 	};
 }
 
@@ -714,7 +749,10 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 			const request = parseWorkflowRequest(req.headers['content-type'], body);
 			const key = requestKey(req, url.searchParams) ?? request.api_key ?? undefined;
 			workflowAccessCheck(auth, keys, key);
-			const definition = workspaceName === workspace ? findWorkflow(workflowId) : undefined;
+			const definition =
+				workspaceName === workspace
+					? findWorkflow(workflowId, request.workflow_version_id)
+					: undefined;
 			if (!definition) throw new HttpError(404, { message: MESSAGES.notFound });
 			const identity = crypto
 				.createHash('sha1')
@@ -723,7 +761,54 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 				.digest('hex');
 			if (injectFault(req, res, url, body, bodyBytes, identity, reply)) return;
 			const assembled = await assembleWorkflowInputs(definition, request.inputs, urlRules);
-			reply(200, { outputs: runWorkflow(definition, assembled, request.excluded_fields) });
+			const deliver = (delivery: SinkDelivery) =>
+				state.stats.sinks.push({
+					at: Date.now(),
+					workflow: definition.url,
+					version: definition.version,
+					...delivery,
+				});
+			reply(200, {
+				outputs: runWorkflow(definition, assembled, request.excluded_fields, {
+					disableSinks: request.disable_sinks,
+					deliver,
+				}),
+			});
+		} catch (error) {
+			if (error instanceof HttpError) {
+				reply(error.status, error.body, error.headers);
+				return;
+			}
+			throw error;
+		}
+	}
+
+	/** `POST /{workspace}/workflows/{id}/describe_interface` (§6.4b), checked like a run. */
+	async function describeRoute(
+		req: http.IncomingMessage,
+		res: http.ServerResponse,
+		url: URL,
+		workspaceName: string,
+		workflowId: string,
+	): Promise<void> {
+		const { reply, body, tooLarge } = await beginInference(req, res, url, {
+			route: 'describe',
+			model: `workflows/${workflowId}`,
+			workflow: workflowId,
+		});
+		try {
+			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });
+			if (auth === 'serverless') gatewayCheck(keys, req, url.searchParams, body);
+			const request = parseWorkflowRequest(req.headers['content-type'], body, 'describe');
+			const key = requestKey(req, url.searchParams) ?? request.api_key ?? undefined;
+			if (key === undefined) throw new HttpError(400, { message: DESCRIBE_KEY_MISSING });
+			workflowAccessCheck(auth, keys, key);
+			const definition =
+				workspaceName === workspace
+					? findWorkflow(workflowId, request.workflow_version_id)
+					: undefined;
+			if (!definition) throw new HttpError(404, { message: MESSAGES.notFound });
+			reply(200, describeInterface(definition));
 		} catch (error) {
 			if (error instanceof HttpError) {
 				reply(error.status, error.body, error.headers);
@@ -761,9 +846,15 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 					);
 				if (third === undefined)
 					return answer(200, { workflows: WORKFLOWS.map(workflowListEntry), status: 'ok' });
-				const workflow = findWorkflow(third);
+				const version = url.searchParams.get('workflow_version');
+				const workflow = findWorkflow(third, version);
 				if (!workflow)
-					throw managementError(404, `Workflow "${third}" not found in workspace "${workspace}".`);
+					throw managementError(
+						404,
+						version === null
+							? `Workflow "${third}" not found in workspace "${workspace}".`
+							: `Version "${version}" of workflow "${third}" not found in workspace "${workspace}".`,
+					);
 				return answer(200, workflowDetail(workflow, workspace));
 			}
 			const project = projects.find((p) => p.slug === second);
@@ -810,6 +901,15 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 					workspace,
 				});
 			}
+			if (
+				req.method === 'POST' &&
+				parts.length === 4 &&
+				parts[0] !== 'infer' &&
+				parts[1] === 'workflows' &&
+				parts[3] === 'describe_interface' &&
+				options.describeInterface !== false
+			)
+				return describeRoute(req, res, url, decodePart(parts[0]), decodePart(parts[2]));
 			if (req.method === 'POST' && parts.length === 3 && parts[1] === 'workflows')
 				return workflowRoute(req, res, url, decodePart(parts[0]), decodePart(parts[2]));
 			if (

@@ -8,7 +8,10 @@
  * (`core_steps/common/serializers.py`).
  *
  * The fixed Workflows (`WORKFLOWS`) run the pixel detector of detect.ts (the `shapes/1` model)
- * and the annotator of draw.ts; see each definition below.
+ * and the annotator of draw.ts; see each definition below. Each has saved versions (the run
+ * route's `workflow_version_id`, the management API's `workflow_version`), its specification
+ * (contract §6.4a) and the interface `describe_interface` reports (§6.4b); sink steps fire
+ * unless the request sets `disable_sinks` (inference `core_steps/sinks/webhook/v1.py:389-470`).
  */
 import crypto from 'node:crypto';
 
@@ -45,7 +48,7 @@ export interface WorkflowSpecification {
 }
 
 /** What a step property bound to a parameter accepts (its manifest field, validated at run time). */
-type Accepts = 'floatZeroToOne' | 'optionalStringList';
+type Accepts = 'floatZeroToOne' | 'optionalStringList' | 'integer' | 'string' | 'boolean';
 
 interface ParameterBinding {
 	step: string;
@@ -60,7 +63,28 @@ export interface WorkflowImage {
 	parentId: string;
 }
 
+/** A sink step's delivery (a webhook, an email, a dataset upload), as the server records it. */
+export interface SinkDelivery {
+	/** The sink step's name in the specification. */
+	block: string;
+	blockType: string;
+	/** What it would have sent. */
+	payload: Record<string, unknown>;
+}
+
+/** What a run may use besides the first image input: every image input, and the sinks. */
+export interface WorkflowRunContext {
+	/** Every image input's batch, by input name. */
+	imagesByInput: Record<string, WorkflowImage[]>;
+	/** The request's `disable_sinks`: sinks answer without delivering. */
+	disableSinks: boolean;
+	/** Records one delivery of a sink that fired. */
+	deliver: (delivery: SinkDelivery) => void;
+}
+
 export interface WorkflowDefinition {
+	/** The saved version this definition is (Roboflow's version id format is unverified). */
+	version: string;
 	/** The URL slug: `POST /{workspace}/workflows/{url}`, the management API's `url`. */
 	url: string;
 	/** The management API's opaque id. */
@@ -72,8 +96,14 @@ export interface WorkflowDefinition {
 	specification: WorkflowSpecification;
 	/** Step properties fed by parameters: checked like Inference's `validate_runtime_input`. */
 	bindings: ParameterBinding[];
+	/** Kinds of the outputs for `describe_interface` (by output name; absent: `*`). */
+	outputKinds?: Record<string, string[]>;
 	/** One output object per image, keys in the specification's output order; may throw `HttpError` (a step failing). */
-	run: (images: WorkflowImage[], params: Record<string, unknown>) => Array<Record<string, unknown>>;
+	run: (
+		images: WorkflowImage[],
+		params: Record<string, unknown>,
+		context: WorkflowRunContext,
+	) => Array<Record<string, unknown>>;
 }
 
 const DETECTION_STEP = 'roboflow_core/roboflow_object_detection_model@v2';
@@ -183,9 +213,18 @@ export function classifyCrop(
 const workflowId = (url: string) =>
 	`wf_${crypto.createHash('sha1').update(url).digest('hex').slice(0, 16)}`;
 
+const WEBHOOK_SINK = 'roboflow_core/webhook_sink@v1';
+
+/** Inference's messages of a sink that did not deliver (`core_steps/sinks/noop.py:4-8`). */
+const SINK_DISABLED = {
+	byPolicy: 'Sink was disabled by workflow execution policy',
+	byParameter: 'Sink was disabled by parameter `disable_sink`',
+} as const;
+
 /** The fixed Workflows of the local workspace. */
 export const WORKFLOWS: readonly WorkflowDefinition[] = [
 	{
+		version: '1',
 		url: 'detect-count-and-visualize',
 		id: workflowId('detect-count-and-visualize'),
 		name: 'Detect, Count and Visualize',
@@ -262,6 +301,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
 			}),
 	},
 	{
+		version: '1',
 		url: 'crop-and-classify',
 		id: workflowId('crop-and-classify'),
 		name: 'Crop and Classify',
@@ -327,6 +367,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
 			}),
 	},
 	{
+		version: '1',
 		url: 'always-fails',
 		id: workflowId('always-fails'),
 		name: 'Always Fails',
@@ -361,12 +402,196 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
 			});
 		},
 	},
+	compareFrontAndBack('2'),
 ];
+
+/** Earlier saved versions, run and described when a request pins them. */
+const OLDER_VERSIONS: readonly WorkflowDefinition[] = [compareFrontAndBack('1')];
 
 export const WORKFLOW_IDS: readonly string[] = WORKFLOWS.map((workflow) => workflow.url);
 
-export const findWorkflow = (url: string): WorkflowDefinition | undefined =>
-	WORKFLOWS.find((workflow) => workflow.url === url);
+/** A Workflow's latest version, or the version `version` names (undefined: no such Workflow or version). */
+export const findWorkflow = (
+	url: string,
+	version?: string | null,
+): WorkflowDefinition | undefined =>
+	[...WORKFLOWS, ...OLDER_VERSIONS].find(
+		(workflow) =>
+			workflow.url === url &&
+			(version === undefined || version === null
+				? WORKFLOWS.includes(workflow)
+				: workflow.version === version),
+	);
+
+/** The versions saved for a Workflow, newest first. */
+export const workflowVersions = (url: string): string[] =>
+	[...WORKFLOWS, ...OLDER_VERSIONS]
+		.filter((workflow) => workflow.url === url)
+		.map((workflow) => workflow.version);
+
+/**
+ * `compare-front-and-back`, two image inputs (a front and a back picture, or a photo and its
+ * reference). Version 2 (latest): both pictures through shapes/1 (`confidence`, default 0.4;
+ * `classes`, default null = all), `tolerance` (integer, default 0), `label` (string, no
+ * default), `quiet` (boolean, default false: the webhook sink's `disable_sink`), `note` (no
+ * kind: any value, default null); outputs `front_count`, `back_count`, `difference` (front -
+ * back), `matches` (|difference| <= tolerance), `label`, `note`, `notification` (the webhook
+ * sink's `{error_status, throttling_status, message}`). Version 1: only the two images and
+ * `confidence` (default 0.5); outputs `front_count`, `back_count`, `difference`; no sink.
+ */
+function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
+	const latest = version === '2';
+	const countStep = (name: string, image: string) => ({
+		type: DETECTION_STEP,
+		name,
+		images: `$inputs.${image}`,
+		model_id: 'shapes/1',
+		confidence: '$inputs.confidence',
+		...(latest ? { class_filter: '$inputs.classes' } : {}),
+	});
+	const inputs: WorkflowInputSpec[] = [
+		{ type: 'WorkflowImage', name: 'front' },
+		{ type: 'WorkflowImage', name: 'back' },
+		{
+			type: 'WorkflowParameter',
+			name: 'confidence',
+			kind: ['float_zero_to_one'],
+			default_value: latest ? 0.4 : 0.5,
+		},
+	];
+	if (latest)
+		inputs.push(
+			{ type: 'WorkflowParameter', name: 'tolerance', kind: ['integer'], default_value: 0 },
+			{ type: 'WorkflowParameter', name: 'classes', kind: ['list_of_values'], default_value: null },
+			{ type: 'WorkflowParameter', name: 'label', kind: ['string'] },
+			{ type: 'WorkflowParameter', name: 'quiet', kind: ['boolean'], default_value: false },
+			{ type: 'WorkflowParameter', name: 'note', default_value: null },
+		);
+	const outputs: WorkflowSpecification['outputs'] = [
+		{ type: 'JsonField', name: 'front_count', selector: '$steps.compare.front_count' },
+		{ type: 'JsonField', name: 'back_count', selector: '$steps.compare.back_count' },
+		{ type: 'JsonField', name: 'difference', selector: '$steps.compare.difference' },
+	];
+	if (latest)
+		outputs.push(
+			{ type: 'JsonField', name: 'matches', selector: '$steps.compare.matches' },
+			{ type: 'JsonField', name: 'label', selector: '$inputs.label' },
+			{ type: 'JsonField', name: 'note', selector: '$inputs.note' },
+			{ type: 'JsonField', name: 'notification', selector: '$steps.notify.*' },
+		);
+	return {
+		version,
+		url: 'compare-front-and-back',
+		id: workflowId('compare-front-and-back'),
+		name: 'Compare Front and Back',
+		createdAt: '2026-04-06T11:20:00.000Z',
+		description:
+			'Two image inputs, `front` and `back`, counted by shapes/1; see compareFrontAndBack in workflows.ts.',
+		specification: {
+			version: '1.0',
+			inputs,
+			steps: [
+				countStep('front_model', 'front'),
+				countStep('back_model', 'back'),
+				{
+					type: 'roboflow_core/expression@v1',
+					name: 'compare',
+					data: {
+						front: '$steps.front_model.predictions',
+						back: '$steps.back_model.predictions',
+						...(latest ? { tolerance: '$inputs.tolerance' } : {}),
+					},
+				},
+				...(latest
+					? [
+							{
+								type: WEBHOOK_SINK,
+								name: 'notify',
+								url: 'https://hooks.example.com/roboflow/compare',
+								method: 'POST',
+								json_payload: {
+									label: '$inputs.label',
+									front_count: '$steps.compare.front_count',
+									back_count: '$steps.compare.back_count',
+								},
+								disable_sink: '$inputs.quiet',
+								fire_and_forget: true,
+								cooldown_seconds: 0,
+							},
+						]
+					: []),
+			],
+			outputs,
+		},
+		bindings: [
+			{
+				step: 'front_model',
+				property: 'confidence',
+				input: 'confidence',
+				accepts: 'floatZeroToOne',
+			},
+			...(latest
+				? ([
+						{
+							step: 'front_model',
+							property: 'class_filter',
+							input: 'classes',
+							accepts: 'optionalStringList',
+						},
+						{ step: 'compare', property: 'data', input: 'tolerance', accepts: 'integer' },
+						{ step: 'notify', property: 'json_payload', input: 'label', accepts: 'string' },
+						{ step: 'notify', property: 'disable_sink', input: 'quiet', accepts: 'boolean' },
+					] satisfies ParameterBinding[])
+				: []),
+		],
+		outputKinds: {
+			front_count: ['integer'],
+			back_count: ['integer'],
+			difference: ['integer'],
+			...(latest
+				? {
+						matches: ['boolean'],
+						label: ['string'],
+						note: ['*'],
+						notification: ['boolean', 'string'],
+					}
+				: {}),
+		},
+		run: (images, params, context) => {
+			const back = context.imagesByInput.back ?? [];
+			return images.map((front, i) => {
+				const count = (image: WorkflowImage) =>
+					detect(
+						image.pixels,
+						params.confidence as number,
+						(params.classes as string[] | null | undefined) ?? null,
+					).shapes.length;
+				const frontCount = count(front);
+				const backCount = count(back[i] ?? front);
+				const difference = frontCount - backCount;
+				if (!latest) return { front_count: frontCount, back_count: backCount, difference };
+				let message = 'Notification sent in the background task';
+				if (context.disableSinks) message = SINK_DISABLED.byPolicy;
+				else if (params.quiet === true) message = SINK_DISABLED.byParameter;
+				else
+					context.deliver({
+						block: 'notify',
+						blockType: WEBHOOK_SINK,
+						payload: { label: params.label, front_count: frontCount, back_count: backCount },
+					});
+				return {
+					front_count: frontCount,
+					back_count: backCount,
+					difference,
+					matches: Math.abs(difference) <= (params.tolerance as number),
+					label: params.label ?? null,
+					note: params.note ?? null,
+					notification: { error_status: false, throttling_status: false, message },
+				};
+			});
+		},
+	};
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -563,6 +788,24 @@ function checkBinding(
 				: undefined;
 		return range ? { lines: [range, strBranch(property, value)] } : { value: number };
 	}
+	if (accepts === 'integer') return checkInteger(property, value);
+	if (accepts === 'boolean') return checkBoolean(property, value);
+	if (accepts === 'string') {
+		// A JSON payload field: any string, or nothing.
+		if (value === null || value === undefined || typeof value === 'string')
+			return { value: value ?? null };
+		return {
+			lines: [
+				{
+					loc: `${property}.str`,
+					type: 'string_type',
+					msg: 'Input should be a valid string',
+					input: value,
+				},
+				strBranch(property, value),
+			],
+		};
+	}
 	// Union[Optional[List[str]], Selector]
 	if (value === null || value === undefined) return { value: null };
 	const label = `${property}.list[str]`;
@@ -588,6 +831,60 @@ function checkBinding(
 	return bad.length ? { lines: [...bad, strBranch(property, value)] } : { value: [...value] };
 }
 
+/** `Union[int, Selector]` in pydantic's lax mode: whole floats, integer strings and booleans are integers. */
+function checkInteger(
+	property: string,
+	value: unknown,
+): { value: unknown } | { lines: PydanticLine[] } {
+	const label = `${property}.int`;
+	const fail = (type: string, msg: string) => ({
+		lines: [{ loc: label, type, msg, input: value }, strBranch(property, value)],
+	});
+	if (typeof value === 'boolean') return { value: value ? 1 : 0 };
+	if (typeof value === 'number')
+		return Number.isInteger(value)
+			? { value }
+			: fail(
+					'int_from_float',
+					'Input should be a valid integer, got a number with a fractional part',
+				);
+	if (typeof value === 'string') {
+		const text = value.trim();
+		return /^[+-]?\d+$/.test(text)
+			? { value: Number(text) }
+			: fail(
+					'int_parsing',
+					'Input should be a valid integer, unable to parse string as an integer',
+				);
+	}
+	return fail('int_type', 'Input should be a valid integer');
+}
+
+/** `Union[bool, Selector]` in pydantic's lax mode: 0/1 and words such as "yes"/"off" are booleans. */
+function checkBoolean(
+	property: string,
+	value: unknown,
+): { value: unknown } | { lines: PydanticLine[] } {
+	if (typeof value === 'boolean') return { value };
+	if (value === 0 || value === 1) return { value: value === 1 };
+	if (typeof value === 'string' && TRUE_WORDS.has(value.toLowerCase())) return { value: true };
+	if (typeof value === 'string' && FALSE_WORDS.has(value.toLowerCase())) return { value: false };
+	const parsing = typeof value === 'string' || typeof value === 'number';
+	return {
+		lines: [
+			{
+				loc: `${property}.bool`,
+				type: parsing ? 'bool_parsing' : 'bool_type',
+				msg: parsing
+					? 'Input should be a valid boolean, unable to interpret input'
+					: 'Input should be a valid boolean',
+				input: value,
+			},
+			strBranch(property, value),
+		],
+	};
+}
+
 // ---------------------------------------------------------------------------------------------
 // Request body
 
@@ -597,6 +894,7 @@ export interface WorkflowRequest {
 	excluded_fields: string[] | null;
 	use_cache: boolean;
 	workflow_version_id: string | null;
+	disable_sinks: boolean;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -614,6 +912,8 @@ const FALSE_WORDS = new Set(['0', 'off', 'f', 'false', 'n', 'no']);
 export function parseWorkflowRequest(
 	contentType: string | undefined,
 	body: Buffer,
+	/** `describe`: `PredefinedWorkflowDescribeInterfaceRequest` (`entities/requests/workflows.py:91-101`), no `inputs`. */
+	route: 'run' | 'describe' = 'run',
 ): WorkflowRequest {
 	if (body.length === 0)
 		throw validationError([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
@@ -696,7 +996,8 @@ export function parseWorkflowRequest(
 
 	const apiKey = optionalString('api_key');
 	let inputs: Record<string, unknown> = {};
-	if (!('inputs' in parsed))
+	if (route === 'describe') inputs = {};
+	else if (!('inputs' in parsed))
 		issues.push({ type: 'missing', loc: ['body', 'inputs'], msg: 'Field required', input: parsed });
 	else if (!isObject(parsed.inputs))
 		issues.push({
@@ -732,7 +1033,7 @@ export function parseWorkflowRequest(
 	bool('enable_profiling', false);
 	bool('debug', false);
 	optionalString('workflow_id');
-	bool('disable_sinks', false);
+	const disableSinks = bool('disable_sinks', false);
 	const useCache = bool('use_cache', true);
 	const versionId = optionalString('workflow_version_id');
 	if (issues.length) throw validationError(issues);
@@ -742,6 +1043,7 @@ export function parseWorkflowRequest(
 		excluded_fields: excluded,
 		use_cache: useCache,
 		workflow_version_id: versionId,
+		disable_sinks: disableSinks,
 	};
 }
 
@@ -800,8 +1102,10 @@ const notProvided = (input: WorkflowInputSpec) =>
 	);
 
 export interface AssembledInputs {
-	/** One entry per batch element (all image inputs are assembled; the fixed Workflows use the first). */
+	/** The first image input's batch: one entry per batch element. */
 	images: WorkflowImage[];
+	/** Every image input's batch, by input name. */
+	imagesByInput: Record<string, WorkflowImage[]>;
 	params: Record<string, unknown>;
 }
 
@@ -882,7 +1186,11 @@ export async function assembleWorkflowInputs(
 			);
 		params[binding.input] = checked.value;
 	}
-	return { images: images.values().next().value ?? [], params };
+	return {
+		images: images.values().next().value ?? [],
+		imagesByInput: Object.fromEntries(images),
+		params,
+	};
 }
 
 /** Runs the Workflow and drops `excluded_fields` from every output object. */
@@ -890,8 +1198,15 @@ export function runWorkflow(
 	definition: WorkflowDefinition,
 	assembled: AssembledInputs,
 	excludedFields: readonly string[] | null,
+	sinks: Pick<WorkflowRunContext, 'disableSinks' | 'deliver'> = {
+		disableSinks: false,
+		deliver: () => {},
+	},
 ): Array<Record<string, unknown>> {
-	const outputs = definition.run(assembled.images, assembled.params);
+	const outputs = definition.run(assembled.images, assembled.params, {
+		imagesByInput: assembled.imagesByInput,
+		...sinks,
+	});
 	if (!excludedFields?.length) return outputs;
 	return outputs.map((output) =>
 		Object.fromEntries(Object.entries(output).filter(([name]) => !excludedFields.includes(name))),
@@ -908,6 +1223,74 @@ export const workflowListEntry = (workflow: WorkflowDefinition) => ({
 	url: workflow.url,
 	createdAt: workflow.createdAt,
 });
+
+/** describe_interface's 400 without a key: the handler's fixed text (`error_handlers.py:245-253`). */
+export const DESCRIBE_KEY_MISSING =
+	'Required Roboflow API key is missing. Visit https://docs.roboflow.com/api-reference/authentication#retrieve-an-api-key to learn how to retrieve one.';
+
+/** Names of the inputs the steps refer to (`$inputs.<name>`), in the order the steps first do. */
+function inputsInStepOrder(specification: WorkflowSpecification): string[] {
+	const names: string[] = [];
+	const visit = (value: unknown): void => {
+		if (typeof value === 'string') {
+			const match = /^\$inputs\.([A-Za-z_0-9-]+)$/.exec(value);
+			if (match && !names.includes(match[1])) names.push(match[1]);
+		} else if (Array.isArray(value)) value.forEach(visit);
+		else if (isObject(value)) Object.values(value).forEach(visit);
+	};
+	visit(specification.steps);
+	return names;
+}
+
+/** Python typing hints of the kinds (each kind's `serialised_data_type`, `entities/types.py`). */
+const TYPING_HINTS: Record<string, string> = {
+	'*': 'Any',
+	image: 'dict',
+	float_zero_to_one: 'float',
+	float: 'float',
+	integer: 'int',
+	boolean: 'bool',
+	string: 'str',
+	list_of_values: 'List[Any]',
+	dictionary: 'dict',
+	object_detection_prediction: 'dict',
+};
+
+/**
+ * `POST /{workspace}/workflows/{id}/describe_interface` (contract §6.4b;
+ * `handle_describe_workflows_interface`, `introspection/inputs_discovery.py:79-348`): inputs
+ * the steps use come first, in the order the steps use them, then the others; each with its
+ * kinds (declared here exactly as the steps use them; none declared: `*`, images `image`).
+ */
+export function describeInterface(workflow: WorkflowDefinition) {
+	const { specification } = workflow;
+	const used = inputsInStepOrder(specification);
+	const ordered = [
+		...used.flatMap((name) => specification.inputs.filter((input) => input.name === name)),
+		...specification.inputs.filter((input) => !used.includes(input.name)),
+	];
+	const inputs = Object.fromEntries(
+		ordered.map((input) => [
+			input.name,
+			input.kind ?? (input.type === 'WorkflowImage' ? ['image'] : ['*']),
+		]),
+	);
+	const outputs = Object.fromEntries(
+		specification.outputs.map((output) => [
+			output.name,
+			workflow.outputKinds?.[output.name] ?? ['*'],
+		]),
+	);
+	const kinds = new Set([...Object.values(inputs), ...Object.values(outputs)].flat());
+	return {
+		inputs,
+		outputs,
+		typing_hints: Object.fromEntries(
+			[...kinds].map((kind) => [kind, TYPING_HINTS[kind] ?? 'dict']),
+		),
+		kinds_schemas: {},
+	};
+}
 
 /** `GET /{workspace}/workflows/{url}`: `config` is a JSON string of `{specification}`. */
 export const workflowDetail = (workflow: WorkflowDefinition, workspace: string) => ({
