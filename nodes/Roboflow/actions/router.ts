@@ -9,7 +9,12 @@ import { keypoints } from './keypoints/keypoints.operation';
 import { runWorkflow } from './runWorkflow/runWorkflow.operation';
 import { segment } from './segment/segment.operation';
 import { upload } from './upload/upload.operation';
-import { forOperations, imageInputProperties, modelIdProperty } from './shared/descriptions';
+import {
+	forOperations,
+	imageInputProperties,
+	modelIdProperty,
+	toolDescriptionProperties,
+} from './shared/descriptions';
 
 /** The operations that run a model on the model route (and share Model ID and image inputs). */
 const MODEL_OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoints];
@@ -34,6 +39,7 @@ export const properties: INodeProperties[] = [
 		options: OPERATIONS.map((operation) => operation.option),
 		default: 'classify',
 	},
+	...toolDescriptionProperties(OPERATIONS),
 	...forOperations(
 		MODEL_OPERATIONS.map((operation) => operation.option.value),
 		[modelIdProperty, ...imageInputProperties],

@@ -3,6 +3,7 @@
  * (actions/) depend on the batch and never the other way round.
  */
 import type {
+	IBinaryData,
 	ICredentialsDecrypted,
 	IDataObject,
 	IExecuteFunctions,
@@ -41,6 +42,11 @@ export interface Job {
 	 * Field (the only place that parameter is read); undefined when the input is an image URL.
 	 */
 	binaryField?: string;
+	/**
+	 * The image itself when Input Binary Field is an expression giving binary data objects (a chat
+	 * upload, a file of an earlier node); `binaryField` then only names it in messages and outputs.
+	 */
+	binaryData?: IBinaryData;
 	/** Whether the item has several images, so messages name the field: `[item 0, attachment_3]`. */
 	oneOfSeveral: boolean;
 	/**
@@ -80,6 +86,11 @@ export interface OperationRun {
 export interface RoboflowOperation {
 	/** Its entry in the Operation parameter. */
 	option: INodePropertyOptions & { value: string };
+	/**
+	 * What an AI Agent's model is told the tool does when set to this operation: what it returns
+	 * and what it needs (the tool variant's Description, which the user may rewrite).
+	 */
+	toolDescription?: string;
 	/** Its own parameters, shown only for it. */
 	properties: INodeProperties[];
 	/** Called once per run, e.g. to look something up that every item needs. */

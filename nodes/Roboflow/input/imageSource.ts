@@ -91,8 +91,10 @@ export async function readBinaryImage(
 	propertyName: string,
 	binary: Record<string, IBinaryData> | undefined,
 	endpoint: Endpoint,
+	/** The image itself, when Input Binary Field's expression gave a binary data object; `propertyName` then only names it. */
+	data?: IBinaryData,
 ): Promise<BinaryImage> {
-	if (!binary?.[propertyName]) {
+	if (!data && !binary?.[propertyName]) {
 		const present = Object.keys(binary ?? {});
 		throw new RoboflowInputError(
 			`The item has no binary field "${propertyName}"`,
@@ -101,7 +103,7 @@ export async function readBinaryImage(
 				: 'It has no binary data at all. Put a node that loads the image (Read/Write Files from Disk, HTTP Request, Gmail, Google Drive...) before this one, or switch "Input Type" to Image URL.',
 		);
 	}
-	const metadata = this.helpers.assertBinaryData(itemIndex, propertyName);
+	const metadata = this.helpers.assertBinaryData(itemIndex, data ?? propertyName);
 	if (!isGenericMimeType(metadata.mimeType) && !metadata.mimeType.startsWith('image/')) {
 		throw new RoboflowInputError(
 			`The file in "${propertyName}"${metadata.fileName ? ` (${metadata.fileName})` : ''} is not an image: its type is ${metadata.mimeType}`,
@@ -115,7 +117,7 @@ export async function readBinaryImage(
 		checkRequestSize(base64Length(metadata.bytes), endpoint, what, metadata.bytes);
 	}
 
-	const buffer = await this.helpers.getBinaryDataBuffer(itemIndex, propertyName);
+	const buffer = await this.helpers.getBinaryDataBuffer(itemIndex, data ?? propertyName);
 	checkNotEmpty(buffer.length, propertyName);
 	checkRequestSize(base64Length(buffer.length), endpoint, what, buffer.length);
 	const sniffedType = isGenericMimeType(metadata.mimeType) ? sniffImageType(buffer) : undefined;

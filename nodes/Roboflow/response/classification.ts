@@ -89,3 +89,12 @@ export function normalizeClassification(raw: unknown, modelId: string): Classifi
 		...readMetadata(raw, modelId),
 	};
 }
+
+/** Simplify Output: what a reader (a model, a sheet row) needs of a classification. */
+export function simplifyClassification(result: Classification): IDataObject {
+	return {
+		top: result.top,
+		confidence: result.confidence,
+		predicted_classes: result.predicted_classes,
+	};
+}

@@ -94,3 +94,31 @@ export function normalizeDetections(
 		...readMetadata(raw, modelId),
 	};
 }
+
+/** How many objects Simplify Output keeps, the most confident first; `count` still counts all. */
+export const SIMPLIFIED_OBJECTS = 20;
+
+/**
+ * Simplify Output: counts and the top class, plus at most SIMPLIFIED_OBJECTS objects as class,
+ * confidence and box (centre x, y, width, height in pixels), without outlines, keypoints or masks,
+ * so a model's context or a sheet row is not flooded.
+ */
+export function simplifyDetections(result: DetectionResult): IDataObject {
+	return {
+		count: result.count,
+		class_counts: result.class_counts,
+		classes: result.classes,
+		top: result.top,
+		confidence: result.confidence,
+		predictions: result.predictions
+			.slice(0, SIMPLIFIED_OBJECTS)
+			.map(({ x, y, width, height, confidence, class: name }) => ({
+				class: name,
+				confidence,
+				x,
+				y,
+				width,
+				height,
+			})),
+	};
+}

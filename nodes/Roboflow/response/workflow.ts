@@ -77,3 +77,27 @@ export function readWorkflowOutputs(raw: unknown): Record<string, unknown> {
 	// Not one object per image: hand over what came, as a list, rather than guess.
 	return { outputs: raw.outputs };
 }
+
+/**
+ * Simplify Output for a Workflow: its outputs without images (every `{type: "binary"}` reference
+ * left by extractWorkflowImages is dropped, and no binary is returned), numbers, texts and
+ * predictions as they came.
+ */
+export function withoutImages(json: IDataObject): IDataObject {
+	const walk = (value: unknown): unknown => {
+		if (Array.isArray(value)) return value.filter((entry) => !isImageReference(entry)).map(walk);
+		if (isRecord(value)) {
+			return Object.fromEntries(
+				Object.entries(value)
+					.filter(([, entry]) => !isImageReference(entry))
+					.map(([key, entry]) => [key, walk(entry)]),
+			);
+		}
+		return value;
+	};
+	return walk(json) as IDataObject;
+}
+
+function isImageReference(value: unknown): boolean {
+	return isRecord(value) && value.type === 'binary' && typeof value.binary_field === 'string';
+}

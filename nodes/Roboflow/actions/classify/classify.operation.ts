@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { fractionParameter } from '../../input/fraction';
-import { normalizeClassification } from '../../response/classification';
+import { normalizeClassification, simplifyClassification } from '../../response/classification';
 import type { Job, OperationRun, RoboflowOperation, RunContext } from '../../batch/operation';
 import { forOperations, OPTION, optionsCollection, RUN_OPTIONS } from '../shared/descriptions';
 import { prepareModelRoute, takeAnnotatedImage } from '../shared/modelRoute';
@@ -9,6 +9,7 @@ import { prepareModelRoute, takeAnnotatedImage } from '../shared/modelRoute';
 interface ClassifyOptions {
 	confidence?: number;
 	annotatedImage?: boolean;
+	simplify?: boolean;
 }
 
 /** Image classification, single-label and multi-label: `top`, `confidence`, `predicted_classes`. */
@@ -19,6 +20,8 @@ export const classify: RoboflowOperation = {
 		description: 'Predict the class of an image with a classification model',
 		action: 'Classify image',
 	},
+	toolDescription:
+		'Classifies an image with a Roboflow image classification model. Returns the most likely class (top), its confidence from 0 to 1 and the predicted classes. Input: the image, by the URL the tool asks for or the uploaded file it is set to read.',
 	properties: forOperations(
 		['classify'],
 		[
@@ -26,6 +29,7 @@ export const classify: RoboflowOperation = {
 				OPTION.confidence,
 				OPTION.annotatedImage,
 				OPTION.annotatedBinaryProperty,
+				OPTION.simplify,
 				...RUN_OPTIONS,
 			]),
 		],
@@ -58,7 +62,11 @@ export const classify: RoboflowOperation = {
 					request: routed.request,
 					read: async (answer) => {
 						const binary = await takeAnnotatedImage.call(this, answer, routed);
-						return { json: normalizeClassification(answer, routed.model.id), binary };
+						const result = normalizeClassification(answer, routed.model.id);
+						return {
+							json: options.simplify ? simplifyClassification(result) : result,
+							binary,
+						};
 					},
 				};
 			},

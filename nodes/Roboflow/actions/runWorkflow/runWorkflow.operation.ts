@@ -5,11 +5,12 @@ import { checkRequestSize } from '../../input/imageSource';
 import { MAX_ANNOTATED_RESPONSE_BYTES } from '../../transport/request';
 import { endpointFor } from '../../transport/endpoint';
 import type { ErrorAdvice } from '../../transport/errorMapping';
-import { extractWorkflowImages, readWorkflowOutputs } from '../../response/workflow';
+import { extractWorkflowImages, readWorkflowOutputs, withoutImages } from '../../response/workflow';
 import type { Job, OperationRun, RoboflowOperation, RunContext } from '../../batch/operation';
 import {
 	forOperations,
 	imageInputProperties,
+	OPTION,
 	optionsCollection,
 	RUN_OPTIONS,
 } from '../shared/descriptions';
@@ -25,6 +26,7 @@ const SLUG = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 interface WorkflowOptions {
 	excludedFields?: string;
 	useCache?: boolean;
+	simplify?: boolean;
 }
 
 const properties: INodeProperties[] = [
@@ -115,6 +117,7 @@ const properties: INodeProperties[] = [
 			description:
 				'Whether Roboflow may use its cached copy of the Workflow (up to 15 minutes old). Off: always the latest saved version.',
 		},
+		OPTION.simplify,
 		...RUN_OPTIONS,
 	]),
 ];
@@ -166,6 +169,8 @@ export const runWorkflow: RoboflowOperation = {
 		description: 'Run a Roboflow Workflow on an image and get all its outputs',
 		action: 'Run workflow',
 	},
+	toolDescription:
+		'Runs a Roboflow Workflow (a vision pipeline built in Roboflow, e.g. detect, count and read text) on an image and returns its outputs. Input: the image, by the URL the tool asks for or the uploaded file it is set to read.',
 	properties: forOperations([OPERATION], properties),
 	unexpectedAnswer: {
 		message: "Roboflow's answer is not a Workflow result",
@@ -240,6 +245,8 @@ export const runWorkflow: RoboflowOperation = {
 							readWorkflowOutputs(answer),
 							job.binaryPrefix,
 						);
+						// Simplified: the images are neither stored nor referenced.
+						if (options.simplify) return { json: withoutImages(json) };
 						const binary: Record<string, IBinaryData> = {};
 						for (const { field, base64 } of images) {
 							binary[field] = await storeReturnedImage.call(this, base64, field);

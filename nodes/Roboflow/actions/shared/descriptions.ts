@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import type { RoboflowOperation } from '../../batch/operation';
 import { binaryPropertyNameProperty, RUN_OPTION } from '../../batch/parameters';
 import { MODEL_ID } from '../../input/modelId';
 
@@ -15,6 +16,35 @@ export function forOperations(
 			show: { ...property.displayOptions?.show, operation: operations },
 		},
 	}));
+}
+
+/**
+ * The Description an AI Agent's model reads, per operation, shown only in the tool variant
+ * (`@tool`). n8n's own would describe every operation by the node's one-line description: with
+ * a `toolDescription` parameter present, n8n adds none and uses this one (1.x and 2.x).
+ */
+export function toolDescriptionProperties(operations: RoboflowOperation[]): INodeProperties[] {
+	const property: INodeProperties = {
+		displayName: 'Description',
+		name: 'toolDescription',
+		type: 'string',
+		default: '',
+		required: true,
+		typeOptions: { rows: 3 },
+		description:
+			"What the AI Agent's model is told this tool does and needs. Filled in for the operation chosen when the tool is added; n8n does not rewrite it when the operation changes.",
+	};
+	return operations.flatMap(({ toolDescription, option }) =>
+		toolDescription
+			? [
+					{
+						...property,
+						default: toolDescription,
+						displayOptions: { show: { '@tool': [true], operation: [option.value] } },
+					},
+				]
+			: [],
+	);
 }
 
 /** The image inputs every operation shares: binary field(s) or URL. */
@@ -133,6 +163,14 @@ export const OPTION = {
 		default: false,
 		description:
 			"Whether to also get Roboflow's picture of the result (boxes, masks or the class drawn on the image), as a JPEG binary field",
+	},
+	simplify: {
+		displayName: 'Simplify Output',
+		name: 'simplify',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether to return a compact result instead of Roboflow's full answer: the top class, its confidence and the counts, at most 20 objects as class, confidence and box (no outlines or keypoints), a Workflow's outputs without images. Suits an AI Agent's tool and spreadsheet rows.",
 	},
 	annotatedBinaryProperty: {
 		displayName: 'Annotated Image Field',

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodePropertyOptions } from 'n8n-w
 
 import { fractionParameter, wholeNumberParameter } from '../../input/fraction';
 import type { DetectionShape } from '../../response/detection';
-import { normalizeDetections } from '../../response/detection';
+import { normalizeDetections, simplifyDetections } from '../../response/detection';
 import type { ModelTask } from '../../transport/endpoint';
 import type { Job, OperationRun, RoboflowOperation, RunContext } from '../../batch/operation';
 import { forOperations, OPTION, optionsCollection, RUN_OPTIONS } from './descriptions';
@@ -13,6 +13,7 @@ interface DetectionOptions {
 	overlap?: number;
 	classes?: string;
 	maxDetections?: number;
+	simplify?: boolean;
 }
 
 /** Comma-separated class names as a set, or undefined when empty (keep every class). */
@@ -31,6 +32,7 @@ export function parseClassList(value: unknown): Set<string> | undefined {
  */
 export function detectionOperation(spec: {
 	option: INodePropertyOptions & { value: string };
+	toolDescription: string;
 	task: ModelTask;
 	shape: DetectionShape;
 	/** "an object detection result" */
@@ -40,6 +42,7 @@ export function detectionOperation(spec: {
 }): RoboflowOperation {
 	return {
 		option: spec.option,
+		toolDescription: spec.toolDescription,
 		properties: forOperations(
 			[spec.option.value],
 			[
@@ -50,6 +53,7 @@ export function detectionOperation(spec: {
 					OPTION.maxDetections,
 					OPTION.annotatedImage,
 					OPTION.annotatedBinaryProperty,
+					OPTION.simplify,
 					...RUN_OPTIONS,
 				]),
 			],
@@ -86,8 +90,9 @@ export function detectionOperation(spec: {
 						request: routed.request,
 						read: async (answer) => {
 							const binary = await takeAnnotatedImage.call(this, answer, routed);
+							const result = normalizeDetections(answer, routed.model.id, spec.shape, keep);
 							return {
-								json: normalizeDetections(answer, routed.model.id, spec.shape, keep),
+								json: options.simplify ? simplifyDetections(result) : result,
 								binary,
 							};
 						},

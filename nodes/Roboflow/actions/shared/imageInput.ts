@@ -19,7 +19,14 @@ export async function readImageInput(
 	if (field === undefined) {
 		return { kind: 'url', url: parseImageUrl(this.getNodeParameter('imageUrl', itemIndex)) };
 	}
-	const image = await readBinaryImage.call(this, itemIndex, field, item.binary, endpoint);
+	const image = await readBinaryImage.call(
+		this,
+		itemIndex,
+		field,
+		item.binary,
+		endpoint,
+		job.binaryData,
+	);
 	return { kind: 'base64', base64: image.base64, field, fileName: image.fileName };
 }
 
