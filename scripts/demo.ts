@@ -13,6 +13,9 @@
  * 4. examples/active-learning.json: images -> Roboflow (detect objects) -> If no object or the
  *    best confidence under 0.6 -> Upload Image to Project with the prediction attached for
  *    review; what the project received is read back from the local server.
+ * 5. examples/agent-vision-tool.json (locally): an AI Agent with Roboflow tools, its chat model
+ *    the local OpenAI-compatible server (tools/openai-server); a question with a photo uploaded
+ *    and one with an image URL (scripts/demoAgent.ts).
  *
  *   npm run demo              run them and print the tables
  *   npm run demo -- --ui      also open the n8n editor on http://127.0.0.1:5678 with it all set up
@@ -37,7 +40,8 @@ import path from 'node:path';
 
 import { N8N_VERSIONS } from '../tools/n8n-install/index.ts';
 import type { RoboflowServer } from '../tools/roboflow-server/index.ts';
-import { createRoboflowServer } from '../tools/roboflow-server/index.ts';
+import { createRoboflowServer, SELF_HOSTED_URL_OPTIONS } from '../tools/roboflow-server/index.ts';
+import { startAgentDemo } from './demoAgent.ts';
 import {
 	writeActiveLearningImages,
 	writeSampleImages,
@@ -394,6 +398,7 @@ async function main(): Promise<void> {
 	let server: RoboflowServer | undefined;
 	let credential: Record<string, string>;
 	const examples: DemoExample[] = [];
+	let agent: Awaited<ReturnType<typeof startAgentDemo>> | undefined;
 
 	if (real) {
 		credential = {
@@ -414,7 +419,8 @@ async function main(): Promise<void> {
 			`Using real Roboflow: ${models} at ${credential.apiUrl ?? "the node's default API URL (Roboflow's Serverless Cloud API)"}`,
 		);
 	} else {
-		server = createRoboflowServer({ apiKeys: ['demo-key'] });
+		// Image URLs on 127.0.0.1 (the agent's URL question) are downloaded, as by a self-hosted server.
+		server = createRoboflowServer({ apiKeys: ['demo-key'], ...SELF_HOSTED_URL_OPTIONS });
 		const url = await server.start();
 		log(
 			`Local Roboflow-compatible server on ${url} (colors/1: red, green, blue; shapes/1: coloured rectangles; Workflow ${EXAMPLE_WORKFLOW_ID})`,
@@ -427,12 +433,17 @@ async function main(): Promise<void> {
 			workflowExample(work, false),
 			activeLearningExample(work, server),
 		);
+		agent = await startAgentDemo(server);
+		examples.push(...agent.examples);
 	}
 
 	const tarball = packPackage(log);
 	const allowDirs = [work, ...examples.flatMap((example) => example.dirs)];
 	const n8n = new N8nInstance({ version: N8N_VERSIONS.v2, tarball, allowDirs, log });
-	await n8n.importCredentials([{ ...LOCAL_CREDENTIAL, type: 'roboflowApi', data: credential }]);
+	await n8n.importCredentials([
+		{ ...LOCAL_CREDENTIAL, type: 'roboflowApi', data: credential },
+		...(agent ? [agent.credential] : []),
+	]);
 	await n8n.importWorkflows(examples.map((example) => example.workflow));
 
 	const mistakes: string[] = [];
@@ -468,6 +479,7 @@ async function main(): Promise<void> {
 		});
 		await n8n.stopEditor(child);
 	}
+	await agent?.stop();
 	await server?.stop();
 	n8n.cleanup();
 }
