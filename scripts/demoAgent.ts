@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals -- the demo runs in Node and drives real n8n, never inside n8n */
 /**
  * The demo's AI Agent part: examples/agent-vision-tool.json (the Agent with two Roboflow tools,
  * Simplify Output on) against the local OpenAI-compatible chat server (tools/openai-server),

@@ -111,10 +111,17 @@ test('streams the same answer as chunks ending in [DONE], with usage when asked'
 		.filter(Boolean)
 		.map((line) => line.replace(/^data: /, ''));
 	expect(events.at(-1)).toBe('[DONE]');
-	const chunks = events.slice(0, -1).map((event) => JSON.parse(event) as Record<string, any>);
-	expect(chunks[1].choices[0].delta.tool_calls[0].function.name).toBe('Detect_objects');
+	interface Chunk {
+		choices: Array<{
+			delta: { tool_calls?: Array<{ function: { name: string } }> };
+			finish_reason: string | null;
+		}>;
+		usage?: { total_tokens: number };
+	}
+	const chunks = events.slice(0, -1).map((event) => JSON.parse(event) as Chunk);
+	expect(chunks[1].choices[0].delta.tool_calls?.[0].function.name).toBe('Detect_objects');
 	expect(chunks[2].choices[0].finish_reason).toBe('tool_calls');
-	expect(chunks[3].usage.total_tokens).toBeGreaterThan(0);
+	expect(chunks[3].usage?.total_tokens).toBeGreaterThan(0);
 });
 
 test('refuses a request without a key, as OpenAI does', async () => {

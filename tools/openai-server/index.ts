@@ -1,4 +1,4 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- the local chat model server is an HTTP server in Node, not an n8n node */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local chat model server is an HTTP server in Node, not an n8n node */
 /**
  * A local OpenAI-compatible chat model server for tests and the demo: n8n's OpenAI Chat Model
  * node (credential `openAiApi`, Base URL `http://127.0.0.1:<port>/v1`) talks to it as to

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- end-to-end tests run in Node and drive real n8n, never inside n8n */
 /**
  * The Roboflow node as a tool of n8n's AI Agent, in real n8n, offline: the Agent (typeVersion 3.1
  * on 2.x, 3 on 1.x) with n8n's OpenAI Chat Model (1.2, /chat/completions) whose credential's Base
