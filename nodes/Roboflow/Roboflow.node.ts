@@ -8,6 +8,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties, router, subtitle } from './actions/router';
 import { searchModels, searchProjects, searchWorkflows } from './methods/listSearch';
+import { getWorkflowInputs } from './methods/resourceMapping';
 
 export class Roboflow implements INodeType {
 	description: INodeTypeDescription = {
@@ -35,6 +36,7 @@ export class Roboflow implements INodeType {
 
 	methods = {
 		listSearch: { searchModels, searchProjects, searchWorkflows },
+		resourceMapping: { getWorkflowInputs },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

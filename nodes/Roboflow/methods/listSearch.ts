@@ -33,7 +33,7 @@ function matches(filter: string | undefined, ...texts: string[]): boolean {
 	return !needle || texts.some((text) => text.toLowerCase().includes(needle));
 }
 
-function currentParameter(context: ILoadOptionsFunctions, name: string): string {
+export function currentParameter(context: ILoadOptionsFunctions, name: string): string {
 	try {
 		return String(context.getCurrentNodeParameter(name) ?? '').trim();
 	} catch {
@@ -46,7 +46,7 @@ function currentParameter(context: ILoadOptionsFunctions, name: string): string 
  * Lists through the one management client, then turns its errors into n8n's, redacted: a
  * picker's error reaches the editor as it is, so nothing may carry the key.
  */
-async function withManagementClient<T>(
+export async function withManagementClient<T>(
 	context: ILoadOptionsFunctions,
 	list: (client: ManagementClient, workspace: string) => Promise<T>,
 ): Promise<T> {

@@ -91,6 +91,18 @@ export function endpointFor(apiUrl: unknown, task?: Task): Endpoint {
 	return { baseUrl, label: 'the server at the API URL', legacy: false };
 }
 
+/**
+ * Whether the API URL is one of Roboflow's hosted APIs (Serverless Cloud, Hosted API (Legacy),
+ * a Dedicated Cloud deployment on `*.roboflow.cloud`) rather than a self-hosted Inference server.
+ */
+export function isRoboflowHosted(apiUrl: unknown): boolean {
+	const host = hostOf(apiBaseUrl(apiUrl));
+	return (
+		host !== undefined &&
+		(LEGACY_HOSTS.has(host) || SERVERLESS_HOSTS.has(host) || host.endsWith('.roboflow.cloud'))
+	);
+}
+
 /** Roboflow's own API URLs as a user would type them: the credential shows no management URL for these. */
 export const ROBOFLOW_HOSTED_URLS = [
 	DEFAULT_API_URL,

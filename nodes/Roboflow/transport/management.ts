@@ -1,5 +1,12 @@
+import type { IDataObject } from 'n8n-workflow';
+
 import { RoboflowApiError } from '../helpers/errors';
 import { isRecord } from '../response/common';
+import type { NotDescribed, WorkflowInterface } from '../response/workflowInterface';
+import {
+	interfaceFromDescription,
+	interfaceFromSpecification,
+} from '../response/workflowInterface';
 import type { RoboflowCredentials } from './credentials';
 import { DEFAULT_MANAGEMENT_URL } from './endpoint';
 import type { ErrorAdvice } from './errorMapping';
@@ -88,6 +95,16 @@ function text(value: unknown): string {
 	return typeof value === 'string' ? value : '';
 }
 
+/** A Workflow's inputs, or the error saying why Roboflow's answer held none. */
+function described(answer: WorkflowInterface | NotDescribed): WorkflowInterface {
+	if ('problem' in answer)
+		throw new RoboflowApiError(
+			"Roboflow's answer does not describe the Workflow's inputs",
+			answer.problem,
+		);
+	return answer;
+}
+
 /** The last part of a Roboflow id: `workspace/project` gives `project`, `workspace/project/3` gives `3`. */
 function lastPart(id: unknown): string {
 	return text(id).split('/').pop() ?? '';
@@ -118,17 +135,17 @@ export class ManagementClient {
 	private keyWorkspace?: Promise<string>;
 
 	constructor(
-		data: RoboflowCredentials,
+		private readonly data: RoboflowCredentials,
 		private readonly send: Send,
 	) {
 		this.baseUrl = managementBaseUrl(data);
 	}
 
-	private async get(path: string, expected: string): Promise<unknown> {
+	private async get(path: string, expected: string, query: IDataObject = {}): Promise<unknown> {
 		return await this.send({
 			method: 'GET',
 			url: `${this.baseUrl}${path}`,
-			query: {},
+			query,
 			maxResponseBytes: MAX_RESPONSE_BYTES,
 			expected,
 			advice: ADVICE,
@@ -281,5 +298,51 @@ export class ManagementClient {
 				name: text(workflow.name) || text(workflow.url),
 			}))
 			.filter((workflow) => workflow.id);
+	}
+
+	/**
+	 * A Workflow's declared inputs from its saved specification (`GET /{workspace}/workflows/{id}`,
+	 * docs/roboflow-api.md §6.4a), of the pinned version when one is given.
+	 */
+	async workflowSpecification(
+		workspace: string,
+		workflowId: string,
+		version?: string,
+	): Promise<WorkflowInterface> {
+		const answer = await this.get(
+			`/${encodeURIComponent(workspace)}/workflows/${encodeURIComponent(workflowId)}`,
+			"the Workflow's specification",
+			version ? { workflow_version: version } : {},
+		);
+		return described(interfaceFromSpecification(answer));
+	}
+
+	/**
+	 * A Workflow's inputs as an Inference server describes them (`POST {inference}/{workspace}/
+	 * workflows/{id}/describe_interface`, docs/roboflow-api.md §6.4b): for a self-hosted server, which may
+	 * run Workflows the management API does not know. Sent through the same transport.
+	 */
+	async describeWorkflowInterface(
+		inferenceUrl: string,
+		workspace: string,
+		workflowId: string,
+		version?: string,
+	): Promise<WorkflowInterface> {
+		const answer = await this.send({
+			method: 'POST',
+			url: `${inferenceUrl}/${encodeURIComponent(workspace)}/workflows/${encodeURIComponent(workflowId)}/describe_interface`,
+			query: {},
+			body: {
+				kind: 'json',
+				text: JSON.stringify({
+					api_key: this.data.apiKey,
+					...(version ? { workflow_version_id: version } : {}),
+				}),
+			},
+			maxResponseBytes: MAX_RESPONSE_BYTES,
+			expected: "the Workflow's interface",
+			advice: ADVICE,
+		});
+		return described(interfaceFromDescription(answer));
 	}
 }

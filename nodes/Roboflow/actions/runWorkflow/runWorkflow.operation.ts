@@ -1,7 +1,15 @@
-import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeProperties,
+	ResourceMapperField,
+} from 'n8n-workflow';
 
 import { RoboflowInputError } from '../../helpers/errors';
-import { checkRequestSize } from '../../input/imageSource';
+import { checkRequestSize, parseImageUrl, readBinaryImage } from '../../input/imageSource';
+import type { ImageSource } from '../../input/workflowInputs';
+import { inputNameOfField, jsonOrText, readMappedInputs } from '../../input/workflowInputs';
 import { MAX_ANNOTATED_RESPONSE_BYTES } from '../../transport/request';
 import { endpointFor } from '../../transport/endpoint';
 import type { ErrorAdvice } from '../../transport/errorMapping';
@@ -14,6 +22,7 @@ import {
 	optionsCollection,
 	RUN_OPTIONS,
 } from '../shared/descriptions';
+import type { ImageInput } from '../shared/imageInput';
 import { readImageInput } from '../shared/imageInput';
 import { storeReturnedImage } from '../shared/returnedImage';
 
@@ -27,7 +36,12 @@ interface WorkflowOptions {
 	excludedFields?: string;
 	useCache?: boolean;
 	simplify?: boolean;
+	workflowVersionId?: string;
+	disableSinks?: boolean;
 }
+
+/** Sent as `{type, value}`, the form Roboflow's SDK sends (docs/roboflow-api.md §6.1). */
+type WorkflowImageValue = { type: 'url' | 'base64'; value: string };
 
 const properties: INodeProperties[] = [
 	{
@@ -78,7 +92,28 @@ const properties: INodeProperties[] = [
 		name: 'imageInputName',
 		type: 'string',
 		default: DEFAULT_IMAGE_INPUT,
-		description: 'The name of the Workflow input that receives the image',
+		description:
+			'The name of the Workflow input that receives the image, when Inputs lists no image input (the Workflow could not be described)',
+	},
+	{
+		displayName: 'Inputs',
+		name: 'inputFields',
+		type: 'resourceMapper',
+		noDataExpression: true,
+		default: { mappingMode: 'defineBelow', value: null },
+		description:
+			"The Workflow's own inputs, read from Roboflow once a Workflow is chosen. An image input takes the name of a binary field of the item (e.g. data) or an image URL; the first may stay empty for the image chosen by Input Type. An empty parameter takes the Workflow's default.",
+		typeOptions: {
+			loadOptionsDependsOn: ['workflowId.value', 'workspace', 'options.workflowVersionId'],
+			resourceMapper: {
+				resourceMapperMethod: 'getWorkflowInputs',
+				mode: 'add',
+				fieldWords: { singular: 'input', plural: 'inputs' },
+				addAllFields: true,
+				multiKeyMatch: false,
+				supportAutoMap: false,
+			},
+		},
 	},
 	{
 		displayName: 'Workflow Inputs',
@@ -88,7 +123,7 @@ const properties: INodeProperties[] = [
 		typeOptions: { multipleValues: true },
 		default: {},
 		description:
-			'Further inputs of the Workflow. A value that reads as JSON is sent as JSON (0.5, true, ["car", "bus"]); anything else as text.',
+			'Further inputs of the Workflow by name, e.g. when its inputs cannot be read; they take precedence over Inputs. A value that reads as JSON is sent as JSON (0.5, true, ["car", "bus"]); anything else as text.',
 		options: [
 			{
 				name: 'input',
@@ -110,6 +145,14 @@ const properties: INodeProperties[] = [
 			description: 'Comma-separated Workflow outputs not to return',
 		},
 		{
+			displayName: 'Test Run (Skip Sinks)',
+			name: 'disableSinks',
+			type: 'boolean',
+			default: false,
+			description:
+				"Whether Roboflow skips the Workflow's sinks (its emails, webhooks, dataset uploads) for this run, e.g. while building the n8n workflow",
+		},
+		{
 			displayName: 'Use Cached Definition',
 			name: 'useCache',
 			type: 'boolean',
@@ -117,20 +160,48 @@ const properties: INodeProperties[] = [
 			description:
 				'Whether Roboflow may use its cached copy of the Workflow (up to 15 minutes old). Off: always the latest saved version.',
 		},
+		{
+			displayName: 'Workflow Version',
+			name: 'workflowVersionId',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. 1712345678901',
+			description:
+				'The ID of a saved version of the Workflow to run (and whose inputs to show). Empty: the latest version.',
+		},
 		OPTION.simplify,
 		...RUN_OPTIONS,
 	]),
 ];
 
-/** A Workflow input value: JSON when it reads as JSON, so numbers, booleans and lists arrive typed. */
-export function workflowInputValue(value: unknown): unknown {
-	if (typeof value !== 'string') return value;
+/** A name/value input: JSON when it reads as JSON, so numbers, booleans and lists arrive typed. */
+export { jsonOrText as workflowInputValue };
+
+/**
+ * The values of the Inputs fields, which n8n checks against the fields' types and required
+ * flags as it reads them; its complaint is turned into one naming the Workflow input.
+ */
+function readInputValues(this: IExecuteFunctions, itemIndex: number): IDataObject | null {
+	let failure: unknown;
 	try {
-		return JSON.parse(value) as unknown;
-	} catch {
-		return value;
+		return this.getNodeParameter('inputFields.value', itemIndex, null) as IDataObject | null;
+	} catch (error) {
+		failure = error;
 	}
+	const field = /^Invalid input for '([^']+)'/.exec((failure as Error).message)?.[1];
+	if (!field) throw failure;
+	const description = (failure as { description?: unknown }).description;
+	throw new RoboflowInputError(
+		`The Workflow input "${inputNameOfField(field)}" has an invalid value`,
+		`${typeof description === 'string' ? `${description}. ` : ''}Fix it under Inputs.`,
+	);
 }
+
+/** An image Roboflow gets as a Workflow input. */
+const imageValue = (image: ImageInput): WorkflowImageValue =>
+	image.kind === 'url'
+		? { type: 'url', value: image.url }
+		: { type: 'base64', value: image.base64 };
 
 function slug(value: unknown, label: string, hint: string): string {
 	const text = typeof value === 'string' ? value.trim() : '';
@@ -148,11 +219,11 @@ const ADVICE: ErrorAdvice = {
 	byStatus: {
 		400: [
 			'Roboflow could not run the Workflow with these inputs',
-			'Check the Workflow Inputs and the Image Input Name against the inputs the Workflow declares in Roboflow.',
+			'Check the Inputs (and Workflow Inputs, Image Input Name) against the inputs the Workflow declares in Roboflow.',
 		],
 		404: [
 			'Roboflow found no Workflow with this ID',
-			"Check the Workspace and Workflow ID: they are the slugs in the Workflow's URL in Roboflow, and the key must belong to that workspace.",
+			"Check the Workspace and Workflow ID: they are the slugs in the Workflow's URL in Roboflow, and the key must belong to that workspace. With a Workflow Version set, check that the version exists.",
 		],
 		500: [
 			'A step of the Workflow failed',
@@ -197,22 +268,51 @@ export const runWorkflow: RoboflowOperation = {
 						)
 					: // Looked up once per run, and only when an item leaves Workspace empty.
 						await run.management.workspaceOfKey();
-				const image = await readImageInput.call(this, job, endpoint);
-				const imageInputName =
-					String(this.getNodeParameter('imageInputName', itemIndex, DEFAULT_IMAGE_INPUT)).trim() ||
-					DEFAULT_IMAGE_INPUT;
-				const inputs: IDataObject = {};
+				const mapped = readMappedInputs(
+					readInputValues.call(this, itemIndex),
+					this.getNodeParameter('inputFields.schema', itemIndex, []) as ResourceMapperField[],
+				);
+				// The image chosen by Input Type: for the image inputs left empty, or, when Inputs
+				// lists none (a Workflow saved before Inputs, or not described), for Image Input Name.
+				const needsMain =
+					!mapped.images.length || mapped.images.some(({ source }) => source.kind === 'main');
+				const image = needsMain ? await readImageInput.call(this, job, endpoint) : undefined;
+				const inputs: IDataObject = { ...(mapped.parameters as IDataObject) };
 				const extra = this.getNodeParameter('workflowInputs.input', itemIndex, []) as Array<{
 					name?: string;
 					value?: unknown;
 				}>;
 				for (const { name, value } of extra) {
-					if (name?.trim()) inputs[name.trim()] = workflowInputValue(value) as IDataObject[string];
+					if (name?.trim()) inputs[name.trim()] = jsonOrText(value) as IDataObject[string];
 				}
-				inputs[imageInputName] =
-					image.kind === 'url'
-						? { type: 'url', value: image.url }
-						: { type: 'base64', value: image.base64 };
+				const imageFrom = async (name: string, source: ImageSource) => {
+					if (source.kind === 'main') return imageValue(image as ImageInput);
+					if (source.kind === 'url')
+						return imageValue({ kind: 'url', url: parseImageUrl(source.url) });
+					if (!job.item.binary?.[source.field]) {
+						const present = Object.keys(job.item.binary ?? {});
+						throw new RoboflowInputError(
+							`The item has no binary field "${source.field}" for the Workflow input "${name}"`,
+							`${present.length ? `Its binary fields are: ${present.map((field) => `"${field}"`).join(', ')}. ` : ''}Set "${name}" under Inputs to the binary field that holds its image, or to the image's URL.`,
+						);
+					}
+					const read = await readBinaryImage.call(
+						this,
+						itemIndex,
+						source.field,
+						job.item.binary,
+						endpoint,
+					);
+					return imageValue({ kind: 'base64', base64: read.base64, field: source.field });
+				};
+				if (!mapped.images.length) {
+					const imageInputName =
+						String(
+							this.getNodeParameter('imageInputName', itemIndex, DEFAULT_IMAGE_INPUT),
+						).trim() || DEFAULT_IMAGE_INPUT;
+					inputs[imageInputName] = imageValue(image as ImageInput);
+				}
+				for (const { name, source } of mapped.images) inputs[name] = await imageFrom(name, source);
 				const options = job.options as WorkflowOptions;
 				const excluded = String(options.excludedFields ?? '')
 					.split(',')
@@ -223,13 +323,19 @@ export const runWorkflow: RoboflowOperation = {
 					inputs,
 					...(excluded.length ? { excluded_fields: excluded } : {}),
 					...(options.useCache === false ? { use_cache: false } : {}),
+					...(options.workflowVersionId?.trim()
+						? { workflow_version_id: options.workflowVersionId.trim() }
+						: {}),
+					...(options.disableSinks ? { disable_sinks: true } : {}),
 				};
 				const text = JSON.stringify(body);
 				checkRequestSize(
 					// Bytes, not characters: a typed input may hold non-ASCII text.
 					Buffer.byteLength(text),
 					endpoint,
-					image.kind === 'base64' ? `The image in "${image.field}"` : 'The request',
+					image?.kind === 'base64' && mapped.images.length <= 1
+						? `The image in "${image.field}"`
+						: 'The request',
 				);
 				return {
 					request: {
