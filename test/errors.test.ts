@@ -3,7 +3,7 @@
  * real execution engine against the local server.
  */
 import { storeBinary } from './harness/n8n';
-import { API_KEY, imageItem, run, useLocalServer } from './helpers';
+import { API_KEY, imageItem, run, useLocalServer } from './harness/roboflowNode';
 
 const { server, credentials } = useLocalServer();
 

@@ -1,60 +1,117 @@
 /**
  * Retries, timeouts, cancellation and hostile answers, through n8n-core's real execution
  * engine against the local server's fault injection.
+ *
+ * Nothing here passes or fails on the machine's speed: answers are held and released on the
+ * server's own events (a request arrived, an answer went out, a connection closed), time is
+ * compared on the server's event log, and the long scenario's timeout is derived from the pauses
+ * its fault plan injects. Only "nothing arrives later" checks wait, and waiting cannot fail them.
  */
 import { sleep } from 'n8n-workflow';
 
-import { binaryDataService } from './harness/n8n';
-import { API_KEY, imageItem, run, useLocalServer } from './helpers';
+import type { Fault } from '../tools/roboflow-server';
+import { imageIdentity, pickFault } from '../tools/roboflow-server';
+import { retryDelayMs } from '../nodes/Roboflow/transport/retry';
+import { gate, inRounds, when } from './harness/localServer';
+import { runsFinished, storeBinary } from './harness/n8n';
+import {
+	API_KEY,
+	bodyBytes,
+	imageBytes,
+	imageItem,
+	run,
+	scenarioTimeout,
+	useLocalServer,
+} from './harness/roboflowNode';
 
 const { server, credentials } = useLocalServer();
 
+const PRIMARY = ['red', 'green', 'blue'] as const;
+
+/**
+ * `count` items of distinct images (red, green, blue...), each PNG larger than the one before:
+ * the server's per-image fault pick varies, and a test tells the images apart by body size.
+ */
 async function batch(count: number) {
-	const colours = ['red', 'green', 'blue'] as const;
 	const items = [];
-	// Distinct sizes make distinct images, so the server's per-image fault pick varies.
 	for (let i = 0; i < count; i++)
-		items.push(
-			await imageItem(
-				colours[i % 3],
-				{ index: i },
-				{ size: 8 + (i % 40), format: i % 2 ? 'jpeg' : 'png' },
-			),
-		);
+		items.push(await imageItem(PRIMARY[i % 3], { index: i }, { size: 8 + i }));
 	return items;
 }
 
-test('200 items with 429 (Retry-After: 1), 503 and dropped connections on first attempts: every item correct, in order', async () => {
-	const items = [];
-	for (let i = 0; i < 200; i++) {
-		const colour = (['red', 'green', 'blue'] as const)[i % 3];
-		items.push(await imageItem(colour, { index: i }, { size: 6 + i, format: 'png' }));
+/** The longest the node waits before retrying after `outcome` (its own retry code, maximal jitter). */
+const longestRetryWait = (outcome: {
+	status?: number;
+	retryAfter?: string;
+	networkCode?: string;
+}) => retryDelayMs(outcome, 1, 1, () => 1) ?? 0;
+
+/**
+ * The 200-item scenario, planned before it runs: the server picks an image's fault by a hash of
+ * the body the node sends (its base64 text), so which images get which fault is known here, and
+ * with it the most the scenario can wait.
+ */
+const big = (() => {
+	const plan: Fault[] = [
+		{ kind: '429', share: 0.3, retryAfter: 1 },
+		{ kind: '503', share: 0.1, retryAfter: 1 },
+		{ kind: 'drop', share: 0.05 },
+	];
+	const images = Array.from({ length: 200 }, (_, i) => imageBytes(PRIMARY[i % 3], { size: 6 + i }));
+	const planned = { 429: 0, 503: 0, drop: 0 };
+	for (const image of images) {
+		const kind = pickFault(plan, imageIdentity(image.toString('base64')))?.kind;
+		if (kind === '429' || kind === '503' || kind === 'drop')
+			planned[kind as keyof typeof planned]++;
 	}
-	server.setFaults({
-		firstAttempt: [
-			{ kind: '429', share: 0.3, retryAfter: 1 },
-			{ kind: '503', share: 0.1, retryAfter: 1 },
-			{ kind: 'drop', share: 0.05 },
-		],
-	});
-	const { outputs, error, hints } = await run(credentials(), items, {
-		options: { maxConcurrency: 8 },
-	});
-	expect(error).toBeUndefined();
-	const main = outputs[0];
-	expect(main).toHaveLength(200);
-	expect(main.map((i) => i.json.index)).toEqual(items.map((_, i) => i));
-	expect(main.map((i) => i.json.top)).toEqual(items.map((_, i) => ['red', 'green', 'blue'][i % 3]));
-	const injected = server.stats.injected;
-	expect(injected[429]).toBeGreaterThan(30);
-	expect(injected[503]).toBeGreaterThan(5);
-	expect(injected.drop).toBeGreaterThan(2);
-	const faults = injected[429] + injected[503] + injected.drop;
-	// What the server saw as repeated requests is what the node reports as retries.
-	expect(server.stats.repeats).toBe(faults);
-	expect(hints.map((h) => h.message).join()).toContain(`${faults} Roboflow requests were retried`);
-	expect(server.stats.requests).toBe(200 + faults);
-});
+	const faults = planned[429] + planned[503] + planned.drop;
+	// Every 429 pauses the whole node; assume no two pauses overlap: the longest it can take.
+	const pausesMs =
+		planned[429] * longestRetryWait({ status: 429, retryAfter: '1' }) +
+		planned[503] * longestRetryWait({ status: 503, retryAfter: '1' }) +
+		planned.drop * longestRetryWait({ networkCode: 'ECONNRESET' });
+	return {
+		plan,
+		images,
+		planned,
+		faults,
+		timeout: scenarioTimeout({ pausesMs, requests: images.length + faults }),
+	};
+})();
+
+test(
+	'200 items with 429 (Retry-After: 1), 503 and dropped connections on first attempts: every item correct, in order',
+	async () => {
+		// The plan is a real mix: many 429s, several 503s and drops.
+		expect(big.planned[429]).toBeGreaterThan(30);
+		expect(big.planned[503]).toBeGreaterThan(5);
+		expect(big.planned.drop).toBeGreaterThan(2);
+		const items = [];
+		for (const [i, image] of big.images.entries())
+			items.push({
+				json: { colour: PRIMARY[i % 3], index: i },
+				binary: await storeBinary(image, 'image/png', `${PRIMARY[i % 3]}.png`),
+			});
+		server.setFaults({ firstAttempt: big.plan });
+		const { outputs, error, hints } = await run(credentials(), items, {
+			options: { maxConcurrency: 8 },
+		});
+		expect(error).toBeUndefined();
+		const main = outputs[0];
+		expect(main).toHaveLength(200);
+		expect(main.map((i) => i.json.index)).toEqual(items.map((_, i) => i));
+		expect(main.map((i) => i.json.top)).toEqual(items.map((_, i) => PRIMARY[i % 3]));
+		// Exactly the planned faults were injected, once each: every retry succeeded.
+		expect(server.stats.injected).toEqual({ ...big.planned, other: 0 });
+		// What the server saw as repeated requests is what the node reports as retries.
+		expect(server.stats.repeats).toBe(big.faults);
+		expect(hints.map((h) => h.message).join()).toContain(
+			`${big.faults} Roboflow requests were retried`,
+		);
+		expect(server.stats.requests).toBe(200 + big.faults);
+	},
+	big.timeout,
+);
 
 test('a server that never recovers: with continue-on-fail every item ends with a clear error, nothing lost', async () => {
 	server.setFaults({ always: { kind: '503', retryAfter: 0 } });
@@ -76,13 +133,19 @@ test('a server that never recovers: with continue-on-fail every item ends with a
 test('a server that never recovers: without continue-on-fail the run fails fast', async () => {
 	server.setFaults({ always: { kind: '503', retryAfter: 0 } });
 	const items = await batch(40);
+	const sizes = await Promise.all(items.map(bodyBytes));
+	const firstTwo = sizes.slice(0, 2);
+	// Items 0 and 1 can be told from the rest by their size.
+	expect(sizes.slice(2).filter((size) => firstTwo.includes(size))).toEqual([]);
 	const { error } = await run(credentials(), items, {
 		options: { maxRetries: 1, maxConcurrency: 2 },
 	});
 	expect(error?.message).toMatch(/Roboflow is unavailable right now \[item [01]\]/);
-	// Two items in flight, one retry each: no new items start after the first failure.
-	expect(server.stats.requests).toBeLessThanOrEqual(6);
-	// The node returned only after its in-flight requests settled: nothing arrives later.
+	// Two items in flight, at most one retry each: no other item starts after the first failure.
+	expect(server.stats.calls.filter((call) => !firstTwo.includes(call.bodyBytes))).toEqual([]);
+	expect(server.stats.requests).toBeLessThanOrEqual(4);
+	// The node returned only after its in-flight requests settled: nothing arrives later (a
+	// leftover retry would come within its Retry-After of 0 s plus jitter).
 	const seen = server.stats.requests;
 	await sleep(1000);
 	expect(server.stats.requests).toBe(seen);
@@ -99,8 +162,8 @@ test('never retries 4xx answers', async () => {
 	expect(server.stats.requests).toBe(3);
 });
 
-test('a slow server: the timeout fires, is retried, and the item says so', async () => {
-	server.setFaults({ latencyMs: 400 });
+test('a server that never answers: the timeout fires, is retried, and the item says so', async () => {
+	server.setFaults({ always: { kind: 'hang' } });
 	const { outputs } = await run(
 		credentials(),
 		await batch(2),
@@ -138,77 +201,90 @@ test.each([
 });
 
 test('stopping the execution aborts in-flight requests and starts no new ones', async () => {
-	server.setFaults({ latencyMs: 300 });
 	const items = await batch(30);
-	let stoppedAt = 0;
+	// No answer ever comes.
+	server.setFaults({ hold: async () => await new Promise<never>(() => {}) });
+	let stop = () => {};
+	// Stopped once both requests of Max Concurrency 2 have arrived.
+	void when(server, 'request', () => server.stats.requests === 2).then(() => stop());
+	let closed = 0;
+	const bothClosed = when(server, 'close', () => ++closed === 2);
 	const result = await run(
 		credentials(),
 		items,
-		{ options: { maxConcurrency: 3 } },
-		{
-			onStarted: (cancel) => {
-				void sleep(450).then(() => {
-					stoppedAt = Date.now();
-					cancel();
-				});
-			},
-		},
+		// A request timeout longer than the test: only the stop can end them.
+		{ options: { maxConcurrency: 2, timeout: 600_000 } },
+		{ onStarted: (cancel) => (stop = cancel) },
 	);
-	await sleep(800);
-	expect(stoppedAt).toBeGreaterThan(0);
 	expect(result.run.status).toBe('canceled');
-	const late = server.stats.arrivals.filter((t) => t > stoppedAt + 20);
-	expect(late).toEqual([]);
-	expect(server.stats.requests).toBeLessThanOrEqual(6);
+	// The node returned with both requests unanswered, and the client cut both connections;
+	// without the abort the node would wait for answers that never come (the test times out).
+	await runsFinished();
+	await bothClosed;
+	expect(server.stats.requests).toBe(2);
+	expect(server.stats.calls.map((call) => call.status)).toEqual([undefined, undefined]);
 	expect(JSON.stringify(result)).not.toContain(API_KEY);
 });
 
 describe('the shared pause and the halt (advertised, now tested)', () => {
 	test('a 429 pauses every request of the node, not only the one that got it', async () => {
-		const items = await batch(6);
 		const target = await imageItem('red', { index: 'target' }, { size: 61 });
-		// Only the target image's first request is rate-limited, for 1 s.
-		const targetBytes = (
-			await (await binaryDataService()).getAsBuffer(target.binary!.data)
-		).toString('base64').length;
+		const items = await batch(6);
+		const [targetBytes, ...sizes] = await Promise.all([target, ...items].map(bodyBytes));
+		// Each image can be told from the others by its size.
+		expect(new Set([targetBytes, ...sizes]).size).toBe(7);
+		// Only the target's first request is rate-limited (Retry-After: 1 s), and answered at once.
+		// The other workers' first answers (items 0 and 1) are held until the 429 has been out for
+		// 300 ms, so everything they send next is sent after the node read the 429.
+		const othersFirst = gate();
+		const limited = when(server, 'answer', (call) => call.status === 429);
+		void limited.then(async () => await sleep(300)).then(othersFirst.open);
 		server.setFaults({
 			firstAttempt: [
 				{ kind: '429', share: 1, retryAfter: 1, when: (call) => call.bodyBytes === targetBytes },
 			],
-			// The target is answered at once; the others take 300 ms, so their workers ask for the
-			// next item while the target's Retry-After runs.
-			latencyMs: (body) => (body.length === targetBytes ? 0 : 300),
+			hold: (call) => (call.bodyBytes === targetBytes ? undefined : othersFirst.opened),
 		});
 		const { outputs, error } = await run(credentials(), [target, ...items], {
 			options: { maxConcurrency: 3 },
 		});
 		expect(error).toBeUndefined();
 		expect(outputs[0]).toHaveLength(7);
-		const limited = server.stats.calls.find((call) => call.status === 429);
-		expect(limited).toBeDefined();
-		// Whatever is sent after the 429 came back (the target's retry, the next items) waits out its
-		// Retry-After: without the shared pause the next items would go at about 300 ms.
-		const later = server.stats.calls.filter((call) => call.at > limited!.at + 100);
-		expect(later.length).toBeGreaterThanOrEqual(5);
-		for (const call of later) expect(call.at - limited!.at).toBeGreaterThanOrEqual(950);
+		const rateLimited = await limited;
+		// Sent after the 429 came back: the target's retry and items 2 to 5. Each waited out the
+		// Retry-After (server clock, from the 429's arrival); without the shared pause items 2 and
+		// 3 would come about 300 ms after it.
+		const heldFirst = [sizes[0], sizes[1]];
+		const sentAfter = server.stats.calls.filter(
+			(call) => call !== rateLimited && !heldFirst.includes(call.bodyBytes),
+		);
+		expect(sentAfter.map((call) => call.bodyBytes).sort()).toEqual(
+			[targetBytes, ...sizes.slice(2)].sort(),
+		);
+		for (const call of sentAfter) expect(call.at - rateLimited.at).toBeGreaterThanOrEqual(1000);
 	});
 
 	test('an item that fails the node (no continue-on-fail) halts the rest: no new request and no pending retry starts', async () => {
-		server.setFaults({ always: { kind: '503', retryAfter: 1 } });
 		const items = await batch(6);
-		// Item 0's model does not exist (404 at once); item 1 gets a 503 and would retry after 1 s.
+		// Item 0's model does not exist (404); item 1 gets a 503 and would retry after 1 s. Item 0's
+		// answer is held until item 1's 503 has gone out, so item 1's retry is pending when item 0
+		// fails the node.
 		items[0].json.model = 'nope/1';
+		const retryPending = when(server, 'answer', (call) => call.status === 503);
+		server.setFaults({
+			always: { kind: '503', retryAfter: 1 },
+			hold: (call) => (call.url.pathname === '/nope/1' ? retryPending : undefined),
+		});
 		const { error } = await run(credentials(), items, {
 			modelId: '={{ $json.model ?? "colors/1" }}',
 			options: { maxConcurrency: 2 },
 		});
-		const returned = Date.now();
 		expect(error?.message).toMatch(/found no model with this ID \[item 0\]/);
-		await sleep(1500);
-		// Item 1's first request may or may not have left before item 0 failed; its retry never does
-		// (without the halt, the node waits for item 1's three retries: 4 requests).
-		expect(server.stats.requests).toBeLessThanOrEqual(2);
-		expect(server.stats.arrivals.filter((t) => t > returned)).toEqual([]);
+		// Without the halt the node waits for item 1's three retries (5 requests) before failing.
+		expect(server.stats.requests).toBe(2);
+		// Nothing arrives later either (item 1's retry was due within 1.1 s).
+		await sleep(longestRetryWait({ status: 503, retryAfter: '1' }) + 400);
+		expect(server.stats.requests).toBe(2);
 	});
 });
 
@@ -232,10 +308,17 @@ describe('options read per item or per run', () => {
 	});
 
 	test('Timeout is read per item', async () => {
-		server.setFaults({ latencyMs: 300 });
 		const items = await batch(2);
+		// Item 0 gives up after 100 ms; item 1 would wait longer than this test runs.
 		items[0].json.wait = 100;
-		items[1].json.wait = 5000;
+		items[1].json.wait = 600_000;
+		const [first] = await Promise.all(items.map(bodyBytes));
+		// Item 0 is never answered; item 1 is answered once the server saw item 0's client give up.
+		const firstGaveUp = when(server, 'close', (call) => call.bodyBytes === first);
+		server.setFaults({
+			hold: async (call) =>
+				call.bodyBytes === first ? await new Promise<never>(() => {}) : await firstGaveUp,
+		});
 		const { outputs } = await run(
 			credentials(),
 			items,
@@ -247,9 +330,9 @@ describe('options read per item or per run', () => {
 	});
 
 	test('Max Concurrency is read once per run, from the first item', async () => {
-		server.setFaults({ latencyMs: 60 });
 		const items = await batch(12);
 		items.forEach((item, i) => (item.json.c = i === 0 ? 2 : 6));
+		server.setFaults({ hold: inRounds(2, 12) });
 		await run(credentials(), items, { options: { maxConcurrency: '={{ $json.c }}' } });
 		expect(server.stats.maxInFlight).toBe(2);
 	});

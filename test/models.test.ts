@@ -3,7 +3,7 @@
  * real execution engine, against the local server's pixel-driven models.
  */
 import { binaryDataService } from './harness/n8n';
-import { imageItem, run, shapesItem, useLocalServer } from './helpers';
+import { imageItem, run, shapesItem, useLocalServer } from './harness/roboflowNode';
 import { decodeImage } from '../tools/roboflow-server';
 
 const { server, credentials } = useLocalServer();

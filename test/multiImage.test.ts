@@ -5,7 +5,8 @@
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { storeBinary } from './harness/n8n';
-import { imageItem, run, shapesItem, useLocalServer } from './helpers';
+import { inRounds } from './harness/localServer';
+import { imageItem, run, shapesItem, useLocalServer } from './harness/roboflowNode';
 
 const { server, credentials } = useLocalServer();
 
@@ -107,7 +108,8 @@ test('a comma-separated list: those fields, in that order', async () => {
 });
 
 test('several items, several images: order kept and concurrency applied per image', async () => {
-	server.setFaults({ latencyMs: 30 });
+	// Answered in rounds of four: the limit is reached whatever the machine's speed.
+	server.setFaults({ hold: inRounds(4, 9) });
 	const items = [await email(), await email(), await email()];
 	const { outputs } = await run(credentials(), items, detectAll({ maxConcurrency: 4 }));
 	expect(outputs[0].map((i) => [i.pairedItem, i.json.binary_field])).toEqual(

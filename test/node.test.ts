@@ -2,8 +2,9 @@
  * The Roboflow node run through n8n-core's real execution engine against the local
  * Roboflow-compatible server on 127.0.0.1.
  */
+import { inRounds } from './harness/localServer';
 import { binaryDataService } from './harness/n8n';
-import { API_KEY, imageItem, run, useLocalServer } from './helpers';
+import { API_KEY, imageItem, run, useLocalServer } from './harness/roboflowNode';
 import { COLOURS, makePng } from '../tools/images';
 
 const { server, credentials } = useLocalServer();
@@ -138,8 +139,8 @@ describe('concurrency', () => {
 		const items = [];
 		for (let i = 0; i < 24; i++)
 			items.push(await imageItem(colours[i % 3], { index: i }, { size: 8 + i }));
-		// Larger images answer sooner, so completion order is the reverse of input order.
-		server.setFaults({ latencyMs: (body: Buffer) => Math.max(0, 120 - body.length / 20) });
+		// Answered in rounds of four, last sent first: completion order is not input order.
+		server.setFaults({ hold: inRounds(4, 24) });
 		const { outputs } = await run(credentials(), items, { options: { maxConcurrency: 4 } });
 		expect(outputs[0].map((i) => i.json.index)).toEqual(items.map((_, i) => i));
 		expect(outputs[0].map((i) => i.json.top)).toEqual(items.map((_, i) => colours[i % 3]));
@@ -159,6 +160,9 @@ describe('API key handling', () => {
 		expect(error?.message).toMatch(/\[item 0\]/);
 		expect(error?.description).toContain('Unauthorized api_key');
 		expect(server.stats.statuses[401]).toBe(1);
-		expect(API_KEY).not.toBe('wrong-key-123');
+		expect(server.stats.calls.map((call) => call.query.api_key)).toEqual([
+			API_KEY,
+			'wrong-key-123',
+		]);
 	});
 });

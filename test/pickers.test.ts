@@ -4,7 +4,7 @@
  * server's management API.
  */
 import { runListSearch } from './harness/n8n';
-import { API_KEY, run, useLocalServer } from './helpers';
+import { API_KEY, run, useLocalServer } from './harness/roboflowNode';
 
 const { server, credentials } = useLocalServer();
 const withManagement = (apiKey = API_KEY) => ({

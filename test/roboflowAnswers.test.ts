@@ -3,29 +3,20 @@
  * local server configured that way, and what the node makes of it: refused image URLs, and the
  * three forms of a rejected key.
  */
-import { createRoboflowServer } from '../tools/roboflow-server';
-import { API_KEY, imageItem, run } from './helpers';
+import { storeBinary } from './harness/n8n';
+import { API_KEY, imageItem, run, useLocalServer } from './harness/roboflowNode';
 
-type Server = ReturnType<typeof createRoboflowServer>;
-const servers: Server[] = [];
+/** A server as Roboflow's deployments answer: strict image URL rules, this auth style. */
+const deployment = (options: Parameters<typeof useLocalServer>[0]) =>
+	useLocalServer({ allowNonHttpsUrls: false, allowUrlsWithoutFqdn: false, ...options }).server;
 
-function serve(options: Parameters<typeof createRoboflowServer>[0]): Server {
-	const server = createRoboflowServer({ apiKeys: [API_KEY], ...options });
-	servers.push(server);
-	return server;
-}
-
-const strict = serve({});
-const inference = serve({ auth: 'inference', modelAccess: { 'other-workspace-key': ['tones/1'] } });
-const serverless = serve({ auth: 'serverless' });
-const legacy = serve({ auth: 'legacy' });
-
-beforeAll(async () => {
-	for (const server of servers) await server.start();
+const strict = deployment({ auth: 'legacy' });
+const inference = deployment({
+	auth: 'inference',
+	modelAccess: { 'other-workspace-key': ['tones/1'] },
 });
-afterAll(async () => {
-	for (const server of servers) await server.stop();
-});
+const serverless = deployment({ auth: 'serverless' });
+const legacy = deployment({ auth: 'legacy' });
 
 describe('image URLs Roboflow refuses (https only, a domain name only)', () => {
 	test.each([
@@ -81,7 +72,6 @@ describe("a rejected key, in each deployment's form", () => {
 	});
 
 	test('none of them is retried, and the key is in none of the errors', async () => {
-		for (const server of [inference, serverless, legacy]) server.reset();
 		const runs = [];
 		for (const server of [inference, serverless, legacy]) {
 			runs.push(
@@ -99,7 +89,6 @@ describe("a rejected key, in each deployment's form", () => {
 
 describe("Roboflow's own error texts", () => {
 	test('an undecodable image: "could not read the image", quoting Roboflow', async () => {
-		const { storeBinary } = await import('./harness/n8n');
 		const corrupt = await storeBinary(
 			Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(64, 7)]),
 			'image/png',

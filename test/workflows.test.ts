@@ -5,7 +5,7 @@
 import type { INodeParameters } from 'n8n-workflow';
 
 import { binaryDataService } from './harness/n8n';
-import { API_KEY, run, shapesItem, useLocalServer } from './helpers';
+import { API_KEY, run, shapesItem, useLocalServer } from './harness/roboflowNode';
 import { decodeImage, makeShapesPng } from '../tools/roboflow-server';
 
 const { server, credentials } = useLocalServer();

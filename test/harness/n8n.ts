@@ -33,6 +33,7 @@ import type {
 	ICredentials,
 	ICredentialType,
 	IDataObject,
+	IExecuteFunctions,
 	IHttpRequestOptions,
 	INode,
 	INodeExecutionData,
@@ -78,11 +79,26 @@ function sourceNodeType(items: INodeExecutionData[]): INodeType {
 	};
 }
 
+/**
+ * The Roboflow node as the engine gets it, with each execute() it starts handed to `started`:
+ * after a stop n8n reports the run at once while the node winds down, and the harness waits for that.
+ */
+function trackedRoboflow(started: (execution: Promise<unknown>) => void): INodeType {
+	const node = new Roboflow();
+	const execute = node.execute;
+	node.execute = async function (this: IExecuteFunctions) {
+		const execution = execute.call(this);
+		started(execution);
+		return await execution;
+	};
+	return node;
+}
+
 class TestNodeTypes implements INodeTypes {
 	private readonly types: Record<string, INodeType>;
 
-	constructor(items: INodeExecutionData[]) {
-		this.types = { [NODE_TYPE]: new Roboflow(), [SOURCE_TYPE]: sourceNodeType(items) };
+	constructor(items: INodeExecutionData[], roboflow: INodeType = new Roboflow()) {
+		this.types = { [NODE_TYPE]: roboflow, [SOURCE_TYPE]: sourceNodeType(items) };
 	}
 
 	getByName(name: string) {
@@ -188,8 +204,6 @@ export interface RunOptions {
 	items: INodeExecutionData[];
 	credentials?: ICredentialDataDecryptedObject;
 	onError?: INode['onError'];
-	/** Run as an AI Agent's tool: the node marked as n8n marks it (`rewireOutputLogTo`), its output read from `ai_tool`. */
-	asTool?: boolean;
 	/** Called once the run has started, with a function that stops the execution as the UI's stop button does. */
 	onStarted?: (cancel: () => void) => void;
 	mode?: WorkflowExecuteMode;
@@ -246,10 +260,36 @@ function roboflowNode(parameters: INodeParameters, onError?: INode['onError']): 
 	};
 }
 
+/** A run that has not wound down yet: how to stop it, and when it has. */
+interface LiveRun {
+	cancel: () => void;
+	/** The engine reported the run and every execute() of the node has returned or thrown. */
+	finished: Promise<void>;
+}
+
+/** The test file's runs that have not wound down (jest loads this module once per test file). */
+const liveRuns = new Set<LiveRun>();
+
+/**
+ * Resolves once every run started so far has wound down: the engine reported it and the node
+ * returned. After that nothing of those runs can send a request.
+ */
+export async function runsFinished(): Promise<void> {
+	await Promise.all([...liveRuns].map(async (run) => await run.finished));
+}
+
+/**
+ * Stops every run still going, as the UI's stop button does, so that a test that failed or timed
+ * out leaves nothing sending requests into the next test. Then stop the servers those runs talk
+ * to (which ends requests held there) and wait for `runsFinished`.
+ */
+export function stopRuns(): void {
+	for (const run of liveRuns) run.cancel();
+}
+
 /** Executes a one-node workflow (the Roboflow node) with `items` as its input. */
 export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 	const node = roboflowNode(options.parameters, options.onError);
-	if (options.asTool) node.rewireOutputLogTo = 'ai_tool';
 	const source: INode = {
 		id: 'source-node',
 		name: 'Items',
@@ -259,11 +299,13 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 		parameters: {},
 	};
 	const connections = { Items: { main: [[{ node: NODE_NAME, type: 'main' as const, index: 0 }]] } };
+	const nodeExecutions: Array<Promise<unknown>> = [];
+	const roboflow = trackedRoboflow((execution) => nodeExecutions.push(execution));
 	const workflow = new Workflow({
 		id: 'test',
 		nodes: [source, node],
 		connections,
-		nodeTypes: new TestNodeTypes(options.items),
+		nodeTypes: new TestNodeTypes(options.items, roboflow),
 		active: false,
 		settings: { executionOrder: 'v1' },
 	});
@@ -297,16 +339,23 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 		mode,
 		runExecutionData,
 	).processRunExecutionData(workflow);
-	options.onStarted?.(() => execution.cancel());
+	const live: LiveRun = {
+		cancel: () => execution.cancel(),
+		finished: (async () => {
+			await finished;
+			await Promise.allSettled(nodeExecutions);
+		})(),
+	};
+	liveRuns.add(live);
+	void live.finished.then(() => liveRuns.delete(live));
+	options.onStarted?.(live.cancel);
 	// The first workflowExecuteAfter is the run as n8n reports it; after a stop that is the
-	// canceled run, while the engine winds down in the background.
+	// canceled run, while the node winds down in the background (`runsFinished` waits for it).
 	execution.catch(() => {});
 	const run = await finished;
 
 	const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
-	const outputs = (taskData?.data?.main ?? taskData?.data?.ai_tool ?? []).map(
-		(items) => items ?? [],
-	);
+	const outputs = (taskData?.data?.main ?? []).map((items) => items ?? []);
 	return {
 		run,
 		outputs,

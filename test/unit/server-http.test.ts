@@ -1,8 +1,6 @@
 /** The local Roboflow server over HTTP: model tasks, annotated images, URL rules, auth styles, limits, stats. */
-import type { RoboflowServerOptions } from '../../tools/roboflow-server';
 import {
 	COLOURS,
-	createRoboflowServer,
 	decodeImage,
 	expectedBox,
 	makePng,
@@ -11,20 +9,11 @@ import {
 	MESSAGES,
 	UPLOAD_LIMITS,
 } from '../../tools/roboflow-server';
+import type { Json, Server } from '../harness/localServer';
+import { useServers } from '../harness/localServer';
 
-type Server = ReturnType<typeof createRoboflowServer>;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const servers: Server[] = [];
-async function startServer(options: RoboflowServerOptions = {}): Promise<Server> {
-	const server = createRoboflowServer({ apiKeys: ['k'], ...options });
-	await server.start();
-	servers.push(server);
-	return server;
-}
-afterAll(async () => {
-	await Promise.all(servers.map((s) => s.stop()));
-});
+// The server's own defaults: legacy-style auth and texts.
+const startServer = useServers({});
 
 async function post(
 	server: Server,

@@ -8,8 +8,8 @@ import {
 	WORKFLOW_IDS,
 	WORKFLOWS,
 } from '../../tools/roboflow-server';
-import type { Json, Server } from './localServer';
-import { readAnswer, useServers } from './localServer';
+import type { Json, Server } from '../harness/localServer';
+import { readAnswer, useServers } from '../harness/localServer';
 
 const startServer = useServers();
 

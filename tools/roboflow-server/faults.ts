@@ -6,6 +6,9 @@
  *   request body and URL giving it.
  * - `capacity`: K, the requests in flight Roboflow's rate limit lets through; one more is
  *   answered 429 `{message: 'Rate limit exceeded'}` with `Retry-After: 1` at once.
+ * - `hold(call)`: after the latency, the request waits until the returned promise settles
+ *   (undefined: no wait). Tests release answers on the server's own events (`events` of the
+ *   server: a request arrived, an answer went out, a connection closed) instead of on timers.
  * - `always`: a fault every inference request gets (after the key and model checks).
  * - `firstAttempt`: `[{ kind, share, ... }]`, the fault an image's FIRST request gets, picked
  *   stably by a hash of the image (so a client's retry of that image succeeds); `share`s are
@@ -93,6 +96,7 @@ export interface FaultPlan {
 	 * open gets 429 with `Retry-After: 1` at once (counted in `stats.rateLimited`).
 	 */
 	capacity?: number;
+	hold?: (call: FaultCall) => Promise<unknown> | undefined;
 	always?: Fault;
 	firstAttempt?: Fault[];
 }
@@ -102,6 +106,14 @@ export interface InjectedCounts {
 	503: number;
 	drop: number;
 	other: number;
+}
+
+/**
+ * What makes two model-route requests "the same image" (the request body, or the `image=` URL):
+ * the key of `pickFault` and of the attempt count, so a test can tell which images a plan picks.
+ */
+export function imageIdentity(imageUrlOrBody: string | Buffer): string {
+	return crypto.createHash('sha1').update(imageUrlOrBody).digest('hex');
 }
 
 /** Which injected fault (if any) an image's first attempt gets: a stable pick by content hash. */

@@ -220,6 +220,7 @@
  * status }` per management API request (not counted in `requests`).
  */
 import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -247,7 +248,7 @@ import {
 } from './errors.ts';
 import { createDataset } from './dataset.ts';
 import type { FaultPlan, InjectedCounts, Send } from './faults.ts';
-import { applyFault, faultsFor } from './faults.ts';
+import { applyFault, faultsFor, imageIdentity } from './faults.ts';
 import type { RgbaImage } from './image.ts';
 import { decodeImage, readImageSize } from './image.ts';
 import { decodeBase64Body, parseMultipart, readBody } from './input.ts';
@@ -290,6 +291,7 @@ export type {
 } from './dataset.ts';
 export { AUTH_STYLES, WORKFLOW_READ_SCOPE } from './auth.ts';
 export type { Fault, FaultCall, FaultKind, FaultPlan } from './faults.ts';
+export { imageIdentity, pickFault } from './faults.ts';
 export { classifyCrop, findWorkflow, WORKFLOW_IDS, WORKFLOWS } from './workflows.ts';
 export type {
 	SinkDelivery,
@@ -370,6 +372,17 @@ export interface CallRecord {
 	contentType?: string;
 	/** The status answered; undefined for dropped or hanging requests. */
 	status?: number;
+}
+
+/**
+ * What the server tells listeners of `events` about inference requests, in its own order: one
+ * arrived (counted, before its body is read), its answer was handed to the connection, its
+ * connection closed (after the answer, or without one: the client gave up, or a drop fault).
+ */
+export interface ServerEvents {
+	request: [CallRecord];
+	answer: [CallRecord];
+	close: [CallRecord];
 }
 
 /** One delivery of a Workflow's sink step (a webhook, email or upload it would have made). */
@@ -471,6 +484,7 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 	const images = new Map<string, { bytes: Buffer; mimeType: string }>();
 	const seen = new Map<string, number>();
 	const state: { stats: ServerStats; faults: FaultPlan } = { stats: newStats(), faults: {} };
+	const events = new EventEmitter<ServerEvents>();
 
 	const send = (
 		res: http.ServerResponse,
@@ -575,10 +589,7 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 					message: legacyMessages ? LEGACY_MESSAGES.notFound(modelId) : MESSAGES.notFound,
 				});
 
-			const identity = crypto
-				.createHash('sha1')
-				.update(params.imageUrl ?? body)
-				.digest('hex');
+			const identity = imageIdentity(params.imageUrl ?? body);
 			if (injectFault(req, res, url, body, bodyBytes, identity, reply)) return;
 
 			const sizeOnly =
@@ -680,13 +691,16 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		stats.inFlight++;
 		stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
 		let counted = true;
+		res.on('finish', () => events.emit('answer', call));
 		res.on('close', () => {
 			if (counted) {
 				counted = false;
 				stats.inFlight--;
 			}
+			events.emit('close', call);
 		});
 		stats.calls.push(call);
+		events.emit('request', call);
 		return call;
 	};
 
@@ -722,9 +736,10 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 			reply(429, { message: 'Rate limit exceeded' }, { 'Retry-After': '1' });
 			return { call, reply, body, bodyBytes, tooLarge, refused: true };
 		}
-		const { latencyMs } = state.faults;
+		const { latencyMs, hold } = state.faults;
 		const delay = typeof latencyMs === 'function' ? latencyMs(body, url) : latencyMs;
 		if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+		await hold?.({ url, bodyBytes, body });
 		return { call, reply, body, bodyBytes, tooLarge, refused: false };
 	};
 
@@ -942,6 +957,8 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		get stats(): ServerStats {
 			return state.stats;
 		},
+		/** Inference requests as they happen (see `ServerEvents`), for tests that act on them. */
+		events,
 		/** Replaces the fault plan; `{}` turns every fault off. */
 		setFaults(faults: FaultPlan | null | undefined): void {
 			state.faults = faults ?? {};
