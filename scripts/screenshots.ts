@@ -12,7 +12,10 @@
  *   object detection models (from the local server's management API);
  * - editor-run-workflow.png: the run-workflow example's Run Workflow node open, its parameters
  *   and its output (count_objects, predictions, the reference to the output_image binary).
+ * - editor-agent.png, editor-agent-tool.png: the AI Agent example (a chat upload) after a run,
+ *   and its Roboflow tool open with the compact result it handed the model.
  *
+ * SCREENSHOTS=agent,runWorkflow takes only those (routeByClass, detection, runWorkflow, agent).
  * Needs Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH); not part of the tests.
  */
 import { spawn } from 'node:child_process';
@@ -214,7 +217,24 @@ async function runWorkflow(browser: Browser, demo: Demo): Promise<void> {
 	await save(page, 'editor-run-workflow.png');
 }
 
+/**
+ * The AI Agent example, its chat model the demo's local chat server: the workflow after a run
+ * (the agent, its chat model and its two Roboflow tools), then the tool that read the upload.
+ */
+async function agent(browser: Browser, demo: Demo): Promise<void> {
+	const page = await openWorkflow(browser, demo, 'demoAgentUpload');
+	await execute(page, 'AI Agent');
+	await save(page, 'editor-agent.png');
+	const output = await openNode(page, 'Count objects in the uploaded photo');
+	await output.locator('[data-test-id="radio-button-json"]').click();
+	await output.getByText('class_counts').first().waitFor(WAIT);
+	await save(page, 'editor-agent-tool.png');
+}
+
+const SHOTS = { routeByClass, detection, runWorkflow, agent };
+
 async function main(): Promise<void> {
+	const only = process.env.SCREENSHOTS?.split(',').map((name) => name.trim());
 	const demo = await startDemo();
 	const browser = await chromium.launch({
 		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -229,9 +249,8 @@ async function main(): Promise<void> {
 		],
 	});
 	try {
-		await routeByClass(browser, demo);
-		await detection(browser, demo);
-		await runWorkflow(browser, demo);
+		for (const [name, shot] of Object.entries(SHOTS))
+			if (!only || only.includes(name)) await shot(browser, demo);
 	} finally {
 		await browser.close();
 		await demo.stop();

@@ -1,0 +1,45 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { properties, router, subtitle } from './actions/router';
+import { searchModels, searchProjects, searchWorkflows } from './methods/listSearch';
+import { getWorkflowInputs } from './methods/resourceMapping';
+
+export class Roboflow implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Roboflow',
+		name: 'roboflow',
+		icon: { light: 'file:../../icons/roboflow.svg', dark: 'file:../../icons/roboflow.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle,
+		description: 'Classify images, detect, segment and count objects with Roboflow models',
+		defaults: {
+			name: 'Roboflow',
+		},
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'roboflowApi',
+				required: true,
+			},
+		],
+		properties,
+	};
+
+	methods = {
+		listSearch: { searchModels, searchProjects, searchWorkflows },
+		resourceMapping: { getWorkflowInputs },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,61 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { RoboflowOperation } from '../batch/operation';
+import { runBatch } from '../batch/runBatch';
+import { classify } from './classify/classify.operation';
+import { detect } from './detect/detect.operation';
+import { keypoints } from './keypoints/keypoints.operation';
+import { runWorkflow } from './runWorkflow/runWorkflow.operation';
+import { segment } from './segment/segment.operation';
+import { upload } from './upload/upload.operation';
+import {
+	forOperations,
+	imageInputProperties,
+	modelIdProperty,
+	toolDescriptionProperties,
+} from './shared/descriptions';
+
+/** The operations that run a model on the model route (and share Model ID and image inputs). */
+const MODEL_OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoints];
+
+/** Every operation, in the order the Operation parameter lists them. Add one here. */
+export const OPERATIONS: RoboflowOperation[] = [...MODEL_OPERATIONS, runWorkflow, upload];
+
+/** The node's subtitle in the editor: the operation's action ("Detect objects"). */
+export const subtitle = `={{ (${JSON.stringify(
+	Object.fromEntries(
+		OPERATIONS.map((operation) => [operation.option.value, operation.option.action]),
+	),
+)})[$parameter["operation"]] }}`;
+
+/** The node's parameters: the Operation picker, the shared inputs, then each operation's own. */
+export const properties: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		options: OPERATIONS.map((operation) => operation.option),
+		default: 'classify',
+	},
+	...toolDescriptionProperties(OPERATIONS),
+	...forOperations(
+		MODEL_OPERATIONS.map((operation) => operation.option.value),
+		[modelIdProperty, ...imageInputProperties],
+	),
+	...OPERATIONS.flatMap((operation) => operation.properties),
+];
+
+/** Runs the operation the node is set to. */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const value = this.getNodeParameter('operation', 0);
+	const operation = OPERATIONS.find((candidate) => candidate.option.value === value);
+	if (!operation) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${String(value)}" is not supported`,
+		);
+	}
+	return [await runBatch.call(this, operation)];
+}

@@ -1,0 +1,205 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import type { RoboflowOperation } from '../../batch/operation';
+import { binaryPropertyNameProperty, RUN_OPTION } from '../../batch/parameters';
+import { MODEL_ID } from '../../input/modelId';
+
+/** Shows properties only for the given operations, as n8n's versioned nodes do. */
+export function forOperations(
+	operations: string[],
+	properties: INodeProperties[],
+): INodeProperties[] {
+	return properties.map((property) => ({
+		...property,
+		displayOptions: {
+			...property.displayOptions,
+			show: { ...property.displayOptions?.show, operation: operations },
+		},
+	}));
+}
+
+/**
+ * The Description an AI Agent's model reads, per operation, shown only in the tool variant
+ * (`@tool`). n8n's own would describe every operation by the node's one-line description: with
+ * a `toolDescription` parameter present, n8n adds none and uses this one (1.x and 2.x).
+ */
+export function toolDescriptionProperties(operations: RoboflowOperation[]): INodeProperties[] {
+	const property: INodeProperties = {
+		displayName: 'Description',
+		name: 'toolDescription',
+		type: 'string',
+		default: '',
+		required: true,
+		typeOptions: { rows: 3 },
+		description:
+			"What the AI Agent's model is told this tool does and needs. Filled in for the operation chosen when the tool is added; n8n does not rewrite it when the operation changes.",
+	};
+	return operations.flatMap(({ toolDescription, option }) =>
+		toolDescription
+			? [
+					{
+						...property,
+						default: toolDescription,
+						displayOptions: { show: { '@tool': [true], operation: [option.value] } },
+					},
+				]
+			: [],
+	);
+}
+
+/** The image inputs every operation shares: binary field(s) or URL. */
+export const imageInputProperties: INodeProperties[] = [
+	{
+		displayName: 'Input Type',
+		name: 'inputType',
+		type: 'options',
+		options: [
+			{
+				name: 'Binary File',
+				value: 'binaryData',
+				description: 'An image passed in by an earlier node (file, attachment, download)',
+			},
+			{
+				name: 'Image URL',
+				value: 'imageUrl',
+				description: 'A public https:// address that Roboflow downloads the image from',
+			},
+		],
+		default: 'binaryData',
+	},
+	binaryPropertyNameProperty,
+	{
+		displayName: 'Image URL',
+		name: 'imageUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. https://example.com/photo.jpg',
+		displayOptions: { show: { inputType: ['imageUrl'] } },
+		description:
+			'The https:// address of the image, usually an expression that reads it from the incoming item. Roboflow downloads only https URLs on a public host name.',
+	},
+];
+
+/**
+ * The model: picked from the workspace's list (filtered to the operation's task) or typed by ID.
+ * Workflows saved when this was a plain string keep working: the value is read the same way.
+ */
+export const modelIdProperty: INodeProperties = {
+	displayName: 'Model',
+	name: 'modelId',
+	type: 'resourceLocator',
+	default: { mode: 'list', value: '' },
+	required: true,
+	description: 'The trained model version to run',
+	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			placeholder: 'Select a model...',
+			typeOptions: { searchListMethod: 'searchModels', searchable: true },
+		},
+		{
+			displayName: 'By ID',
+			name: 'id',
+			type: 'string',
+			placeholder: 'e.g. vehicle-classification-eapcd/2',
+			hint: "As Roboflow shows it on the model's Deploy page: project slug, a slash, then the version number",
+			validation: [
+				{
+					type: 'regex',
+					properties: {
+						regex: MODEL_ID.source,
+						errorMessage: 'Use project/version, e.g. vehicle-classification-eapcd/2',
+					},
+				},
+			],
+		},
+	],
+};
+
+/** Options, one definition each, composed into every operation's Options collection. */
+export const OPTION = {
+	confidence: {
+		displayName: 'Confidence Threshold',
+		name: 'confidence',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+		default: 0.4,
+		description:
+			'Results scoring below this (0 to 1) are left out. Roboflow uses 0.4 when it is not set.',
+	},
+	overlap: {
+		displayName: 'Overlap Threshold',
+		name: 'overlap',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+		default: 0.3,
+		description:
+			'How much two boxes of the same class may overlap (0 to 1) before the weaker is dropped as a duplicate. Roboflow uses 0.3 when it is not set.',
+	},
+	classes: {
+		displayName: 'Only Classes',
+		name: 'classes',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. helmet, person',
+		description:
+			'Comma-separated class names to keep; others are dropped and not counted. Empty keeps all.',
+	},
+	maxDetections: {
+		displayName: 'Max Detections',
+		name: 'maxDetections',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 10000 },
+		default: 300,
+		description: 'The most predictions Roboflow returns for one image',
+	},
+	annotatedImage: {
+		displayName: 'Annotated Image',
+		name: 'annotatedImage',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether to also get Roboflow's picture of the result (boxes, masks or the class drawn on the image), as a JPEG binary field",
+	},
+	simplify: {
+		displayName: 'Simplify Output',
+		name: 'simplify',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether to return a compact result instead of Roboflow's full answer: the top class, its confidence and the counts, at most 20 objects as class, confidence and box (no outlines or keypoints), a Workflow's outputs without images. Suits an AI Agent's tool and spreadsheet rows.",
+	},
+	annotatedBinaryProperty: {
+		displayName: 'Annotated Image Field',
+		name: 'annotatedBinaryProperty',
+		type: 'string',
+		default: 'annotated',
+		description: 'The binary field the annotated image is put in (with Annotated Image on)',
+	},
+} satisfies Record<string, INodeProperties>;
+
+/** The options every operation has, after its own. */
+export const RUN_OPTIONS: INodeProperties[] = Object.values(RUN_OPTION);
+
+/** An Options collection from option definitions, sorted by name as n8n's lint expects. */
+export function optionsCollection(options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+	};
+}
+
+/**
+ * The operations' own defaults as the code reads them, taken from the parameter definitions
+ * above: each default is written once, where n8n shows it.
+ */
+export const DEFAULTS = {
+	annotatedBinaryProperty: OPTION.annotatedBinaryProperty.default,
+};

@@ -1,0 +1,171 @@
+import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
+
+import { RoboflowInputError } from '../helpers/errors';
+import type { Endpoint } from '../transport/endpoint';
+
+const IMAGE_SIGNATURES: Array<[string, number[]]> = [
+	['image/jpeg', [0xff, 0xd8, 0xff]],
+	['image/png', [0x89, 0x50, 0x4e, 0x47]],
+	['image/gif', [0x47, 0x49, 0x46, 0x38]],
+	['image/bmp', [0x42, 0x4d]],
+	['image/webp', [0x52, 0x49, 0x46, 0x46]],
+	['image/tiff', [0x49, 0x49, 0x2a, 0x00]],
+	['image/tiff', [0x4d, 0x4d, 0x00, 0x2a]],
+];
+
+/** The image type its first bytes announce, or undefined when they match no known format. */
+export function sniffImageType(bytes: Buffer): string | undefined {
+	for (const [mimeType, signature] of IMAGE_SIGNATURES) {
+		if (bytes.length >= signature.length && signature.every((b, i) => bytes[i] === b)) {
+			return mimeType;
+		}
+	}
+	return undefined;
+}
+
+// Sources such as webhooks or S3 often label images as a generic octet stream; those are judged
+// by their bytes. Anything labelled as another concrete type (PDF, text, video) is refused.
+export function isGenericMimeType(mimeType: string | undefined): boolean {
+	return !mimeType || mimeType === 'application/octet-stream' || mimeType === 'binary/octet-stream';
+}
+
+export function formatBytes(bytes: number): string {
+	return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** How many bytes `bytes` of data take as base64, the form in which they are sent. */
+export function base64Length(bytes: number): number {
+	return 4 * Math.ceil(bytes / 3);
+}
+
+/**
+ * Refuses a request body larger than the endpoint's documented limit before it is sent, with
+ * what to do about it. `what` names the thing in the message ("The image in \"data\"").
+ */
+export function checkRequestSize(
+	sentBytes: number,
+	endpoint: Endpoint,
+	what: string,
+	fileBytes?: number,
+): void {
+	const limit = endpoint.maxRequestBytes;
+	if (limit === undefined || sentBytes <= limit) return;
+	const file =
+		fileBytes !== undefined ? ` (${formatBytes(fileBytes)} as a file, a third more as base64)` : '';
+	const alternative = endpoint.legacy
+		? " or switch the credential's API URL to Roboflow's Serverless Cloud API (https://serverless.roboflow.com, 20 MB per request)"
+		: '';
+	throw new RoboflowInputError(
+		`${what} makes a ${formatBytes(sentBytes)} request${file}, over the ${formatBytes(limit)} that ${endpoint.label} accepts`,
+		`Resize or compress the image first, e.g. with the Edit Image node (the model scales images down to its input size anyway)${alternative}.`,
+	);
+}
+
+function checkNotEmpty(bytes: number, propertyName: string): void {
+	if (bytes === 0) {
+		throw new RoboflowInputError(
+			`The binary field "${propertyName}" is empty (0 bytes)`,
+			'The file holds no image data. Check the node that produced it, e.g. a download that failed or an empty attachment.',
+		);
+	}
+}
+
+export interface BinaryImage {
+	/** The image as the bare base64 string Roboflow expects as the request body. */
+	base64: string;
+	/** The image's bytes, for requests that send the file itself (an upload's file form). */
+	bytes: Buffer;
+	fileName?: string;
+	mimeType: string;
+	/** What the bytes say the image is, when the binary's own type is a generic one. */
+	sniffedType?: string;
+}
+
+/**
+ * Reads one item's image through n8n's binary helpers (so filesystem and S3 binary modes work),
+ * checking on the way that it is an image and that the request it makes fits the endpoint.
+ */
+export async function readBinaryImage(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	propertyName: string,
+	binary: Record<string, IBinaryData> | undefined,
+	endpoint: Endpoint,
+	/** The image itself, when Input Binary Field's expression gave a binary data object; `propertyName` then only names it. */
+	data?: IBinaryData,
+): Promise<BinaryImage> {
+	if (!data && !binary?.[propertyName]) {
+		const present = Object.keys(binary ?? {});
+		throw new RoboflowInputError(
+			`The item has no binary field "${propertyName}"`,
+			present.length
+				? `Its binary fields are: ${present.map((name) => `"${name}"`).join(', ')}. Set "Input Binary Field" to the one that holds the image.`
+				: 'It has no binary data at all. Put a node that loads the image (Read/Write Files from Disk, HTTP Request, Gmail, Google Drive...) before this one, or switch "Input Type" to Image URL.',
+		);
+	}
+	const metadata = this.helpers.assertBinaryData(itemIndex, data ?? propertyName);
+	if (!isGenericMimeType(metadata.mimeType) && !metadata.mimeType.startsWith('image/')) {
+		throw new RoboflowInputError(
+			`The file in "${propertyName}"${metadata.fileName ? ` (${metadata.fileName})` : ''} is not an image: its type is ${metadata.mimeType}`,
+			'Roboflow reads images (JPEG, PNG, WebP, BMP...). Filter other files out before this node, e.g. with an If node on the MIME type.',
+		);
+	}
+	const what = `The image in "${propertyName}"`;
+	// Known sizes are checked before the file is read, so a huge file is refused without loading it.
+	if (typeof metadata.bytes === 'number') {
+		checkNotEmpty(metadata.bytes, propertyName);
+		checkRequestSize(base64Length(metadata.bytes), endpoint, what, metadata.bytes);
+	}
+
+	const buffer = await this.helpers.getBinaryDataBuffer(itemIndex, data ?? propertyName);
+	checkNotEmpty(buffer.length, propertyName);
+	checkRequestSize(base64Length(buffer.length), endpoint, what, buffer.length);
+	const sniffedType = isGenericMimeType(metadata.mimeType) ? sniffImageType(buffer) : undefined;
+	if (isGenericMimeType(metadata.mimeType) && !sniffedType) {
+		throw new RoboflowInputError(
+			`The file in "${propertyName}" is not an image: its type is ${metadata.mimeType || 'unknown'} and its content is not a known image format`,
+			'Roboflow reads images (JPEG, PNG, WebP, BMP...). Check that the previous node delivers the image itself and not, e.g., an HTML error page.',
+		);
+	}
+	return {
+		// Encoded only when read: an upload sends the bytes themselves.
+		get base64() {
+			return buffer.toString('base64');
+		},
+		bytes: buffer,
+		fileName: metadata.fileName,
+		mimeType: metadata.mimeType,
+		sniffedType,
+	};
+}
+
+/** Checks an image URL before Roboflow is asked to download it. */
+export function parseImageUrl(value: unknown): string {
+	const text = typeof value === 'string' ? value.trim() : '';
+	if (!text) {
+		throw new RoboflowInputError(
+			'The image URL is empty',
+			'Set "Image URL" to the address of the image, usually an expression such as {{ $json.url }}.',
+		);
+	}
+	if (!URL.canParse(text)) {
+		throw new RoboflowInputError(
+			`The image URL "${text}" is not a valid URL`,
+			'Use a full address starting with https://.',
+		);
+	}
+	const url = new URL(text);
+	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+		throw new RoboflowInputError(
+			`The image URL uses "${url.protocol}", but only http and https are supported`,
+			'Roboflow downloads the image itself, so it needs a public https:// address. For local files use "Binary File" as the Input Type.',
+		);
+	}
+	if (url.username || url.password) {
+		throw new RoboflowInputError(
+			'The image URL contains a user name or password',
+			'Roboflow would receive those credentials. Download the image with an HTTP Request node instead and classify it as a binary file.',
+		);
+	}
+	return url.toString();
+}

@@ -1,0 +1,135 @@
+import type {
+	ILoadOptionsFunctions,
+	INodeListSearchItems,
+	INodeListSearchResult,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { mapWithConcurrency } from '../batch/pool';
+import { RoboflowApiError, nodeApiError, redact } from '../helpers/errors';
+import type { RoboflowCredentials } from '../transport/credentials';
+import { decryptedCredentials } from '../transport/credentials';
+import { ManagementClient } from '../transport/management';
+import { sendRoboflowRequest } from '../transport/request';
+import { SharedPause } from '../transport/retry';
+
+/** Which project types each model operation lists (docs/roboflow-api.md §7: match on substrings). */
+const PROJECT_TYPES: Record<string, (type: string) => boolean> = {
+	classify: (type) => type.includes('classification'),
+	// Inference treats a project without a type as object detection.
+	detect: (type) => type === '' || type.includes('object-detection'),
+	segment: (type) => type.includes('instance-segmentation'),
+	keypoints: (type) => type.includes('keypoint'),
+};
+
+/** Projects whose versions are fetched at once while listing; a workspace may have many. */
+const LIST_CONCURRENCY = 4;
+/** The editor waits for the list: one retry at most, and no answer may take longer than this. */
+const LIST_TIMEOUT_MS = 30_000;
+const LIST_RETRIES = 1;
+
+function matches(filter: string | undefined, ...texts: string[]): boolean {
+	const needle = (filter ?? '').trim().toLowerCase();
+	return !needle || texts.some((text) => text.toLowerCase().includes(needle));
+}
+
+export function currentParameter(context: ILoadOptionsFunctions, name: string): string {
+	try {
+		return String(context.getCurrentNodeParameter(name) ?? '').trim();
+	} catch {
+		// The parameter is not shown for this operation.
+		return '';
+	}
+}
+
+/**
+ * Lists through the one management client, then turns its errors into n8n's, redacted: a
+ * picker's error reaches the editor as it is, so nothing may carry the key.
+ */
+export async function withManagementClient<T>(
+	context: ILoadOptionsFunctions,
+	list: (client: ManagementClient, workspace: string) => Promise<T>,
+): Promise<T> {
+	const data = await context.getCredentials<RoboflowCredentials>('roboflowApi');
+	const policy = {
+		credentials: decryptedCredentials(context.getNode(), data),
+		timeoutMs: LIST_TIMEOUT_MS,
+		maxRetries: LIST_RETRIES,
+		pause: new SharedPause(),
+		onRetry: () => {},
+	};
+	const client = new ManagementClient(
+		data,
+		async (request) => await sendRoboflowRequest.call(context, request, policy),
+	);
+	try {
+		return await list(client, await client.workspace(currentParameter(context, 'workspace')));
+	} catch (error) {
+		const secrets = [data.apiKey];
+		if (error instanceof RoboflowApiError) throw nodeApiError(context.getNode(), error, secrets);
+		const text = error instanceof Error ? error.message : String(error);
+		throw new NodeOperationError(context.getNode(), redact(text, secrets));
+	}
+}
+
+/**
+ * The models of the key's workspace for the operation's task: one entry per version with a
+ * trained model, "Project name v3 (object-detection)", value `project/3`.
+ */
+export async function searchModels(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
+	const operation = currentParameter(this, 'operation') || 'classify';
+	const wanted = PROJECT_TYPES[operation] ?? (() => true);
+	return await withManagementClient(this, async (client, workspace) => {
+		const projects = (await client.projects(workspace)).filter(
+			(project) => wanted(project.type) && matches(filter, project.name, project.slug),
+		);
+		const lists = await mapWithConcurrency(
+			projects.length,
+			LIST_CONCURRENCY,
+			async (index): Promise<INodeListSearchItems[]> => {
+				const project = projects[index];
+				const versions = await client.trainedVersions(workspace, project.slug);
+				return versions.map((number) => ({
+					name: `${project.name} v${number} (${project.type || 'object-detection'})`,
+					value: `${project.slug}/${number}`,
+					url: `https://app.roboflow.com/${workspace}/${project.slug}/${number}`,
+				}));
+			},
+		);
+		return { results: lists.flat() };
+	});
+}
+
+/**
+ * Every project of the key's workspace, whatever its type, for uploads: "Name (type)", value the
+ * project's slug.
+ */
+export async function searchProjects(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
+	return await withManagementClient(this, async (client, workspace) => ({
+		results: (await client.projects(workspace))
+			.filter((project) => matches(filter, project.name, project.slug))
+			.map((project) => ({
+				name: `${project.name} (${project.type || 'object-detection'})`,
+				value: project.slug,
+				url: `https://app.roboflow.com/${workspace}/${project.slug}`,
+			})),
+	}));
+}
+
+/** The Workflows of the workspace (the Workspace parameter's, or the key's). */
+export async function searchWorkflows(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
+	return await withManagementClient(this, async (client, workspace) => ({
+		results: (await client.workflows(workspace))
+			.filter((workflow) => matches(filter, workflow.name, workflow.id))
+			.map((workflow) => ({ name: workflow.name, value: workflow.id })),
+	}));
+}

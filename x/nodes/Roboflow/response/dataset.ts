@@ -1,0 +1,86 @@
+/**
+ * Reading the answers of the dataset routes (docs/roboflow-api.md §10), and turning a model's
+ * prediction into the annotation file Roboflow's own active learning attaches (§10.2).
+ */
+import { isRecord, toNumber } from './common';
+
+/** What Roboflow said in a refusal: `error.message`, else `error`, else `message` (§10.1). */
+export function refusalText(answer: unknown): string | undefined {
+	if (!isRecord(answer)) return undefined;
+	const { error, message } = answer;
+	if (isRecord(error) && typeof error.message === 'string') return error.message;
+	if (typeof error === 'string') return error;
+	return typeof message === 'string' ? message : undefined;
+}
+
+/** An upload's answer: the image's id, and whether the project already had the image. */
+export interface UploadAnswer {
+	id: string;
+	duplicate: boolean;
+}
+
+/**
+ * `{"success": true, "id"}` or `{"duplicate": true, "id"}` (both success, §10.1); undefined for
+ * any other 200, a refusal.
+ */
+export function readUploadAnswer(answer: unknown): UploadAnswer | undefined {
+	if (!isRecord(answer) || typeof answer.id !== 'string' || !answer.id) return undefined;
+	if (answer.duplicate === true) return { id: answer.id, duplicate: true };
+	return answer.success === true ? { id: answer.id, duplicate: false } : undefined;
+}
+
+/** `{"success": true}`; a 200 that carries `error` or lacks `success` is a refusal (§10.2). */
+export function annotateSucceeded(answer: unknown): boolean {
+	return isRecord(answer) && answer.success === true && answer.error === undefined;
+}
+
+/** A prediction as an annotation file: its text and the extension that names its format. */
+export type PredictionAnnotation =
+	| { kind: 'annotation'; text: string; extension: 'txt' | 'json' }
+	| { kind: 'empty' };
+
+const hasBox = (entry: unknown): boolean =>
+	isRecord(entry) && ['x', 'y', 'width', 'height'].every((key) => toNumber(entry[key]) !== null);
+
+/**
+ * The annotation Roboflow's active learning attaches for a prediction (§10.2), from what the
+ * classify, detect, segment and keypoints operations output or Roboflow's own answer:
+ * classification as the class name (multi-label: the predicted classes joined by commas) in a
+ * `.txt`; detection, segmentation and keypoints as `{"image", "predictions"}` JSON in a `.json`.
+ * `empty` when there is nothing to attach (no detections, no class); undefined when `value` is
+ * not a prediction at all.
+ */
+export function annotationFromPrediction(value: unknown): PredictionAnnotation | undefined {
+	if (!isRecord(value)) return undefined;
+	const { predictions, top } = value;
+	const boxes = Array.isArray(predictions) && predictions.some(hasBox);
+	const classification =
+		!boxes &&
+		(Array.isArray(value.predicted_classes) ||
+			typeof value.multi_label === 'boolean' ||
+			isRecord(predictions) ||
+			typeof top === 'string');
+	if (classification) {
+		const multiLabel =
+			value.multi_label === true ||
+			isRecord(predictions) ||
+			(typeof top !== 'string' && Array.isArray(value.predicted_classes));
+		const classes = multiLabel
+			? (Array.isArray(value.predicted_classes) ? value.predicted_classes : []).filter(
+					(name): name is string => typeof name === 'string' && name !== '',
+				)
+			: typeof top === 'string' && top
+				? [top]
+				: [];
+		return classes.length
+			? { kind: 'annotation', text: classes.join(','), extension: 'txt' }
+			: { kind: 'empty' };
+	}
+	if (!Array.isArray(predictions)) return undefined;
+	if (!boxes) return predictions.length ? undefined : { kind: 'empty' };
+	const text = JSON.stringify({
+		...(isRecord(value.image) ? { image: value.image } : {}),
+		predictions,
+	});
+	return { kind: 'annotation', text, extension: 'json' };
+}

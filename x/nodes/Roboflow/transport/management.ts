@@ -1,0 +1,348 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { RoboflowApiError } from '../helpers/errors';
+import { isRecord } from '../response/common';
+import type { NotDescribed, WorkflowInterface } from '../response/workflowInterface';
+import {
+	interfaceFromDescription,
+	interfaceFromSpecification,
+} from '../response/workflowInterface';
+import type { RoboflowCredentials } from './credentials';
+import { DEFAULT_MANAGEMENT_URL } from './endpoint';
+import type { ErrorAdvice } from './errorMapping';
+import type { FormPart, RoboflowRequest } from './request';
+import { MAX_RESPONSE_BYTES } from './request';
+
+/** Sends one request; the caller's context decides retries, timeout and cancellation. */
+export type Send = (request: RoboflowRequest) => Promise<unknown>;
+
+/** A project of a workspace, as the pickers and operations need it. */
+export interface ManagementProject {
+	/** The URL slug the routes take (`my-project`), without the workspace. */
+	slug: string;
+	name: string;
+	/** Roboflow's project type (`object-detection`, `classification`...); empty when it sent none. */
+	type: string;
+}
+
+/** A Workflow saved in a workspace. */
+export interface ManagementWorkflow {
+	/** Its URL slug, which the run route takes. */
+	id: string;
+	name: string;
+}
+
+// The management API's "no access" errors name the workspace, not a model.
+const ADVICE: ErrorAdvice = { subject: 'this workspace' };
+
+/** The image of an upload (docs/roboflow-api.md §10.1): its bytes, or a URL Roboflow downloads. */
+export type UploadImage =
+	| { kind: 'file'; data: Buffer; fileName: string; contentType: string }
+	| { kind: 'url'; url: string };
+
+/** Where an upload goes in the project, and what is recorded with it (§10.1). */
+export interface UploadFields {
+	/** The image's file name in the project. */
+	name: string;
+	split: 'train' | 'valid' | 'test';
+	batch: string;
+	tags: string[];
+	/** A flat object, sent as a JSON string. */
+	metadata?: Record<string, unknown>;
+	/** Ties the image to the prediction that produced it. */
+	inferenceId?: string;
+}
+
+/** An annotation file for an uploaded image (§10.2). */
+export interface AnnotationFile {
+	/** Its file name: the extension tells Roboflow the format (`.json`, `.xml`, `.txt`...). */
+	name: string;
+	text: string;
+	/**
+	 * `text`: the file itself as the body, as Roboflow's active learning sends predictions;
+	 * `json`: `{annotationFile, labelmap}`, as roboflow-python sends annotation files.
+	 */
+	form: 'text' | 'json';
+	/** For YOLO text: class names by class number. */
+	labelmap?: Record<string, unknown> | unknown[];
+	/** A model's prediction awaiting review, rather than ground truth. */
+	prediction: boolean;
+	overwrite: boolean;
+	jobName?: string;
+}
+
+/** A project's dataset routes answer for the project, not the workspace. */
+function datasetAdvice(project: string, byStatus: ErrorAdvice['byStatus']): ErrorAdvice {
+	return {
+		subject: `the project "${project}"`,
+		byStatus: {
+			404: [
+				`Roboflow found no project "${project}" in the workspace of the API key`,
+				"Pick the project from the list, or use its slug as in app.roboflow.com/<workspace>/<project>; the key must belong to the project's workspace.",
+			],
+			...byStatus,
+		},
+	};
+}
+
+/** The management API's base URL: the credential's (for self-hosted and tests) or Roboflow's. */
+export function managementBaseUrl(data: RoboflowCredentials): string {
+	const text = typeof data.managementUrl === 'string' ? data.managementUrl.trim() : '';
+	return (text || DEFAULT_MANAGEMENT_URL).replace(/\/+$/, '');
+}
+
+function text(value: unknown): string {
+	return typeof value === 'string' ? value : '';
+}
+
+/** A Workflow's inputs, or the error saying why Roboflow's answer held none. */
+function described(answer: WorkflowInterface | NotDescribed): WorkflowInterface {
+	if ('problem' in answer)
+		throw new RoboflowApiError(
+			"Roboflow's answer does not describe the Workflow's inputs",
+			answer.problem,
+		);
+	return answer;
+}
+
+/** The last part of a Roboflow id: `workspace/project` gives `project`, `workspace/project/3` gives `3`. */
+function lastPart(id: unknown): string {
+	return text(id).split('/').pop() ?? '';
+}
+
+/**
+ * Whether a failed annotation says the image was already annotated: any 409 (Inference maps every
+ * 409 so), or the text roboflow-python matches, which its fixtures show with a 400 (§10.2).
+ */
+export function isAlreadyAnnotated(error: unknown): boolean {
+	if (!(error instanceof RoboflowApiError)) return false;
+	return (
+		error.httpCode === 409 ||
+		(error.httpCode === 400 && /already annotated/i.test(error.description))
+	);
+}
+
+/**
+ * The one client for Roboflow's management API (docs/roboflow-api.md §7, §10): the key's
+ * workspace, projects, versions and Workflows, and the requests that add images and
+ * annotations to a project. Used by the pickers and by every operation, each through its
+ * own `send` (a run's sends retry and stop with the execution; the editor's do not outlive it).
+ * Errors come back as RoboflowApiError; the caller redacts and converts them, once, as for items.
+ */
+export class ManagementClient {
+	readonly baseUrl: string;
+
+	private keyWorkspace?: Promise<string>;
+
+	constructor(
+		private readonly data: RoboflowCredentials,
+		private readonly send: Send,
+	) {
+		this.baseUrl = managementBaseUrl(data);
+	}
+
+	private async get(path: string, expected: string, query: IDataObject = {}): Promise<unknown> {
+		return await this.send({
+			method: 'GET',
+			url: `${this.baseUrl}${path}`,
+			query,
+			maxResponseBytes: MAX_RESPONSE_BYTES,
+			expected,
+			advice: ADVICE,
+		});
+	}
+
+	/**
+	 * The workspace that owns the key (`GET /`), asked once per client however often it is needed;
+	 * a failed lookup fails every caller of that client, rather than being asked again per item.
+	 */
+	async workspaceOfKey(): Promise<string> {
+		this.keyWorkspace ??= (async () => {
+			const answer = await this.get('/', "the API key's workspace");
+			const workspace = isRecord(answer) ? text(answer.workspace) : '';
+			if (!workspace) {
+				throw new RoboflowApiError(
+					"Could not find the API key's workspace",
+					"Roboflow's management API did not name a workspace for this key. Set the Workspace parameter to the workspace's URL slug.",
+				);
+			}
+			return workspace;
+		})();
+		return await this.keyWorkspace;
+	}
+
+	/** The given workspace slug, or the key's when it is empty. */
+	async workspace(slug?: string): Promise<string> {
+		const given = (slug ?? '').trim();
+		return given || (await this.workspaceOfKey());
+	}
+
+	/** Every project of a workspace (`GET /{workspace}`). */
+	async projects(workspace: string): Promise<ManagementProject[]> {
+		const answer = await this.get(`/${encodeURIComponent(workspace)}`, 'the workspace');
+		const projects =
+			isRecord(answer) && isRecord(answer.workspace) && Array.isArray(answer.workspace.projects)
+				? answer.workspace.projects.filter(isRecord)
+				: [];
+		return projects
+			.map((project) => ({
+				slug: lastPart(project.id),
+				name: text(project.name) || text(project.id),
+				type: text(project.type),
+			}))
+			.filter((project) => project.slug);
+	}
+
+	/** The version numbers of a project that have a trained model, newest first (`GET /{ws}/{project}`). */
+	async trainedVersions(workspace: string, project: string): Promise<number[]> {
+		const answer = await this.get(
+			`/${encodeURIComponent(workspace)}/${encodeURIComponent(project)}`,
+			'the project',
+		);
+		const versions =
+			isRecord(answer) && Array.isArray(answer.versions) ? answer.versions.filter(isRecord) : [];
+		return (
+			versions
+				// Only versions with a trained model can answer (docs/roboflow-api.md §7).
+				.filter((version) => Boolean(version.model))
+				.map((version) => lastPart(version.id))
+				.filter((number) => /^[1-9][0-9]*$/.test(number))
+				.map(Number)
+				.sort((a, b) => b - a)
+		);
+	}
+
+	/**
+	 * Registers an image in a project (`POST /dataset/{project}/upload`, §10.1): the file form
+	 * (multipart `name`, `file`, `split`, `metadata`) or the URL form (`image=` in the query).
+	 * The answer is read by `readUploadAnswer` (response/dataset.ts).
+	 */
+	uploadRequest(project: string, image: UploadImage, fields: UploadFields): RoboflowRequest {
+		const metadata = fields.metadata ? JSON.stringify(fields.metadata) : undefined;
+		const query: Record<string, string | string[]> = { batch: fields.batch };
+		if (fields.tags.length) query.tag = fields.tags;
+		if (fields.inferenceId) query.inference_id = fields.inferenceId;
+		let body: RoboflowRequest['body'];
+		if (image.kind === 'url') {
+			Object.assign(query, { image: image.url, name: fields.name, split: fields.split });
+			if (metadata) query.metadata = metadata;
+		} else {
+			const parts: FormPart[] = [
+				{ field: 'name', value: fields.name },
+				{ field: 'split', value: fields.split },
+				{
+					field: 'file',
+					fileName: fields.name,
+					contentType: image.contentType,
+					data: image.data,
+				},
+			];
+			if (metadata) parts.push({ field: 'metadata', value: metadata });
+			body = { kind: 'multipart', parts };
+		}
+		return {
+			url: `${this.baseUrl}/dataset/${encodeURIComponent(project)}/upload`,
+			query,
+			body,
+			maxResponseBytes: MAX_RESPONSE_BYTES,
+			expected: 'the id of the uploaded image',
+			advice: datasetAdvice(project, {
+				400: [
+					'Roboflow refused the image',
+					'Check the image and the options sent with it (split, metadata) against what Roboflow said.',
+				],
+			}),
+		};
+	}
+
+	/**
+	 * Attaches an annotation file to an uploaded image (`POST /dataset/{project}/annotate/{id}`,
+	 * §10.2). A 409 means the image already has one (see `isAlreadyAnnotated`).
+	 */
+	annotateRequest(project: string, imageId: string, file: AnnotationFile): RoboflowRequest {
+		const query: Record<string, string> = { name: file.name };
+		if (file.jobName) query.jobName = file.jobName;
+		if (file.prediction) query.prediction = 'true';
+		if (file.overwrite) query.overwrite = 'true';
+		const text =
+			file.form === 'json'
+				? JSON.stringify({ annotationFile: file.text, labelmap: file.labelmap ?? null })
+				: file.text;
+		return {
+			url: `${this.baseUrl}/dataset/${encodeURIComponent(project)}/annotate/${encodeURIComponent(imageId)}`,
+			query,
+			body: { kind: file.form, text },
+			maxResponseBytes: MAX_RESPONSE_BYTES,
+			expected: "the annotation's confirmation",
+			advice: datasetAdvice(project, {
+				400: [
+					'Roboflow refused the annotation',
+					"Check the annotation file against its format (its name's extension: .json, .xml, .txt...) and, for YOLO text, the labelmap.",
+				],
+				409: [
+					'The image already has an annotation',
+					'Turn on "Overwrite Annotation" to replace it.',
+				],
+			}),
+		};
+	}
+
+	/** The Workflows saved in a workspace (`GET /{workspace}/workflows`). */
+	async workflows(workspace: string): Promise<ManagementWorkflow[]> {
+		const answer = await this.get(`/${encodeURIComponent(workspace)}/workflows`, 'the Workflows');
+		const workflows =
+			isRecord(answer) && Array.isArray(answer.workflows) ? answer.workflows.filter(isRecord) : [];
+		return workflows
+			.map((workflow) => ({
+				id: text(workflow.url),
+				name: text(workflow.name) || text(workflow.url),
+			}))
+			.filter((workflow) => workflow.id);
+	}
+
+	/**
+	 * A Workflow's declared inputs from its saved specification (`GET /{workspace}/workflows/{id}`,
+	 * docs/roboflow-api.md §6.4a), of the pinned version when one is given.
+	 */
+	async workflowSpecification(
+		workspace: string,
+		workflowId: string,
+		version?: string,
+	): Promise<WorkflowInterface> {
+		const answer = await this.get(
+			`/${encodeURIComponent(workspace)}/workflows/${encodeURIComponent(workflowId)}`,
+			"the Workflow's specification",
+			version ? { workflow_version: version } : {},
+		);
+		return described(interfaceFromSpecification(answer));
+	}
+
+	/**
+	 * A Workflow's inputs as an Inference server describes them (`POST {inference}/{workspace}/
+	 * workflows/{id}/describe_interface`, docs/roboflow-api.md §6.4b): for a self-hosted server, which may
+	 * run Workflows the management API does not know. Sent through the same transport.
+	 */
+	async describeWorkflowInterface(
+		inferenceUrl: string,
+		workspace: string,
+		workflowId: string,
+		version?: string,
+	): Promise<WorkflowInterface> {
+		const answer = await this.send({
+			method: 'POST',
+			url: `${inferenceUrl}/${encodeURIComponent(workspace)}/workflows/${encodeURIComponent(workflowId)}/describe_interface`,
+			query: {},
+			body: {
+				kind: 'json',
+				text: JSON.stringify({
+					api_key: this.data.apiKey,
+					...(version ? { workflow_version_id: version } : {}),
+				}),
+			},
+			maxResponseBytes: MAX_RESPONSE_BYTES,
+			expected: "the Workflow's interface",
+			advice: ADVICE,
+		});
+		return described(interfaceFromDescription(answer));
+	}
+}

@@ -1,0 +1,77 @@
+/** Statuses Roboflow documents as temporary: rate limit, upstream failure, model still loading. */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+
+/** Network failures worth another try: the connection dropped or the answer took too long. */
+const RETRYABLE_NETWORK_CODES = new Set([
+	'ECONNRESET',
+	'ECONNABORTED',
+	'ETIMEDOUT',
+	'ESOCKETTIMEDOUT',
+	'EPIPE',
+	'EAI_AGAIN',
+	'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+export const BACKOFF_BASE_MS = 500;
+export const BACKOFF_CAP_MS = 8_000;
+/** The longest `Retry-After` the node waits; a longer one would stall the whole batch. */
+export const RETRY_AFTER_CAP_MS = 60_000;
+
+export interface AttemptOutcome {
+	status?: number;
+	networkCode?: string;
+	retryAfter?: string;
+}
+
+export function isRetryable({ status, networkCode }: AttemptOutcome): boolean {
+	if (status !== undefined) return RETRYABLE_STATUSES.has(status);
+	return networkCode !== undefined && RETRYABLE_NETWORK_CODES.has(networkCode);
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | undefined, now = Date.now()): number | undefined {
+	if (header === undefined) return undefined;
+	const text = header.trim();
+	if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+	const date = Date.parse(text);
+	if (Number.isNaN(date)) return undefined;
+	return Math.max(0, date - now);
+}
+
+/**
+ * How long to wait before the next attempt, or undefined when the request must not be retried.
+ * `attempt` counts the attempts already made (1 after the first failure). The server's
+ * `Retry-After` wins when present (capped); otherwise exponential backoff with full jitter.
+ */
+export function retryDelayMs(
+	outcome: AttemptOutcome,
+	attempt: number,
+	maxRetries: number,
+	random: () => number = Math.random,
+	now = Date.now(),
+): number | undefined {
+	if (attempt > maxRetries || !isRetryable(outcome)) return undefined;
+	const retryAfter = parseRetryAfter(outcome.retryAfter, now);
+	if (retryAfter !== undefined) {
+		// A little jitter keeps requests told "retry in 1 s" together from landing in the same instant.
+		return Math.min(retryAfter, RETRY_AFTER_CAP_MS) + Math.floor(random() * 100);
+	}
+	const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+	return Math.floor(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/**
+ * One pause shared by every request of a node run: when Roboflow rate-limits one request, the
+ * others hold back too instead of each hammering the API on its own schedule.
+ */
+export class SharedPause {
+	private until = 0;
+
+	extend(delayMs: number, now = Date.now()): void {
+		this.until = Math.max(this.until, now + delayMs);
+	}
+
+	remainingMs(now = Date.now()): number {
+		return Math.max(0, this.until - now);
+	}
+}

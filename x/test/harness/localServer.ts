@@ -1,0 +1,113 @@
+/**
+ * The local Roboflow server (tools/roboflow-server) as the jest tests use it: a fresh server for
+ * every test of the node (`useLocalServer` in roboflowNode.ts), servers for the server's own
+ * HTTP tests (`useServers`), and what tests use to act on the server's events instead of on
+ * timers: a gate that holds answers until something happens, waiting for an event, reading an
+ * answer.
+ */
+import { sleep } from 'n8n-workflow';
+
+import type {
+	CallRecord,
+	FaultCall,
+	RoboflowServerOptions,
+	ServerEvents,
+} from '../../tools/roboflow-server';
+import { createRoboflowServer } from '../../tools/roboflow-server';
+
+export type Server = ReturnType<typeof createRoboflowServer>;
+/** An answer's JSON, read loosely: the tests assert on its shape. */
+export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Returns a starter for servers (key `k`, `defaults` under each call's options: Inference-style
+ * auth unless said otherwise), all stopped after the test file.
+ */
+export function useServers(
+	defaults: RoboflowServerOptions = { auth: 'inference' },
+): (options?: RoboflowServerOptions) => Promise<Server> {
+	const servers: Server[] = [];
+	afterAll(async () => {
+		await Promise.all(servers.map((s) => s.stop()));
+	});
+	return async (options = {}) => {
+		const server = createRoboflowServer({ apiKeys: ['k'], ...defaults, ...options });
+		await server.start();
+		servers.push(server);
+		return server;
+	};
+}
+
+/** Status, JSON (empty when the body is not JSON) and text of an answer. */
+export async function readAnswer(
+	response: Response,
+): Promise<{ status: number; json: Json; text: string }> {
+	const text = await response.text();
+	let json: Json = {};
+	try {
+		json = JSON.parse(text) as Json;
+	} catch {
+		// not JSON: json stays empty, text says what came
+	}
+	return { status: response.status, json, text };
+}
+
+/** A promise and the function that settles it: answers held until an event opens it. */
+export function gate(): { opened: Promise<void>; open: () => void } {
+	let open: () => void = () => {};
+	const opened = new Promise<void>((resolve) => (open = resolve));
+	return { opened, open };
+}
+
+/**
+ * Resolves with the first `event` of `server` for which `test(call)` is true: a test waits on
+ * what the server saw, not on a clock. Without an end it waits for the test's timeout.
+ */
+export async function when(
+	server: Pick<Server, 'events'>,
+	event: keyof ServerEvents,
+	test: (call: CallRecord) => boolean = () => true,
+): Promise<CallRecord> {
+	return await new Promise<CallRecord>((resolve) => {
+		const listener = (call: CallRecord) => {
+			if (!test(call)) return;
+			server.events.off(event, listener);
+			resolve(call);
+		};
+		server.events.on(event, listener);
+	});
+}
+
+/**
+ * How long a full round of `inRounds` stays held for requests beyond it to show up. Only a node
+ * that sends too many can be caught by it; a slow machine can make it miss one, never fail one.
+ */
+const ROUND_GRACE_MS = 100;
+
+/**
+ * A `hold` for a fault plan that answers in rounds of `width`: every answer waits until `width`
+ * requests are waiting at once (or, for the last round, all of the `total` requests still to
+ * come), then, after a grace in which any request beyond the round would arrive too, the round
+ * is answered last-arrived first. With `width` = the node's concurrency this shows its limit
+ * whatever the machine's speed: a node that sends fewer at once never completes a round (the
+ * test times out), one that sends more puts more than `width` in flight during the grace.
+ */
+export function inRounds(width: number, total: number): (call: FaultCall) => Promise<void> {
+	let waiting: Array<() => void> = [];
+	let released = 0;
+	let closing = false;
+	const release = () => {
+		const round = waiting.reverse();
+		waiting = [];
+		closing = false;
+		released += round.length;
+		for (const answer of round) answer();
+	};
+	return async () =>
+		await new Promise<void>((resolve) => {
+			waiting.push(resolve);
+			if (closing || waiting.length < Math.min(width, total - released)) return;
+			closing = true;
+			void sleep(ROUND_GRACE_MS).then(release);
+		});
+}

@@ -1,0 +1,398 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- the test harness runs n8n-core in Node (temporary folders, n8n's environment settings), never inside n8n */
+/**
+ * Runs the Roboflow node through n8n-core's real WorkflowExecute: real ExecuteContext, real
+ * request helpers (axios; through @n8n/backend-network on 2.x), real BinaryDataService in
+ * filesystem mode. Only what the n8n CLI would supply around it (node/credential registry,
+ * stored credentials) is provided here, the way n8n's own nodes-testing harness does.
+ *
+ * The same code drives n8n 2.x and 1.x: the "n8n 1.x" jest project maps `n8n-core`,
+ * `n8n-workflow` and `@n8n/di` to n8n 1.123.81's packages; `RUNTIME` says which one is loaded.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+// n8n-core reads its storage locations from the environment when its services are first built.
+const userFolder = mkdtempSync(path.join(tmpdir(), 'roboflow-n8n-'));
+process.env.N8N_USER_FOLDER ??= userFolder;
+process.env.N8N_BINARY_DATA_STORAGE_PATH ??= path.join(userFolder, 'binary');
+process.env.N8N_DEFAULT_BINARY_DATA_MODE ??= 'filesystem';
+process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
+// n8n 1.x warns about the settings file's mode unless told to enforce it (2.x's default).
+process.env.N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS ??= 'true';
+
+import { Container } from '@n8n/di';
+import {
+	BinaryDataService,
+	ExecutionLifecycleHooks,
+	LoadOptionsContext,
+	WorkflowExecute,
+} from 'n8n-core';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentials,
+	ICredentialType,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	INode,
+	INodeExecutionData,
+	INodeListSearchResult,
+	INodeParameters,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IRunExecutionData,
+	IWorkflowExecuteAdditionalData,
+	NodeExecutionHint,
+	WorkflowExecuteMode,
+} from 'n8n-workflow';
+import { createRunExecutionData, ICredentialsHelper, Workflow } from 'n8n-workflow';
+
+import { RoboflowApi } from '../../credentials/RoboflowApi.credentials';
+import { Roboflow } from '../../nodes/Roboflow/Roboflow.node';
+import { releaseEngineTimers } from './runtime';
+
+export { N8N_VERSIONS, RUNTIME } from './runtime';
+
+export const NODE_TYPE = 'n8n-nodes-roboflow.roboflow';
+const NODE_NAME = 'Roboflow';
+const SOURCE_TYPE = 'test.items';
+
+/** Stands in for the node before Roboflow (Read Files, Gmail...): emits the test's items. */
+function sourceNodeType(items: INodeExecutionData[]): INodeType {
+	return {
+		description: {
+			displayName: 'Items',
+			name: SOURCE_TYPE,
+			group: ['input'],
+			version: 1,
+			description: 'Emits the test items',
+			defaults: { name: 'Items' },
+			inputs: ['main'],
+			outputs: ['main'],
+			properties: [],
+		},
+		async execute() {
+			return [items.map((item) => ({ ...item, pairedItem: { item: 0 } }))];
+		},
+	};
+}
+
+/**
+ * The Roboflow node as the engine gets it, with each execute() it starts handed to `started`:
+ * after a stop n8n reports the run at once while the node winds down, and the harness waits for that.
+ */
+function trackedRoboflow(started: (execution: Promise<unknown>) => void): INodeType {
+	const node = new Roboflow();
+	const execute = node.execute;
+	node.execute = async function (this: IExecuteFunctions) {
+		const execution = execute.call(this);
+		started(execution);
+		return await execution;
+	};
+	return node;
+}
+
+class TestNodeTypes implements INodeTypes {
+	private readonly types: Record<string, INodeType>;
+
+	constructor(items: INodeExecutionData[], roboflow: INodeType = new Roboflow()) {
+		this.types = { [NODE_TYPE]: roboflow, [SOURCE_TYPE]: sourceNodeType(items) };
+	}
+
+	getByName(name: string) {
+		return this.types[name];
+	}
+
+	getByNameAndVersion(name: string) {
+		return this.types[name];
+	}
+
+	getKnownTypes() {
+		return {};
+	}
+}
+
+const credentialTypes: Record<string, ICredentialType> = { roboflowApi: new RoboflowApi() };
+
+/** Stores credentials in memory and applies a credential's `authenticate` as n8n's CLI does. */
+class TestCredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly stored: Record<string, ICredentialDataDecryptedObject>) {
+		super();
+	}
+
+	getParentTypes() {
+		return [];
+	}
+
+	isCredentialUsableByNode() {
+		return true;
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		const { authenticate } = credentialTypes[typeName];
+		// Our credential's authenticate is a function; n8n calls it the same way.
+		if (typeof authenticate !== 'function')
+			throw new Error(`${typeName}: expected an authenticate function`);
+		return await authenticate(credentials, requestOptions);
+	}
+
+	async preAuthentication() {
+		return undefined;
+	}
+
+	async runPreAuthentication() {
+		return undefined;
+	}
+
+	async getCredentials(): Promise<ICredentials> {
+		throw new Error('not used by the Roboflow node');
+	}
+
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		_nodeCredentials: unknown,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
+		return { ...this.stored[type] };
+	}
+
+	async updateCredentials() {}
+
+	async updateCredentialsOauthTokenData() {}
+
+	getCredentialsProperties(type: string) {
+		return credentialTypes[type].properties;
+	}
+}
+
+let binaryReady: Promise<BinaryDataService> | undefined;
+
+/** n8n's binary data service, initialised once in filesystem mode (n8n 2.x's default). */
+export async function binaryDataService(): Promise<BinaryDataService> {
+	binaryReady ??= (async () => {
+		const service = Container.get(BinaryDataService);
+		await service.init();
+		await releaseEngineTimers();
+		return service;
+	})();
+	return await binaryReady;
+}
+
+/** Stores `bytes` through n8n's binary data service and returns the item's binary entry. */
+export async function storeBinary(
+	bytes: Buffer,
+	mimeType: string,
+	fileName: string,
+): Promise<INodeExecutionData['binary']> {
+	const service = await binaryDataService();
+	const stored = await service.store(
+		{ type: 'execution', workflowId: 'test', executionId: String(Date.now()) },
+		bytes,
+		{ data: '', mimeType, fileName },
+	);
+	return { data: stored };
+}
+
+export interface RunOptions {
+	parameters: INodeParameters;
+	items: INodeExecutionData[];
+	credentials?: ICredentialDataDecryptedObject;
+	onError?: INode['onError'];
+	/** Called once the run has started, with a function that stops the execution as the UI's stop button does. */
+	onStarted?: (cancel: () => void) => void;
+	mode?: WorkflowExecuteMode;
+}
+
+export interface RunResult {
+	run: IRun;
+	/** The node's outputs: [main] or [main, error] with "continue using error output". */
+	outputs: INodeExecutionData[][];
+	error?: Error & { description?: string; itemIndex?: number; context?: IDataObject };
+	hints: NodeExecutionHint[];
+}
+
+/** What the engine gets around a run: stored credentials, URLs, hooks; anything else absent. */
+function additionalDataFor(
+	credentials: ICredentialDataDecryptedObject | undefined,
+	hooks?: ExecutionLifecycleHooks,
+): IWorkflowExecuteAdditionalData {
+	const base = {
+		hooks,
+		credentialsHelper: new TestCredentialsHelper({ roboflowApi: credentials ?? {} }),
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		formBaseUrl: 'http://127.0.0.1/formBaseUrl',
+		formWaitingBaseUrl: 'http://127.0.0.1/formWaitingBaseUrl',
+		formTestBaseUrl: 'http://127.0.0.1/formTestBaseUrl',
+		webhookBaseUrl: 'http://127.0.0.1/webhookBaseUrl',
+		webhookWaitingBaseUrl: 'http://127.0.0.1/webhookWaitingBaseUrl',
+		webhookTestBaseUrl: 'http://127.0.0.1/webhookTestBaseUrl',
+		mcpBaseUrl: 'http://127.0.0.1/mcpBaseUrl',
+		mcpTestBaseUrl: 'http://127.0.0.1/mcpTestBaseUrl',
+		variables: {},
+		executionId: 'execution-1',
+		logAiEvent: () => {},
+	};
+	// Anything else the engine asks for is absent, as it would be for a plain manual run.
+	return new Proxy(base, {
+		get: (target, key) => (target as Record<string | symbol, unknown>)[key],
+	}) as unknown as IWorkflowExecuteAdditionalData;
+}
+
+/** The Roboflow node as a workflow holds it, with its stored credential. */
+function roboflowNode(parameters: INodeParameters, onError?: INode['onError']): INode {
+	return {
+		id: 'roboflow-node',
+		name: NODE_NAME,
+		type: NODE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		credentials: { roboflowApi: { id: '1', name: 'Roboflow account' } },
+		...(onError ? { onError } : {}),
+	};
+}
+
+/** A run that has not wound down yet: how to stop it, and when it has. */
+interface LiveRun {
+	cancel: () => void;
+	/** The engine reported the run and every execute() of the node has returned or thrown. */
+	finished: Promise<void>;
+}
+
+/** The test file's runs that have not wound down (jest loads this module once per test file). */
+const liveRuns = new Set<LiveRun>();
+
+/**
+ * Resolves once every run started so far has wound down: the engine reported it and the node
+ * returned. After that nothing of those runs can send a request.
+ */
+export async function runsFinished(): Promise<void> {
+	await Promise.all([...liveRuns].map(async (run) => await run.finished));
+}
+
+/**
+ * Stops every run still going, as the UI's stop button does, so that a test that failed or timed
+ * out leaves nothing sending requests into the next test. Then stop the servers those runs talk
+ * to (which ends requests held there) and wait for `runsFinished`.
+ */
+export function stopRuns(): void {
+	for (const run of liveRuns) run.cancel();
+}
+
+/** Executes a one-node workflow (the Roboflow node) with `items` as its input. */
+export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
+	const node = roboflowNode(options.parameters, options.onError);
+	const source: INode = {
+		id: 'source-node',
+		name: 'Items',
+		type: SOURCE_TYPE,
+		typeVersion: 1,
+		position: [-200, 0],
+		parameters: {},
+	};
+	const connections = { Items: { main: [[{ node: NODE_NAME, type: 'main' as const, index: 0 }]] } };
+	const nodeExecutions: Array<Promise<unknown>> = [];
+	const roboflow = trackedRoboflow((execution) => nodeExecutions.push(execution));
+	const workflow = new Workflow({
+		id: 'test',
+		nodes: [source, node],
+		connections,
+		nodeTypes: new TestNodeTypes(options.items, roboflow),
+		active: false,
+		settings: { executionOrder: 'v1' },
+	});
+
+	const mode = options.mode ?? 'manual';
+	const hooks = new ExecutionLifecycleHooks(mode, 'execution-1', {
+		id: 'test',
+		name: 'test',
+		active: false,
+		isArchived: false,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		nodes: [source, node],
+		connections,
+		activeVersionId: null,
+	});
+	let resolveFinished: (run: IRun) => void = () => {};
+	const finished = new Promise<IRun>((resolve) => (resolveFinished = resolve));
+	hooks.addHandler('workflowExecuteAfter', (run) => resolveFinished(run));
+
+	const additionalData = additionalDataFor(options.credentials, hooks);
+
+	const runExecutionData: IRunExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node: source, data: { main: [[{ json: {} }]] }, source: null }],
+		},
+	});
+	await binaryDataService();
+	const execution = new WorkflowExecute(
+		additionalData,
+		mode,
+		runExecutionData,
+	).processRunExecutionData(workflow);
+	const live: LiveRun = {
+		cancel: () => execution.cancel(),
+		finished: (async () => {
+			await finished;
+			await Promise.allSettled(nodeExecutions);
+		})(),
+	};
+	liveRuns.add(live);
+	void live.finished.then(() => liveRuns.delete(live));
+	options.onStarted?.(live.cancel);
+	// The first workflowExecuteAfter is the run as n8n reports it; after a stop that is the
+	// canceled run, while the node winds down in the background (`runsFinished` waits for it).
+	execution.catch(() => {});
+	const run = await finished;
+
+	const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
+	const outputs = (taskData?.data?.main ?? []).map((items) => items ?? []);
+	return {
+		run,
+		outputs,
+		error: (taskData?.error ?? run.data.resultData.error) as RunResult['error'],
+		hints: taskData?.hints ?? [],
+	};
+}
+
+/**
+ * Runs one of the node's listSearch methods as the editor does when the user opens a list:
+ * through n8n-core's LoadOptionsContext, with the node's current parameters and credential.
+ */
+export async function runListSearch(options: {
+	method: 'searchModels' | 'searchWorkflows' | 'searchProjects';
+	parameters: INodeParameters;
+	credentials: ICredentialDataDecryptedObject;
+	filter?: string;
+}): Promise<INodeListSearchResult> {
+	const node = roboflowNode(options.parameters);
+	const workflow = new Workflow({
+		id: 'test',
+		nodes: [node],
+		connections: {},
+		nodeTypes: new TestNodeTypes([]),
+		active: false,
+		settings: { executionOrder: 'v1' },
+	});
+	const path = {
+		searchModels: 'parameters.modelId',
+		searchWorkflows: 'parameters.workflowId',
+		searchProjects: 'parameters.projectId',
+	}[options.method];
+	// The editor sends the node's current parameters with the request; the context reads them there.
+	const additionalData = additionalDataFor(options.credentials);
+	(additionalData as { currentNodeParameters?: INodeParameters }).currentNodeParameters =
+		options.parameters;
+	const context = new LoadOptionsContext(workflow, node, additionalData, path);
+	const method = new Roboflow().methods.listSearch[options.method];
+	return await method.call(context, options.filter);
+}

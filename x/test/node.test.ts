@@ -1,0 +1,168 @@
+/**
+ * The Roboflow node run through n8n-core's real execution engine against the local
+ * Roboflow-compatible server on 127.0.0.1.
+ */
+import { inRounds } from './harness/localServer';
+import { binaryDataService } from './harness/n8n';
+import { API_KEY, imageItem, run, useLocalServer } from './harness/roboflowNode';
+import { COLOURS, makePng } from '../tools/images';
+
+const { server, credentials } = useLocalServer();
+
+describe('binary input', () => {
+	test('classifies each image by its content and merges the result over the input JSON', async () => {
+		const items = [
+			await imageItem('red', { file: 'a' }),
+			await imageItem('green', { file: 'b' }, { format: 'jpeg' }),
+			await imageItem('blue', { file: 'c' }),
+		];
+		const { outputs, error } = await run(credentials(), items);
+		expect(error).toBeUndefined();
+		const [main] = outputs;
+		expect(main.map((i) => i.json.top)).toEqual(['red', 'green', 'blue']);
+		for (const [index, item] of main.entries()) {
+			expect(item.pairedItem).toEqual({ item: index });
+			expect(item.json).toMatchObject({
+				file: ['a', 'b', 'c'][index],
+				multi_label: false,
+				model_id: 'colors/1',
+				image: { width: 24, height: 24 },
+			});
+			expect(item.json.confidence).toBeGreaterThan(0.9);
+			expect(item.json.predicted_classes).toEqual([item.json.top]);
+			expect(typeof item.json.inference_id).toBe('string');
+			expect(typeof item.json.time).toBe('number');
+			const predictions = item.json.predictions as Array<{ confidence: number }>;
+			expect(predictions.map((p) => p.confidence)).toEqual(
+				[...predictions.map((p) => p.confidence)].sort((a, b) => b - a),
+			);
+		}
+		// Roboflow's documented form type, with a charset so n8n's helper does not form-parse the image.
+		expect(server.stats.contentTypes).toEqual({
+			'application/x-www-form-urlencoded; charset=utf-8': 3,
+		});
+	});
+
+	test("passes the binary through untouched, still readable from n8n's binary store", async () => {
+		const item = await imageItem('red');
+		const { outputs } = await run(credentials(), [item]);
+		const out = outputs[0][0];
+		expect(out.binary).toEqual(item.binary);
+		expect(out.binary?.data.id).toMatch(/^filesystem/);
+		const bytes = await (await binaryDataService()).getAsBuffer(out.binary!.data);
+		expect(bytes.subarray(0, 4).toString('latin1')).toBe('\x89PNG');
+	});
+
+	test("reads the image through n8n's helpers from another binary field", async () => {
+		const item = await imageItem('blue');
+		item.binary = { photo: item.binary!.data };
+		const { outputs } = await run(credentials(), [item], { binaryPropertyName: 'photo' });
+		expect(outputs[0][0].json.top).toBe('blue');
+	});
+
+	test('accepts an image labelled application/octet-stream by its bytes', async () => {
+		const item = await imageItem('green', {}, { mimeType: 'application/octet-stream' });
+		const { outputs } = await run(credentials(), [item]);
+		expect(outputs[0][0].json.top).toBe('green');
+	});
+});
+
+describe('multi-label model', () => {
+	test('normalises predictions keyed by class; top is the best predicted class', async () => {
+		const items = [await imageItem('white'), await imageItem('black'), await imageItem('red')];
+		const { outputs } = await run(credentials(), items, {
+			modelId: 'tones/1',
+			options: { confidence: 0.5 },
+		});
+		const [white, black, red] = outputs[0].map((i) => i.json);
+		expect(white).toMatchObject({
+			multi_label: true,
+			top: 'bright',
+			predicted_classes: ['bright'],
+		});
+		expect(black).toMatchObject({ top: 'dark', predicted_classes: ['dark'] });
+		expect(red.predicted_classes).toEqual(['colourful', 'dark']);
+		expect(red.top).toBe('colourful');
+		const predictions = red.predictions as Array<{ class: string; confidence: number }>;
+		expect(predictions.map((p) => p.class).sort()).toEqual(['bright', 'colourful', 'dark']);
+		expect(red.confidence).toBe(predictions[0].confidence);
+	});
+});
+
+describe('image URL input', () => {
+	test("sends the URL as Roboflow's image parameter; Roboflow downloads and classifies it", async () => {
+		const greenUrl = server.addImage('green.png', makePng(16, 16, COLOURS.green));
+		const redUrl = server.addImage('red.png', makePng(16, 16, COLOURS.red));
+		const items = [{ json: { url: greenUrl } }, { json: { url: redUrl } }];
+		const { outputs, error } = await run(credentials(), items, {
+			inputType: 'imageUrl',
+			imageUrl: '={{ $json.url }}',
+		});
+		expect(error).toBeUndefined();
+		expect(outputs[0].map((i) => i.json.top)).toEqual(['green', 'red']);
+		expect(outputs[0][1]).toMatchObject({ json: { url: redUrl }, pairedItem: { item: 1 } });
+	});
+});
+
+describe('confidence threshold', () => {
+	test('is sent to Roboflow; nothing above it gives an empty top', async () => {
+		const items = [await imageItem('red')];
+		const strict = await run(credentials(), items, { options: { confidence: 0.999 } });
+		expect(strict.outputs[0][0].json).toMatchObject({
+			top: '',
+			confidence: 0,
+			predicted_classes: [],
+			predictions: [],
+		});
+		const loose = await run(credentials(), [await imageItem('grey')], {
+			options: { confidence: 0.2 },
+		});
+		expect((loose.outputs[0][0].json.predictions as unknown[]).length).toBe(3);
+		const tight = await run(credentials(), [await imageItem('grey')], {
+			options: { confidence: 0.5 },
+		});
+		expect(tight.outputs[0][0].json.predictions).toEqual([]);
+	});
+
+	test('outside 0..1 is refused before sending', async () => {
+		const { error } = await run(credentials(), [await imageItem('red')], {
+			options: { confidence: 50 },
+		});
+		expect(error?.message).toMatch(/outside 0 to 1/);
+		expect(server.stats.requests).toBe(0);
+	});
+});
+
+describe('concurrency', () => {
+	test('keeps input order when answers arrive out of order, and never exceeds maxConcurrency', async () => {
+		const colours = ['red', 'green', 'blue'] as const;
+		const items = [];
+		for (let i = 0; i < 24; i++)
+			items.push(await imageItem(colours[i % 3], { index: i }, { size: 8 + i }));
+		// Answered in rounds of four, last sent first: completion order is not input order.
+		server.setFaults({ hold: inRounds(4, 24) });
+		const { outputs } = await run(credentials(), items, { options: { maxConcurrency: 4 } });
+		expect(outputs[0].map((i) => i.json.index)).toEqual(items.map((_, i) => i));
+		expect(outputs[0].map((i) => i.json.top)).toEqual(items.map((_, i) => colours[i % 3]));
+		expect(outputs[0].map((i) => i.pairedItem)).toEqual(items.map((_, i) => ({ item: i })));
+		expect(server.stats.maxInFlight).toBe(4);
+	});
+});
+
+describe('API key handling', () => {
+	test('the key travels as the api_key query parameter; a wrong key gets a clear error', async () => {
+		const ok = await run(credentials(), [await imageItem('red')]);
+		expect(ok.outputs[0][0].json.top).toBe('red');
+		const { error } = await run({ ...credentials(), apiKey: 'wrong-key-123' }, [
+			await imageItem('red'),
+		]);
+		expect(error?.message).toMatch(/rejected the API key/);
+		expect(error?.message).toMatch(/\[item 0\]/);
+		expect(error?.description).toContain('Unauthorized api_key');
+		expect(server.stats.statuses[401]).toBe(1);
+		expect(server.stats.calls.map((call) => call.query.api_key)).toEqual([
+			API_KEY,
+			'wrong-key-123',
+		]);
+	});
+});

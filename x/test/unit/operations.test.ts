@@ -1,0 +1,261 @@
+/** The pure pieces the operations are built from: normalisers, parameters, endpoints. */
+import { evaluateExpression } from '../harness/expression';
+import { OPERATIONS, subtitle } from '../../nodes/Roboflow/actions/router';
+import { parseClassList } from '../../nodes/Roboflow/actions/shared/detectionOperation';
+import { workflowInputValue } from '../../nodes/Roboflow/actions/runWorkflow/runWorkflow.operation';
+import {
+	fractionParameter,
+	HIGHEST_FRACTION,
+	wholeNumberParameter,
+} from '../../nodes/Roboflow/input/fraction';
+import { base64Length, checkRequestSize } from '../../nodes/Roboflow/input/imageSource';
+import { UnexpectedResponseError } from '../../nodes/Roboflow/response/common';
+import { normalizeDetections } from '../../nodes/Roboflow/response/detection';
+import { extractWorkflowImages, readWorkflowOutputs } from '../../nodes/Roboflow/response/workflow';
+import { DEFAULT_API_URL, endpointFor } from '../../nodes/Roboflow/transport/endpoint';
+
+const box = (cls: string, confidence: number, extra: Record<string, unknown> = {}) => ({
+	x: 10,
+	y: 20,
+	width: 4,
+	height: 6,
+	class: cls,
+	class_id: 0,
+	confidence,
+	detection_id: `id-${cls}-${confidence}`,
+	...extra,
+});
+
+describe('normalizeDetections', () => {
+	const answer = {
+		inference_id: 'inf-1',
+		time: 0.08,
+		image: { width: 640, height: 480 },
+		predictions: [box('car', 0.6), box('person', 0.9), box('car', 0.8), box('1', 0.7)],
+	};
+
+	test('sorts by confidence, counts per class, lists classes best first, keeps each prediction as sent', () => {
+		const result = normalizeDetections(answer, 'traffic/3', 'box');
+		expect(result.predictions.map((p) => p.confidence)).toEqual([0.9, 0.8, 0.7, 0.6]);
+		expect(result.predictions[0]).toEqual(box('person', 0.9));
+		expect(result).toMatchObject({
+			count: 4,
+			class_counts: { car: 2, person: 1, '1': 1 },
+			// "1" stays where its best prediction stands, though object keys would sort it first.
+			classes: ['person', 'car', '1'],
+			top: 'person',
+			confidence: 0.9,
+			image: { width: 640, height: 480 },
+			inference_id: 'inf-1',
+			time: 0.08,
+			model_id: 'traffic/3',
+		});
+	});
+
+	test('Only Classes keeps those classes, and count and class_counts count only what is kept', () => {
+		const result = normalizeDetections(answer, 'traffic/3', 'box', new Set(['car']));
+		expect(result).toMatchObject({
+			count: 2,
+			class_counts: { car: 2 },
+			classes: ['car'],
+			top: 'car',
+			confidence: 0.8,
+		});
+	});
+
+	test('nothing found: empty lists, top "" and confidence 0', () => {
+		const result = normalizeDetections({ predictions: [] }, 'm/1', 'box');
+		expect(result).toMatchObject({
+			predictions: [],
+			count: 0,
+			class_counts: {},
+			classes: [],
+			top: '',
+			confidence: 0,
+		});
+		expect(result.image).toEqual({ width: null, height: null });
+	});
+
+	test('segmentation needs points; keypoint models need keypoints (class_name read as class)', () => {
+		expect(() => normalizeDetections(answer, 'm/1', 'polygon')).toThrow(UnexpectedResponseError);
+		const seg = normalizeDetections(
+			{ predictions: [box('a', 0.5, { points: [{ x: 1, y: 2 }] })] },
+			'm/1',
+			'polygon',
+		);
+		expect(seg.predictions[0].points).toEqual([{ x: 1, y: 2 }]);
+		expect(() => normalizeDetections(answer, 'm/1', 'keypoints')).toThrow(/no "keypoints"/);
+		const kp = normalizeDetections(
+			{
+				predictions: [
+					box('a', 0.5, {
+						keypoints: [{ x: 1, y: 2, confidence: 0.9, class_id: 0, class_name: 'nose' }],
+					}),
+				],
+			},
+			'm/1',
+			'keypoints',
+		);
+		expect(kp.predictions[0].keypoints).toEqual([
+			{ x: 1, y: 2, confidence: 0.9, class_id: 0, class_name: 'nose', class: 'nose' },
+		]);
+	});
+
+	test.each([
+		['a classification answer', { predictions: [{ class: 'a', confidence: 0.9 }], top: 'a' }],
+		['a multi-label answer', { predictions: { a: { confidence: 0.9 } }, predicted_classes: ['a'] }],
+		['no predictions', { image: {} }],
+		['not an object', [1, 2]],
+	])('%s is refused, never passed off as detections', (_name, raw) => {
+		expect(() => normalizeDetections(raw, 'm/1', 'box')).toThrow(UnexpectedResponseError);
+	});
+});
+
+describe('parameters', () => {
+	test('a threshold of 1 is sent as the highest fraction below 1, never as 1 (Roboflow reads >= 1 as a percentage)', () => {
+		expect(fractionParameter(1, 'Confidence threshold')).toBe(HIGHEST_FRACTION);
+		expect(HIGHEST_FRACTION).toBeLessThan(1);
+		expect(fractionParameter(0.5, 'x')).toBe(0.5);
+		expect(fractionParameter('0.25', 'x')).toBe(0.25);
+		expect(fractionParameter(0, 'x')).toBe(0);
+		expect(() => fractionParameter(50, 'Confidence threshold')).toThrow(
+			/Confidence threshold 50 is outside 0 to 1/,
+		);
+		expect(() => fractionParameter('abc', 'x')).toThrow(/outside 0 to 1/);
+		expect(() => fractionParameter(-0.1, 'x')).toThrow(/outside 0 to 1/);
+	});
+
+	test('whole numbers in range', () => {
+		expect(wholeNumberParameter(5, 'Max Detections', 1, 10)).toBe(5);
+		expect(() => wholeNumberParameter(0, 'Max Detections', 1, 10)).toThrow(
+			/whole number from 1 to 10/,
+		);
+		expect(() => wholeNumberParameter(2.5, 'Max Detections', 1, 10)).toThrow(/whole number/);
+	});
+
+	test('class lists', () => {
+		expect(parseClassList(' car, person ,,')).toEqual(new Set(['car', 'person']));
+		expect(parseClassList('')).toBeUndefined();
+		expect(parseClassList(undefined)).toBeUndefined();
+	});
+
+	test('Workflow input values: JSON when they read as JSON, text otherwise', () => {
+		expect(workflowInputValue('0.5')).toBe(0.5);
+		expect(workflowInputValue('true')).toBe(true);
+		expect(workflowInputValue('["car","bus"]')).toEqual(['car', 'bus']);
+		expect(workflowInputValue('{"a":1}')).toEqual({ a: 1 });
+		expect(workflowInputValue('car')).toBe('car');
+		expect(workflowInputValue('')).toBe('');
+		expect(workflowInputValue(7)).toBe(7);
+	});
+});
+
+describe('endpoints', () => {
+	test('the Serverless Cloud API is the default and serves every task on one host', () => {
+		expect(DEFAULT_API_URL).toBe('https://serverless.roboflow.com');
+		for (const task of [
+			'classification',
+			'detection',
+			'segmentation',
+			'keypoints',
+			'workflow',
+		] as const) {
+			expect(endpointFor('', task)).toMatchObject({
+				baseUrl: DEFAULT_API_URL,
+				maxRequestBytes: 20 * 1024 * 1024,
+				legacy: false,
+			});
+		}
+	});
+
+	test('a legacy host sends each task to its own legacy host, 5 MB each; Workflows to serverless', () => {
+		for (const apiUrl of [
+			'https://classify.roboflow.com',
+			'https://detect.roboflow.com/',
+			'https://outline.roboflow.com',
+		]) {
+			expect(endpointFor(apiUrl, 'classification').baseUrl).toBe('https://classify.roboflow.com');
+			expect(endpointFor(apiUrl, 'detection').baseUrl).toBe('https://detect.roboflow.com');
+			expect(endpointFor(apiUrl, 'keypoints').baseUrl).toBe('https://detect.roboflow.com');
+			expect(endpointFor(apiUrl, 'segmentation').baseUrl).toBe('https://outline.roboflow.com');
+			expect(endpointFor(apiUrl, 'detection').maxRequestBytes).toBe(5 * 1024 * 1024);
+			expect(endpointFor(apiUrl, 'workflow').baseUrl).toBe(DEFAULT_API_URL);
+		}
+	});
+
+	test('self-hosted and dedicated URLs are used as given for every task, with no limit imposed', () => {
+		expect(endpointFor('http://localhost:9001/', 'segmentation').baseUrl).toBe(
+			'http://localhost:9001',
+		);
+		expect(endpointFor('http://localhost:9001/', 'segmentation').maxRequestBytes).toBeUndefined();
+		expect(endpointFor('https://acme.roboflow.cloud', 'workflow').baseUrl).toBe(
+			'https://acme.roboflow.cloud',
+		);
+	});
+
+	test('the size checked is the base64 request, a third larger than the file', () => {
+		expect(base64Length(3)).toBe(4);
+		expect(base64Length(15 * 1024 * 1024)).toBe(20 * 1024 * 1024);
+		const serverless = endpointFor('', 'detection');
+		expect(() => checkRequestSize(base64Length(15 * 1024 * 1024), serverless, 'x')).not.toThrow();
+		expect(() => checkRequestSize(base64Length(15 * 1024 * 1024 + 3), serverless, 'x')).toThrow(
+			/over the 20\.0 MB/,
+		);
+		expect(() =>
+			checkRequestSize(10 ** 9, endpointFor('http://localhost:9001'), 'x'),
+		).not.toThrow();
+	});
+});
+
+describe('Workflow results', () => {
+	test('images, nested or not, become binary references named by their path; the rest passes through', () => {
+		const raw = {
+			outputs: [
+				{
+					count: 3,
+					predictions: { image: { width: 4, height: 4 }, predictions: [box('car', 0.9)] },
+					annotated: { type: 'base64', value: 'AAAA', video_metadata: { fps: 30 } },
+					crops: [
+						{ class: 'car', image: { type: 'base64', value: 'BBBB', parent_id: 'p1' } },
+						{ class: 'bus', image: { type: 'base64', value: 'CCCC' } },
+					],
+				},
+			],
+		};
+		const { json, images } = extractWorkflowImages(readWorkflowOutputs(raw));
+		expect(images).toEqual([
+			{ field: 'annotated', base64: 'AAAA' },
+			{ field: 'crops_0_image', base64: 'BBBB' },
+			{ field: 'crops_1_image', base64: 'CCCC' },
+		]);
+		expect(json).toEqual({
+			count: 3,
+			predictions: raw.outputs[0].predictions,
+			annotated: { type: 'binary', binary_field: 'annotated' },
+			crops: [
+				{ class: 'car', image: { type: 'binary', binary_field: 'crops_0_image', parent_id: 'p1' } },
+				{ class: 'bus', image: { type: 'binary', binary_field: 'crops_1_image' } },
+			],
+		});
+		expect(JSON.stringify(json)).not.toMatch(/AAAA|BBBB|CCCC/);
+	});
+
+	test('an answer without outputs is not a Workflow result', () => {
+		expect(() => readWorkflowOutputs({ predictions: [] })).toThrow(UnexpectedResponseError);
+	});
+});
+
+describe('the node in the editor', () => {
+	test("its subtitle names the operation as its action, through n8n's expression engine", () => {
+		const shown = OPERATIONS.map((operation) =>
+			evaluateExpression(subtitle, { parameters: { operation: operation.option.value } }),
+		);
+		expect(shown).toEqual([
+			'Classify image',
+			'Detect objects',
+			'Segment instances',
+			'Detect keypoints',
+			'Run workflow',
+		]);
+	});
+});
