@@ -1,6 +1,0 @@
-/** Every feature suite, in the order they run. Add one here. */
-import { agentFeature } from './agent.ts';
-import type { E2eFeature } from './feature.ts';
-import { uploadFeature } from './upload.ts';
-
-export const FEATURES: E2eFeature[] = [uploadFeature, agentFeature];
