@@ -45,6 +45,7 @@ import type {
 	IRunExecutionData,
 	IWorkflowExecuteAdditionalData,
 	NodeExecutionHint,
+	ResourceMapperFields,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 import { createRunExecutionData, ICredentialsHelper, Workflow } from 'n8n-workflow';
@@ -395,4 +396,30 @@ export async function runListSearch(options: {
 	const context = new LoadOptionsContext(workflow, node, additionalData, path);
 	const method = new Roboflow().methods.listSearch[options.method];
 	return await method.call(context, options.filter);
+}
+
+/**
+ * Runs one of the node's resourceMapping methods as the editor does once the parameters it
+ * depends on are set (POST /rest/dynamic-node-parameters/resource-mapper-fields): through
+ * n8n-core's LoadOptionsContext, with the node's current parameters and credential.
+ */
+export async function runResourceMapping(options: {
+	method: 'getWorkflowInputs';
+	parameters: INodeParameters;
+	credentials: ICredentialDataDecryptedObject;
+}): Promise<ResourceMapperFields> {
+	const node = roboflowNode(options.parameters);
+	const workflow = new Workflow({
+		id: 'test',
+		nodes: [node],
+		connections: {},
+		nodeTypes: new TestNodeTypes([]),
+		active: false,
+		settings: { executionOrder: 'v1' },
+	});
+	const additionalData = additionalDataFor(options.credentials);
+	(additionalData as { currentNodeParameters?: INodeParameters }).currentNodeParameters =
+		options.parameters;
+	const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.inputFields');
+	return await new Roboflow().methods.resourceMapping[options.method].call(context);
 }

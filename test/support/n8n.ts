@@ -287,6 +287,8 @@ export class N8nInstance {
 		await this.pickBrokerPort();
 		const env: Record<string, string | undefined> = {
 			...this.env,
+			// Its own task broker: `n8n execute` runs beside the editor on the instance's port.
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 			N8N_PORT: String(port),
 			N8N_HOST: '127.0.0.1',
 			N8N_LISTEN_ADDRESS: '127.0.0.1',

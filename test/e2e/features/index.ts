@@ -2,5 +2,6 @@
 import { agentFeature } from './agent.ts';
 import type { E2eFeature } from './feature.ts';
 import { uploadFeature } from './upload.ts';
+import { workflowInputsFeature } from './workflowInputs.ts';
 
-export const FEATURES: E2eFeature[] = [uploadFeature, agentFeature];
+export const FEATURES: E2eFeature[] = [uploadFeature, agentFeature, workflowInputsFeature];
