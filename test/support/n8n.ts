@@ -144,12 +144,15 @@ export class N8nInstance {
 		tarball,
 		allowDirs = [],
 		log = logToStderr,
+		env = {},
 	}: {
 		version: string;
 		tarball: string;
 		/** Folders the Read/Write Files node may use (N8N_RESTRICT_FILE_ACCESS_TO). */
 		allowDirs?: string[];
 		log?: Log;
+		/** Settings over the defaults below for every command (e.g. queue mode's database and Redis). */
+		env?: Record<string, string>;
 	}) {
 		this.version = version;
 		this.log = log;
@@ -194,6 +197,7 @@ export class N8nInstance {
 			N8N_RUNNERS_ENABLED: 'true',
 			N8N_SECURE_COOKIE: 'false',
 			DB_SQLITE_POOL_SIZE: '2',
+			...env,
 		};
 	}
 
@@ -332,6 +336,40 @@ export class N8nInstance {
 		}
 		child.kill();
 		throw new Error(`n8n did not start within 2 minutes${tail ? `:\n${tail}` : ''}`);
+	}
+
+	/**
+	 * Starts `n8n worker` (queue mode: the instance's `env` names Redis and the database) and
+	 * resolves once it says it is ready to take executions.
+	 */
+	async startWorker(concurrency: number, env: Record<string, string> = {}): Promise<ChildProcess> {
+		// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- runs the pinned n8n CLI with fixed arguments
+		const child = spawn(process.execPath, [this.bin, 'worker', `--concurrency=${concurrency}`], {
+			env: { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...env },
+			cwd: this.home,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let tail = '';
+		const ready = new Promise<boolean>((resolve) => {
+			for (const stream of [child.stdout, child.stderr]) {
+				stream?.on('data', (chunk: Buffer) => {
+					tail = (tail + chunk.toString('utf8')).slice(-4000);
+					if (/worker is now ready/i.test(tail)) resolve(true);
+				});
+			}
+			child.once('exit', () => resolve(false));
+		});
+		let timer: NodeJS.Timeout | undefined;
+		const timeout = new Promise<boolean>((resolve) => {
+			timer = setTimeout(() => resolve(false), 120_000);
+		});
+		const started = await Promise.race([ready, timeout]);
+		clearTimeout(timer);
+		if (!started) {
+			child.kill('SIGKILL');
+			throw new Error(`n8n worker did not get ready within 2 minutes:\n${tail}`);
+		}
+		return child;
 	}
 
 	/** Stops what startEditor started: SIGTERM, then SIGKILL if n8n's graceful shutdown stalls. */
