@@ -12,11 +12,14 @@
  *   object detection models (from the local server's management API);
  * - editor-run-workflow.png: the run-workflow example's Run Workflow node open, its parameters
  *   and its output (count_objects, predictions, the reference to the output_image binary).
+ * - editor-upload.png: the active-learning example's Upload Image to Project node open, its
+ *   parameters and an uploaded image's image_id and annotation_status.
  * - editor-agent.png, editor-agent-tool.png: the AI Agent example (a chat upload) after a run,
  *   and its Roboflow tool open with the compact result it handed the model.
  *
- * SCREENSHOTS=agent,runWorkflow takes only those (routeByClass, detection, runWorkflow, agent).
- * Needs Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH); not part of the tests.
+ * SCREENSHOTS=agent,runWorkflow takes only those (routeByClass, detection, runWorkflow,
+ * activeLearning, agent). Needs Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH); not
+ * part of the tests.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -218,6 +221,31 @@ async function runWorkflow(browser: Browser, demo: Demo): Promise<void> {
 }
 
 /**
+ * The fourth example: the Upload Image to Project node open after a run, its output in the
+ * Schema view with the detection's fields folded, so that the upload's show. The demo has run
+ * the workflow once already, so this run's images come back as duplicates, already annotated.
+ */
+async function activeLearning(browser: Browser, demo: Demo): Promise<void> {
+	const page = await openWorkflow(browser, demo, 'rf-active-learning', {
+		width: VIEWPORT.width,
+		height: 1000,
+	});
+	await execute(page, 'Send to Roboflow for labelling');
+	const output = await openNode(page, 'Send to Roboflow for labelling');
+	await output.locator('[data-test-id="radio-button-schema"]').click();
+	for (const field of ['.predictions', '.class_counts', '.classes', '.image']) {
+		await output
+			.locator('[data-test-id="run-data-schema-item"]')
+			.filter({ has: page.locator(`[data-path="${field}"]`) })
+			.first()
+			.locator('.toggle')
+			.click();
+	}
+	await output.getByText('annotation_status', { exact: true }).first().waitFor(WAIT);
+	await save(page, 'editor-upload.png');
+}
+
+/**
  * The AI Agent example, its chat model the demo's local chat server: the workflow after a run
  * (the agent, its chat model and its two Roboflow tools), then the tool that read the upload.
  */
@@ -231,7 +259,7 @@ async function agent(browser: Browser, demo: Demo): Promise<void> {
 	await save(page, 'editor-agent-tool.png');
 }
 
-const SHOTS = { routeByClass, detection, runWorkflow, agent };
+const SHOTS = { routeByClass, detection, runWorkflow, activeLearning, agent };
 
 async function main(): Promise<void> {
 	const only = process.env.SCREENSHOTS?.split(',').map((name) => name.trim());

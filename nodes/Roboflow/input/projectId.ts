@@ -16,7 +16,7 @@ export function parseProjectId(value: unknown): string {
 		const shown = typeof value === 'string' ? `"${value}"` : String(value);
 		throw new RoboflowInputError(
 			`Project ${shown} is not a Roboflow project`,
-			"Pick the project from the list, paste its URL from Roboflow's app (https://app.roboflow.com/<workspace>/<project>), or use its slug, e.g. my-project.",
+			"Pick the project from the list, paste its URL from Roboflow's app (e.g. https://app.roboflow.com/my-workspace/my-project), or use its slug (my-project).",
 		);
 	}
 	return slug;

@@ -78,7 +78,7 @@ function datasetAdvice(project: string, byStatus: ErrorAdvice['byStatus']): Erro
 		byStatus: {
 			404: [
 				`Roboflow found no project "${project}" in the workspace of the API key`,
-				"Pick the project from the list, or use its slug as in app.roboflow.com/<workspace>/<project>; the key must belong to the project's workspace.",
+				"Pick the project from the list, or use its slug as in its URL (app.roboflow.com/my-workspace/my-project); the key must belong to the project's workspace.",
 			],
 			...byStatus,
 		},

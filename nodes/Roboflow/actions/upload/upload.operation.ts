@@ -158,7 +158,8 @@ const properties: INodeProperties[] = [
 						type: 'regex',
 						properties: {
 							regex: PROJECT_URL.source,
-							errorMessage: 'Use the project URL, https://app.roboflow.com/<workspace>/<project>',
+							errorMessage:
+								'Use the project URL, e.g. https://app.roboflow.com/my-workspace/my-project',
 						},
 					},
 				],
@@ -169,7 +170,7 @@ const properties: INodeProperties[] = [
 				name: 'id',
 				type: 'string',
 				placeholder: 'e.g. my-project',
-				hint: "The project's slug, as in app.roboflow.com/<workspace>/<project>",
+				hint: "The project's slug, as in its URL: app.roboflow.com/my-workspace/my-project",
 				validation: [
 					{
 						type: 'regex',
@@ -408,6 +409,8 @@ export const upload: RoboflowOperation = {
 			'Add an image to a Roboflow project, optionally with a prediction or annotation attached for review',
 		action: 'Upload image',
 	},
+	toolDescription:
+		"Adds an image to a Roboflow project, to be labelled and used for training. Returns the image's id in the project (image_id), whether the project already had the image (duplicate) and whether an annotation was attached (annotation_status). Input: the image, by the URL the tool asks for or the uploaded file it is set to read.",
 	properties: forOperations([OPERATION], properties),
 	unexpectedAnswer: {
 		message: "Roboflow's answer is not an upload confirmation",
@@ -447,6 +450,7 @@ export const upload: RoboflowOperation = {
 						job.binaryField,
 						job.item.binary,
 						endpoint,
+						job.binaryData,
 					);
 					const contentType = binary.sniffedType ?? binary.mimeType;
 					name ||= binary.fileName || `${job.binaryField}.${extensionOf(contentType)}`;
