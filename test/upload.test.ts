@@ -148,7 +148,7 @@ describe('upload: the image', () => {
 			{ continueOnFail: true },
 		);
 		const json = outputs[0][0].json;
-		expect(json.error).toMatch(/\[item 0\]$/);
+		expect(json.error).toBe('Roboflow could not fetch or read the image URL [item 0]');
 		expect(String(json.message)).toContain('Could not fetch image URL');
 		expect(images()).toHaveLength(0);
 	});

@@ -247,10 +247,16 @@ export class ManagementClient {
 			maxResponseBytes: MAX_RESPONSE_BYTES,
 			expected: 'the id of the uploaded image',
 			advice: datasetAdvice(project, {
-				400: [
-					'Roboflow refused the image',
-					'Check the image and the options sent with it (split, metadata) against what Roboflow said.',
-				],
+				400:
+					image.kind === 'url'
+						? [
+								'Roboflow could not fetch or read the image URL',
+								'Roboflow downloads the image itself: the URL must be public (no private address, no login) and answer with an image. Otherwise download it with an HTTP Request node and upload it as a binary file.',
+							]
+						: [
+								'Roboflow refused the image',
+								'Check the image and the options sent with it (split, metadata) against what Roboflow said.',
+							],
 			}),
 		};
 	}
