@@ -1,3 +1,8 @@
+/**
+ * Upload Image to Project (docs/roboflow-api.md §10): each image into a project through the
+ * management API, then, when asked, the item's prediction or an annotation file attached to it.
+ * Two requests per image: the annotation is sent (and retried) on its own after the upload.
+ */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { RoboflowApiError, RoboflowInputError } from '../../helpers/errors';
@@ -28,6 +33,8 @@ const OPERATION = 'upload';
 type AnnotationStatus = 'attached' | 'already annotated' | 'nothing to attach' | 'not requested';
 
 const SPLITS = ['train', 'valid', 'test'] as const;
+const DEFAULT_SPLIT = 'train';
+const DEFAULT_ANNOTATION = 'none';
 
 interface UploadOptions {
 	imageName?: string;
@@ -193,7 +200,7 @@ const properties: INodeProperties[] = [
 			{ name: 'Valid', value: 'valid' },
 			{ name: 'Test', value: 'test' },
 		],
-		default: 'train',
+		default: DEFAULT_SPLIT,
 		description: 'The dataset split the image goes to',
 	},
 	{
@@ -214,7 +221,7 @@ const properties: INodeProperties[] = [
 				description: 'An annotation file of your own: VOC XML, COCO JSON, YOLO text',
 			},
 		],
-		default: 'none',
+		default: DEFAULT_ANNOTATION,
 		description: 'What to attach to the uploaded image',
 	},
 	{
@@ -331,7 +338,7 @@ function plannedAnnotation(
 ): { file?: AnnotationFile; status: AnnotationStatus } {
 	const { itemIndex } = job;
 	const options = job.options as UploadOptions;
-	const mode = this.getNodeParameter('annotation', itemIndex, 'none') as string;
+	const mode = this.getNodeParameter('annotation', itemIndex, DEFAULT_ANNOTATION) as string;
 	const overwrite = options.overwriteAnnotation === true;
 	const jobName = String(options.jobName ?? '').trim() || undefined;
 	if (mode === 'prediction') {
@@ -352,7 +359,7 @@ function plannedAnnotation(
 			file: {
 				name: `${stem}.${annotation.extension}`,
 				text: annotation.text,
-				// Roboflow's active learning sends the prediction itself as the body (§10.2).
+				// Roboflow's active learning sends the prediction itself as the body (docs/roboflow-api.md §10.2).
 				form: 'text',
 				prediction: options.asPrediction ?? OPTIONS.asPrediction.default,
 				overwrite,
@@ -379,7 +386,10 @@ function plannedAnnotation(
 	return { status: 'not requested' };
 }
 
-/** A 200 that is not a success (§10.1, §10.2): Roboflow's refusal quoted, else an unexpected answer. */
+/**
+ * A 200 that is not a success (docs/roboflow-api.md §10.1, §10.2): Roboflow's refusal quoted,
+ * else an unexpected answer.
+ */
 function refused(answer: unknown, what: 'upload' | 'annotation'): never {
 	const text = refusalText(answer);
 	if (text === undefined)
@@ -430,7 +440,7 @@ export const upload: RoboflowOperation = {
 					this.getNodeParameter('projectId', itemIndex, '', { extractValue: true }),
 				);
 				const options = job.options as UploadOptions;
-				const split = String(this.getNodeParameter('split', itemIndex, 'train'));
+				const split = String(this.getNodeParameter('split', itemIndex, DEFAULT_SPLIT));
 				if (!(SPLITS as readonly string[]).includes(split)) {
 					throw new RoboflowInputError(
 						`The split "${split}" is not one of ${SPLITS.join(', ')}`,
