@@ -256,6 +256,7 @@ describe('the node in the editor', () => {
 			'Segment instances',
 			'Detect keypoints',
 			'Run workflow',
+			'Upload image',
 		]);
 	});
 });
