@@ -12,6 +12,8 @@
  *   object detection models (from the local server's management API);
  * - editor-run-workflow.png: the run-workflow example's Run Workflow node open, its parameters
  *   and its output (count_objects, predictions, the reference to the output_image binary).
+ * - editor-workflow-inputs.png: the same node with the two-image Workflow chosen: its Inputs
+ *   (an image field per image input, parameters typed from their kinds).
  * - editor-upload.png: the active-learning example's Upload Image to Project node open, its
  *   parameters and an uploaded image's image_id and annotation_status.
  * - editor-agent.png, editor-agent-tool.png: the AI Agent example (a chat upload) after a run,
@@ -259,7 +261,36 @@ async function agent(browser: Browser, demo: Demo): Promise<void> {
 	await save(page, 'editor-agent-tool.png');
 }
 
-const SHOTS = { routeByClass, detection, runWorkflow, activeLearning, agent };
+/**
+ * The Run Workflow node with the two-image Workflow chosen By ID: its Inputs, as the editor
+ * reads them from the demo's server (describe_interface, the server standing in for a
+ * self-hosted Inference server): an image field per image input, parameters typed.
+ */
+async function workflowInputs(browser: Browser, demo: Demo): Promise<void> {
+	const page = await openWorkflow(browser, demo, 'rf-run-workflow', {
+		width: VIEWPORT.width,
+		height: 1700,
+	});
+	await openNode(page, 'Run Workflow');
+	const workflow = page.locator('[data-test-id="resource-locator-workflowId"]');
+	await workflow.locator('[data-test-id="rlc-input"]').fill('compare-front-and-back');
+	const parameters = page.locator('[data-test-id="node-parameters"]');
+	const tolerance = parameters.getByText('tolerance', { exact: true }).first();
+	await tolerance.waitFor(WAIT);
+	await parameters.getByText('note', { exact: true }).first().scrollIntoViewIfNeeded();
+	// From the Workflow parameter down to the last field.
+	const panel = await parameters.boundingBox();
+	const top = await workflow.boundingBox();
+	if (!panel || !top) throw new Error('the node parameters are not on the page');
+	await save(page, 'editor-workflow-inputs.png', {
+		x: panel.x,
+		y: top.y - 30,
+		width: panel.width,
+		height: Math.min(panel.y + panel.height, 1700) - (top.y - 30),
+	});
+}
+
+const SHOTS = { routeByClass, detection, runWorkflow, workflowInputs, activeLearning, agent };
 
 async function main(): Promise<void> {
 	const only = process.env.SCREENSHOTS?.split(',').map((name) => name.trim());

@@ -94,7 +94,12 @@ describe("the editor's Inputs fields (resource mapper)", () => {
 			['quiet', 'boolean', false],
 			['note', undefined, false],
 		]);
-		expect(fields[0].displayName).toMatch(/^front \(image: binary field or URL/);
+		expect(fields.map((f) => f.displayName).slice(0, 4)).toEqual([
+			'front (image)',
+			'confidence',
+			'classes',
+			'back (image)',
+		]);
 		// describe_interface tells no defaults: none is prefilled, an empty field takes the Workflow's own.
 		expect(fields.filter((f) => f.defaultValue !== undefined).map((f) => f.id)).toEqual([
 			'image:front',

@@ -51,7 +51,8 @@ export function workflowInputFields(workflow: WorkflowInterface): ResourceMapper
 			return {
 				...common,
 				id: `${IMAGE_FIELD_PREFIX}${input.name}`,
-				displayName: `${input.name} (image: binary field or URL${first ? ', empty = Input Type above' : ''})`,
+				// Short: the editor cuts long labels. Inputs' description says what the value is.
+				displayName: `${input.name} (image)`,
 				type: 'string',
 				required: !first,
 				defaultValue: first ? '' : null,

@@ -47,10 +47,10 @@ const URL_BACK = [shapeCell('blue', 0, 0), shapeCell('blue', 2, 1)];
 
 /** The fields the editor shows for compare-front-and-back from a self-hosted server's describe_interface. */
 const FIELDS = [
-	['image:front', 'front (image: binary field or URL, empty = Input Type above)', 'string', false],
+	['image:front', 'front (image)', 'string', false],
 	['confidence', 'confidence', 'number', false],
 	['classes', 'classes', 'array', false],
-	['image:back', 'back (image: binary field or URL)', 'string', true],
+	['image:back', 'back (image)', 'string', true],
 	['tolerance', 'tolerance', 'number', false],
 	['label', 'label', 'string', false],
 	['quiet', 'quiet', 'boolean', false],

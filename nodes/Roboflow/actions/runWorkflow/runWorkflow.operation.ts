@@ -102,12 +102,13 @@ const properties: INodeProperties[] = [
 		noDataExpression: true,
 		default: { mappingMode: 'defineBelow', value: null },
 		description:
-			"The Workflow's own inputs, read from Roboflow once a Workflow is chosen. An image input takes the name of a binary field of the item (e.g. data) or an image URL; the first may stay empty for the image chosen by Input Type. An empty parameter takes the Workflow's default.",
+			"The Workflow's own inputs, read from Roboflow once a Workflow is chosen. An image input (image) takes the name of a binary field of the item (e.g. data) or an image URL; the first may stay empty for the image chosen by Input Type. An empty parameter takes the Workflow's default.",
 		typeOptions: {
 			loadOptionsDependsOn: ['workflowId.value', 'workspace', 'options.workflowVersionId'],
 			resourceMapper: {
 				resourceMapperMethod: 'getWorkflowInputs',
 				mode: 'add',
+				valuesLabel: 'Inputs of the Workflow',
 				fieldWords: { singular: 'input', plural: 'inputs' },
 				addAllFields: true,
 				multiKeyMatch: false,
