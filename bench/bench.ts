@@ -9,6 +9,8 @@
  *
  *   npm run bench               the full set (about eight minutes with n8n cached)
  *   npm run bench -- --quick    a tenth of the items, for a smoke run (not saved)
+ *   npm run bench -- --limits   only the adaptive request limit's rows (bench/limits.ts), saved
+ *                               into their section of bench/RESULTS.md
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn } from 'node:child_process';
@@ -18,6 +20,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 
 import { N8N_VERSIONS } from '../tools/n8n-install/index.ts';
+import { benchLimits } from './limits.ts';
 import type { ShapeRect } from '../tools/images/index.ts';
 import {
 	COLOURS,
@@ -56,6 +59,8 @@ import {
 } from '../test/support/workflows.ts';
 
 const QUICK = process.argv.includes('--quick');
+const LIMITS_ONLY = process.argv.includes('--limits');
+const LIMITS_HEADING = '## Adaptive request limit';
 const REPEAT = QUICK ? 1 : 3;
 const scale = (n: number) => (QUICK ? Math.max(10, Math.round(n / 10)) : n);
 const API_KEY = 'bench-key';
@@ -392,7 +397,25 @@ const table = (headers: string[], rows: string[][]) =>
 		...rows.map((r) => `| ${r.join(' | ')} |`),
 	].join('\n');
 
+/** RESULTS.md with its adaptive-limit section replaced by `section` (or added at the end). */
+function spliceLimits(results: string, section: string): string {
+	const start = results.indexOf(LIMITS_HEADING);
+	if (start < 0) return `${results.trimEnd()}\n\n${section}`;
+	const next = results.indexOf('\n## ', start + LIMITS_HEADING.length);
+	return results.slice(0, start) + section + (next < 0 ? '' : results.slice(next + 1));
+}
+
 async function main(): Promise<void> {
+	if (LIMITS_ONLY) {
+		const section = await benchLimits({ quick: QUICK, log });
+		process.stdout.write(`${section}\n`);
+		if (!QUICK) {
+			const file = path.join(BENCH_DIR, 'RESULTS.md');
+			fs.writeFileSync(file, spliceLimits(fs.readFileSync(file, 'utf8'), section));
+			log('Saved the adaptive limit rows into bench/RESULTS.md');
+		}
+		return;
+	}
 	const loadBefore = os.loadavg();
 	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'roboflow-bench-'));
 	const set = (
@@ -813,6 +836,7 @@ async function main(): Promise<void> {
 			`**${Math.round(perItemUs(zero.detect) - perItemUs(zero.rawDetect))} µs per item** for Detect Objects with ${BOXES} boxes per answer.`,
 		'',
 	];
+	lines.push(await benchLimits({ quick: QUICK, log }));
 	const report = lines.join('\n');
 	process.stdout.write(`${report}\n`);
 	if (!QUICK) {
