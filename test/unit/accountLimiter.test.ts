@@ -98,6 +98,25 @@ test('after a 429 it regrows fast to just under the load that drew it, then slow
 	expect(answers).toBeGreaterThan(9 * 100);
 });
 
+test('refused again at the level it took as accepted: that level is one too many', async () => {
+	const window = new AccountWindow(20);
+	const { granted } = await ask(window, 2000);
+	await answerUntil(window, 12, granted);
+	granted.pop()!.done('rateLimited');
+	await answerUntil(window, 11, granted);
+	expect(window.state).toMatchObject({ window: 11, inFlight: 11 });
+	// Refused at 11 in flight although 11 was taken as accepted (not a probe): down to 10.
+	granted.pop()!.done('rateLimited');
+	await answerUntil(window, 10, granted);
+	expect(window.state.window).toBe(10);
+	// And it stays there: past it only by a slow probe.
+	for (let i = 0; i < 100; i++) {
+		granted.shift()!.done('success');
+		await settle();
+	}
+	expect(window.state.window).toBe(10);
+});
+
 test('the pause after a 429 holds every waiting request until it ends', async () => {
 	const window = new AccountWindow(4);
 	const { granted, pending } = await ask(window, 6);

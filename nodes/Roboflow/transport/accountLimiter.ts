@@ -97,6 +97,7 @@ export class AccountWindow {
 		});
 		const epoch = this.epoch;
 		const sentInFlight = this.inFlight;
+		const probing = this.window > this.accepted;
 		let finished = false;
 		return {
 			done: (outcome) => {
@@ -107,7 +108,7 @@ export class AccountWindow {
 				const limiting = this.waiters.length > 0 || this.inFlight >= Math.floor(this.window);
 				this.inFlight--;
 				if (outcome === 'success' && limiting) this.grow();
-				else if (outcome === 'rateLimited') this.shrink(epoch, sentInFlight);
+				else if (outcome === 'rateLimited') this.shrink(epoch, sentInFlight, probing);
 				this.drain();
 			},
 		};
@@ -139,8 +140,11 @@ export class AccountWindow {
 		this.window = Math.min(this.limit, this.window + step);
 	}
 
-	/** `sentInFlight`: requests in flight when the refused one was sent, itself included. */
-	private shrink(epoch: number, sentInFlight: number): void {
+	/**
+	 * `sentInFlight`: requests in flight when the refused one was sent, itself included;
+	 * `probing`: the window was then above the accepted level.
+	 */
+	private shrink(epoch: number, sentInFlight: number, probing: boolean): void {
 		const below = Math.max(1, Math.min(this.limit, sentInFlight - 1));
 		// Later refusals of the same overload (sent before it was seen) only lower the estimate.
 		if (epoch !== this.epoch) {
@@ -148,7 +152,9 @@ export class AccountWindow {
 			return;
 		}
 		this.epoch++;
-		this.accepted = below;
+		// Refused at the level taken as accepted, not while probing past it: the count at the client
+		// ran ahead of the server's (answers not yet read), so the level itself is one too many.
+		this.accepted = !probing && below >= this.accepted ? Math.max(1, this.accepted - 1) : below;
 		this.window = Math.max(1, this.window / 2);
 	}
 }
