@@ -8,11 +8,15 @@
  * account window drew on its way to the server's capacity are printed.
  */
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
 
 import { COLOURS, makePng } from '../../../tools/roboflow-server/index.ts';
+import type { RestCall } from '../../support/n8n.ts';
+import { freePort, logToStderr as log, N8nInstance, packPackage } from '../../support/n8n.ts';
 import type { BurstCall } from '../../support/webhooks.ts';
 import { activate, burst, waitForWebhook, webhookClassify } from '../../support/webhooks.ts';
 import { ROOT } from '../../support/paths.ts';
@@ -80,7 +84,8 @@ export const burstFeature: E2eFeature = {
 			`${CALLS} webhook calls at once, server capacity ${CAPACITY}: every call its own right answer, never more in flight than the credential's limit`,
 			{ timeout: burstTimeoutMs(CALLS) },
 			async (t) => {
-				const { rest, baseUrl } = await context.editor();
+				const n8n = await burstN8n(context);
+				const { rest, baseUrl } = n8n;
 				await activate(rest, WORKFLOW_ID);
 				await waitForWebhook(baseUrl, PATH);
 				const calls = burstCalls(CALLS);
@@ -110,8 +115,71 @@ export const burstFeature: E2eFeature = {
 					assert.ok(rateLimited < CALLS / 4, `${rateLimited} answers were 429`);
 				} finally {
 					context.server.setFaults({});
+					await n8n.stop();
 				}
 			},
 		);
 	},
 };
+
+/**
+ * The `n8n start` the burst runs in. On 2.x the version's shared editor (filesystem binary mode).
+ * On 1.x its own, in `database` binary mode: n8n 1.x's filesystem mode loses uploads of
+ * concurrent webhook executions of one workflow (when one ends, n8n moves its upload out of the
+ * workflow's `executions/temp` folder and then deletes that whole folder, with the others'
+ * uploads in it: restore-binary-data-id.js and FileSystemManager.rename of n8n 1.123.81), so a
+ * burst of image uploads fails there with "File not found" whatever node reads them.
+ */
+async function burstN8n(
+	context: E2eContext,
+): Promise<{ rest: RestCall; baseUrl: string; stop: () => Promise<void> }> {
+	if (context.n8n.major >= 2) return { ...(await context.editor()), stop: async () => {} };
+	const tarball = packPackage(log);
+	const own = new N8nInstance({
+		version: context.version,
+		tarball,
+		log,
+		env: {
+			N8N_AVAILABLE_BINARY_DATA_MODES: 'filesystem,database',
+			N8N_DEFAULT_BINARY_DATA_MODE: 'database',
+		},
+	});
+	let started = false;
+	let child: ChildProcess | undefined;
+	try {
+		await own.importCredentials([
+			{
+				...wf.LOCAL_CREDENTIAL,
+				type: 'roboflowApi',
+				data: {
+					apiKey: context.apiKey,
+					apiUrl: context.server.url,
+					managementUrl: context.server.url,
+				},
+			},
+		]);
+		await own.importWorkflows([burstFeature.workflows(context)[WORKFLOW_ID]]);
+		const owner = { email: 'burst@example.com', password: 'Burst-owner-1' };
+		const port = await freePort();
+		child = await own.startEditor(port, owner, { quiet: true });
+		const editor = child;
+		const baseUrl = `http://127.0.0.1:${port}`;
+		const rest = await own.restSession(baseUrl, owner);
+		started = true;
+		return {
+			rest,
+			baseUrl,
+			stop: async () => {
+				await own.stopEditor(editor);
+				own.cleanup();
+				fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
+			},
+		};
+	} finally {
+		if (!started) {
+			if (child) await own.stopEditor(child);
+			own.cleanup();
+			fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
+		}
+	}
+}
