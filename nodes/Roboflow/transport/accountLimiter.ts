@@ -47,7 +47,8 @@ export class AccountWindow {
 	/** Counts decreases: a 429 of a request sent before the last one is the same overload. */
 	private epoch = 0;
 	private inFlight = 0;
-	private readonly waiters: Array<{ grant: () => void }> = [];
+	/** Requests waiting for a place; `grant` gets the requests in flight with it included. */
+	private readonly waiters: Array<{ grant: (inFlight: number) => void }> = [];
 	private drainScheduled = false;
 	readonly pause = new SharedPause();
 
@@ -79,11 +80,11 @@ export class AccountWindow {
 	 */
 	async acquire(signal: AbortSignal | undefined, cancelled: () => Error): Promise<Slot> {
 		if (signal?.aborted) throw cancelled();
-		await new Promise<void>((resolve, reject) => {
+		const sentInFlight = await new Promise<number>((resolve, reject) => {
 			const waiter = {
-				grant: () => {
+				grant: (inFlight: number) => {
 					signal?.removeEventListener('abort', onAbort);
-					resolve();
+					resolve(inFlight);
 				},
 			};
 			const onAbort = () => {
@@ -96,8 +97,7 @@ export class AccountWindow {
 			this.drain();
 		});
 		const epoch = this.epoch;
-		const sentInFlight = this.inFlight;
-		const probing = this.window > this.accepted;
+		const probing = Math.floor(this.window) > this.accepted;
 		let finished = false;
 		return {
 			done: (outcome) => {
@@ -129,7 +129,7 @@ export class AccountWindow {
 		}
 		while (this.waiters.length && this.inFlight < Math.max(1, Math.floor(this.window))) {
 			this.inFlight++;
-			this.waiters.shift()?.grant();
+			this.waiters.shift()?.grant(this.inFlight);
 		}
 	}
 
