@@ -64,7 +64,7 @@ describe('bad input gets a clear error naming the item, and nothing is sent', ()
 		expect(server.stats.requests).toBe(0);
 	});
 
-	// The size that counts is the request's: base64 makes a file a third larger (contract §8).
+	// The size that counts is the request's: base64 makes a file a third larger (docs/roboflow-api.md §8).
 	async function pngOfSize(megabytes: number) {
 		const bytes = Buffer.alloc(Math.round(megabytes * 1024 * 1024));
 		Buffer.from([0x89, 0x50, 0x4e, 0x47]).copy(bytes);

@@ -1,5 +1,5 @@
 /**
- * How Roboflow answers in its different deployments (contract §2, §3.1, §5), each modelled by a
+ * How Roboflow answers in its different deployments (docs/roboflow-api.md §2, §3.1, §5), each modelled by a
  * local server configured that way, and what the node makes of it: refused image URLs, and the
  * three forms of a rejected key.
  */

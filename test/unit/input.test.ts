@@ -100,7 +100,7 @@ describe('error mapping', () => {
 			expect(apiErrorFromStatus(status, {}).description).toMatch(/within the retries/);
 	});
 
-	// Roboflow's own texts (contract §3.1, §5): the headline follows what Roboflow said.
+	// Roboflow's own texts (docs/roboflow-api.md §3.1, §5): the headline follows what Roboflow said.
 	test.each([
 		[
 			400,

@@ -1,4 +1,4 @@
-/** The local Roboflow server's dataset routes (uploads and annotations, contract §10) over HTTP, their faults and the read-back. */
+/** The local Roboflow server's dataset routes (uploads and annotations, docs/roboflow-api.md §10) over HTTP, their faults and the read-back. */
 import crypto from 'node:crypto';
 
 import type { DatasetSnapshot } from '../../tools/roboflow-server';

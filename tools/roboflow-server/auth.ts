@@ -1,6 +1,6 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local test server runs in Node, never inside n8n: the request type of node:http */
 /**
- * API keys and the three ways Roboflow's hosts answer a bad one (contract §2, §5):
+ * API keys and the three ways Roboflow's hosts answer a bad one (docs/roboflow-api.md §2, §5):
  *
  * - `legacy` (v1 hosts such as classify.roboflow.com, and this server's historic behaviour):
  *   no key -> 401 `{"message":"Unauthorized api_key"}`; unknown key, or a key without access to

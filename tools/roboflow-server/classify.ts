@@ -1,7 +1,7 @@
 /**
  * The classification models: `colors` (single-label: red / green / blue by the image's mean
  * colour, a softmax) and `tones` (multi-label: bright / dark / colourful from luminance and
- * chroma). Answers in Roboflow's shapes (contract §4.2, §4.3).
+ * chroma). Answers in Roboflow's shapes (docs/roboflow-api.md §4.2, §4.3).
  */
 import type { RgbaImage } from './image.ts';
 

@@ -81,7 +81,7 @@ import type { ProjectInfo } from './workspace.ts';
 export const SPLITS = ['train', 'valid', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
 
-/** Roboflow's default `sequence_size` when only `sequence_number` is given (contract §10.1). */
+/** Roboflow's default `sequence_size` when only `sequence_number` is given (docs/roboflow-api.md §10.1). */
 export const DEFAULT_SEQUENCE_SIZE = 100_000;
 
 export type ImageFormat = 'png' | 'jpeg' | 'bmp' | 'webp' | 'tiff' | 'avif' | 'heic';

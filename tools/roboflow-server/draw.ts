@@ -1,5 +1,5 @@
 /**
- * Annotated images for `format=image` / `image_and_json` (contract §4.7), drawn the way
+ * Annotated images for `format=image` / `image_and_json` (docs/roboflow-api.md §4.7), drawn the way
  * Inference draws them (`inference/core/utils/visualisation.py`, and `draw_predictions` of the
  * classification adapter), quirks included:
  *

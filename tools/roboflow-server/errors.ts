@@ -1,5 +1,5 @@
 /**
- * Roboflow's error answers (contract §5, texts from roboflow/inference 1.5.0
+ * Roboflow's error answers (docs/roboflow-api.md §5, texts from roboflow/inference 1.5.0
  * `inference/core/interfaces/http/error_handlers.py` and `inference/core/utils/image_utils.py`),
  * and the texts this server used before it modelled them (`messages: 'legacy'`).
  */
@@ -42,7 +42,7 @@ export const MESSAGES = {
 	notReady: 'Model is temporarily not ready - retry request.',
 	invalidMaskDecode:
 		"Invalid mask decode argument sent. tradeoff_factor must be in [0.0, 1.0], mask_decode_mode: must be one of ['accurate', 'fast', 'tradeoff']",
-	/** Not Roboflow's (format unverified, contract §5): the gateway's answer to a body over `maxBodyBytes`. */
+	/** Not Roboflow's (format unverified, docs/roboflow-api.md §5): the gateway's answer to a body over `maxBodyBytes`. */
 	tooLarge: (limit: number) => `Request body too large: the limit is ${formatBytes(limit)}.`,
 } as const;
 
@@ -101,10 +101,10 @@ export function formatBytes(bytes: number): string {
 	return `${bytes} bytes`;
 }
 
-/** The management API's (api.roboflow.com) answer to a missing or unknown key (contract §7). */
+/** The management API's (api.roboflow.com) answer to a missing or unknown key (docs/roboflow-api.md §7). */
 export const MANAGEMENT_BAD_KEY = 'This API key does not exist (or has been revoked).';
 
-/** A management API error body (`{error: {message, status, ...}}`, contract §7). */
+/** A management API error body (`{error: {message, status, ...}}`, docs/roboflow-api.md §7). */
 export const managementError = (
 	status: number,
 	message: string,

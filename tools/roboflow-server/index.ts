@@ -1,7 +1,7 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/require-node-api-error -- the local test server is an HTTP server in Node, not an n8n node: node:http/net, latency timers and timings, and HttpError is the HTTP answer it sends */
 /**
  * A local server that models Roboflow's inference API and the parts of its management API that
- * clients read (the contract in /work/shared/roboflow-api.md, §1-§8) for tests, the demo and
+ * clients read (docs/roboflow-api.md, §1-§8 and §10) for tests, the demo and
  * the benchmark. Dev tooling only: not part of the published package. Answers are computed from
  * the real pixels of the image sent, so a client's request building is tested end to end.
  *

@@ -1,6 +1,6 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local test server runs in Node, never inside n8n: the request type of node:http */
 /**
- * The request body of the legacy model route (contract §3.1): read with an optional size limit,
+ * The request body of the legacy model route (docs/roboflow-api.md §3.1): read with an optional size limit,
  * then turned into image bytes the way Inference does: multipart `file` part (raw bytes), or any
  * other Content-Type holding bare base64 text (a `data:image/...;base64,` prefix is stripped;
  * characters outside the base64 alphabet are skipped, as Python's non-validating b64decode does).

@@ -1,6 +1,6 @@
 /**
  * The model table: which model ids the server knows, what task each one is, and how it answers
- * (the response fields of contract §4.2-§4.6, plus the annotated image of §4.7).
+ * (the response fields of docs/roboflow-api.md §4.2-§4.6, plus the annotated image of §4.7).
  */
 import { SHAPE_CLASSES, SHAPE_PALETTE } from '../images/index.ts';
 import type { MultiLabelAnswer, SingleLabelAnswer } from './classify.ts';
@@ -133,7 +133,7 @@ export function runModel(
 }
 
 function classification(kind: ModelKind, input: ModelInput, params: InferenceParams): ModelAnswer {
-	// Inference maps `best` / `default` to 0.5 for classification (contract §3.2).
+	// Inference maps `best` / `default` to 0.5 for classification (docs/roboflow-api.md §3.2).
 	const confidence = typeof params.confidence === 'number' ? params.confidence : 0.5;
 	const stats = input.image ? colourStats(input.image) : statsFromHash(input.hash);
 	const needImage = () => {
@@ -156,7 +156,7 @@ function classification(kind: ModelKind, input: ModelInput, params: InferencePar
 
 function detection(kind: ModelKind, image: RgbaImage, params: InferenceParams): ModelAnswer {
 	if (kind.task === 'keypoint-detection' && params.confidence === 'best') {
-		// A pydantic validation error raised inside the route: Inference answers 500 (contract §3.2).
+		// A pydantic validation error raised inside the route: Inference answers 500 (docs/roboflow-api.md §3.2).
 		throw new HttpError(500, { message: MESSAGES.internal });
 	}
 	if (kind.task === 'instance-segmentation') {

@@ -1,5 +1,5 @@
 /**
- * Query parameters of the legacy model route (contract §3.2), parsed the way Inference's
+ * Query parameters of the legacy model route (docs/roboflow-api.md §3.2), parsed the way Inference's
  * FastAPI route does: pydantic coercion (422 with `{ detail }` for values that do not parse),
  * the last value of a repeated parameter wins, unknown parameters (e.g. `classes`) are ignored,
  * and the threshold quirks are applied.

@@ -1,6 +1,6 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local test server downloads image URLs with Node's http, https and net, never inside n8n */
 /**
- * Image URL input (`image=` query parameter), with Inference's URL rules (contract §3.1,
+ * Image URL input (`image=` query parameter), with Inference's URL rules (docs/roboflow-api.md §3.1,
  * `inference/core/utils/image_utils.py` `_validate_url_destination`). Defaults are Roboflow's
  * (every hosted deployment): URL input on, only `https://`, and the host must be a domain name
  * with a public suffix (no IP address, no `localhost`, no single-label or `.internal`-style

@@ -1,5 +1,5 @@
 /**
- * Saved Workflows (contract §6) as Roboflow's Inference server runs them: the request body
+ * Saved Workflows (docs/roboflow-api.md §6) as Roboflow's Inference server runs them: the request body
  * (validated like FastAPI/pydantic: 422 `{detail}`), runtime input assembly (400
  * `RuntimeInputError`, texts of roboflow/inference 1.5.0
  * `execution_engine/v1/executor/runtime_input_assembler.py`, `runtime_input_validator.py` and
@@ -10,7 +10,7 @@
  * The fixed Workflows (`WORKFLOWS`) run the pixel detector of detect.ts (the `shapes/1` model)
  * and the annotator of draw.ts; see each definition below. Each has saved versions (the run
  * route's `workflow_version_id`, the management API's `workflow_version`), its specification
- * (contract §6.4a) and the interface `describe_interface` reports (§6.4b); sink steps fire
+ * (docs/roboflow-api.md §6.4a) and the interface `describe_interface` reports (§6.4b); sink steps fire
  * unless the request sets `disable_sinks` (inference `core_steps/sinks/webhook/v1.py:389-470`).
  */
 import crypto from 'node:crypto';
@@ -32,7 +32,7 @@ import { fetchUrl, urlRefusal } from './url-input.ts';
 // ---------------------------------------------------------------------------------------------
 // Definitions
 
-/** A declared input of a Workflow specification (contract §6.4a). */
+/** A declared input of a Workflow specification (docs/roboflow-api.md §6.4a). */
 export interface WorkflowInputSpec {
 	type: 'WorkflowImage' | 'WorkflowParameter';
 	name: string;
@@ -1257,7 +1257,7 @@ const TYPING_HINTS: Record<string, string> = {
 };
 
 /**
- * `POST /{workspace}/workflows/{id}/describe_interface` (contract §6.4b;
+ * `POST /{workspace}/workflows/{id}/describe_interface` (docs/roboflow-api.md §6.4b;
  * `handle_describe_workflows_interface`, `introspection/inputs_discovery.py:79-348`): inputs
  * the steps use come first, in the order the steps use them, then the others; each with its
  * kinds (declared here exactly as the steps use them; none declared: `*`, images `image`).

@@ -1,5 +1,5 @@
 /**
- * The workspace behind the management API (api.roboflow.com, contract §7): its projects, their
+ * The workspace behind the management API (api.roboflow.com, docs/roboflow-api.md §7): its projects, their
  * versions and which versions have a trained model, plus the answers of
  * `GET /{workspace}` and `GET /{workspace}/{project}`.
  *
@@ -15,7 +15,7 @@ import { COLOURS, SHAPE_CLASSES } from '../images/index.ts';
 import type { ModelKindName } from './models.ts';
 import { MODEL_KINDS } from './models.ts';
 
-/** Roboflow's project types as the management API reports them (contract §7). */
+/** Roboflow's project types as the management API reports them (docs/roboflow-api.md §7). */
 export type ProjectType =
 	| 'classification'
 	| 'object-detection'

@@ -9,7 +9,7 @@ export function toNumber(value: unknown): number | null {
 	return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-/** The fields every model answer carries, each treated as optional (contract §4.1). */
+/** The fields every model answer carries, each treated as optional (docs/roboflow-api.md §4.1). */
 export interface AnswerMetadata {
 	image: { width: number | null; height: number | null };
 	inference_id: string | null;

@@ -74,7 +74,7 @@ export function normalizeDetections(
 	const predictions = raw.predictions
 		.map((p) => toDetection(p, shape))
 		.filter((p) => !keepClasses || keepClasses.has(p.class))
-		// Roboflow's order is usually but not promisedly by confidence (contract §4.4).
+		// Roboflow's order is usually but not promisedly by confidence (docs/roboflow-api.md §4.4).
 		.sort((a, b) => b.confidence - a.confidence);
 	const classCounts: Record<string, number> = {};
 	// A Set keeps first-seen order even for class names such as "1", which object keys would not.

@@ -15,7 +15,7 @@ export interface WorkflowResult {
 	images: WorkflowImage[];
 }
 
-/** Roboflow serialises every image as `{type: "base64", value}`, possibly nested (contract §6.2). */
+/** Roboflow serialises every image as `{type: "base64", value}`, possibly nested (docs/roboflow-api.md §6.2). */
 function isImage(
 	value: unknown,
 ): value is { type: 'base64'; value: string } & Record<string, unknown> {
@@ -67,7 +67,7 @@ export function extractWorkflowImages(
 
 /**
  * The result for the one image the node sent: `outputs` holds one object per input image
- * (contract §6.2), so a single-image run has exactly one.
+ * (docs/roboflow-api.md §6.2), so a single-image run has exactly one.
  */
 export function readWorkflowOutputs(raw: unknown): Record<string, unknown> {
 	if (!isRecord(raw) || !Array.isArray(raw.outputs)) {

@@ -1,7 +1,7 @@
 /**
  * Where a request for a task goes, and how large it may be. One place for Roboflow's hosts:
  * the credential's default, the legacy per-task hosts and the documented upload limits
- * (see the contract, §1 and §8).
+ * (docs/roboflow-api.md §1 and §8).
  */
 
 /** Roboflow's Serverless Cloud API: one host for every model task and for Workflows. */

@@ -103,7 +103,7 @@ const TEXT_MESSAGES: Array<{
 	},
 ];
 
-/** A Workflow error's details (contract §6.3): the inner error and the steps that failed. */
+/** A Workflow error's details (docs/roboflow-api.md §6.3): the inner error and the steps that failed. */
 function workflowDetails(body: Record<string, unknown>): string {
 	const parts: string[] = [];
 	if (typeof body.inner_error_message === 'string' && body.inner_error_message)

@@ -28,7 +28,7 @@ export interface ModelRouteJob {
 }
 
 /**
- * Builds a request for Roboflow's model route, `POST {host}/{project}/{version}` (contract §3),
+ * Builds a request for Roboflow's model route, `POST {host}/{project}/{version}` (docs/roboflow-api.md §3),
  * shared by every model operation: the model, the image (bare base64 body or `image=` URL),
  * `format=image_and_json` for an annotated picture, plus the operation's own `query`.
  */
