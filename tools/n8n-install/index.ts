@@ -13,6 +13,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { ROOT } from '../repo/index.ts';
+
 /** The n8n releases we test against; keep in step with the README. */
 export const N8N_VERSIONS = { v2: '2.41.1', v1: '1.123.81' } as const;
 
@@ -45,7 +47,7 @@ export const STAMP_FILE = '.installed';
 /** What the one-time install usually takes; said before it starts. */
 const USUAL_INSTALL_TIME = '3 to 8 minutes';
 
-const INSTALL_SCRIPT = path.join(import.meta.dirname, 'install.ts');
+const INSTALL_SCRIPT = path.join(ROOT, 'tools', 'n8n-install', 'install.ts');
 
 const stderrLine = (message: string) => process.stderr.write(`${message}\n`);
 
