@@ -1,4 +1,4 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- test tooling runs in Node, never inside n8n */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- test tooling runs in Node, never inside n8n */
 /** Where the repository and its parts are (the root itself is found in tools/repo/index.ts). */
 import path from 'node:path';
 
