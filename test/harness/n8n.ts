@@ -205,6 +205,8 @@ export interface RunOptions {
 	items: INodeExecutionData[];
 	credentials?: ICredentialDataDecryptedObject;
 	onError?: INode['onError'];
+	/** Run as an AI Agent's tool: the node marked as n8n marks it (`rewireOutputLogTo`), its output read from `ai_tool`. */
+	asTool?: boolean;
 	/** Called once the run has started, with a function that stops the execution as the UI's stop button does. */
 	onStarted?: (cancel: () => void) => void;
 	mode?: WorkflowExecuteMode;
@@ -291,6 +293,7 @@ export function stopRuns(): void {
 /** Executes a one-node workflow (the Roboflow node) with `items` as its input. */
 export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 	const node = roboflowNode(options.parameters, options.onError);
+	if (options.asTool) node.rewireOutputLogTo = 'ai_tool';
 	const source: INode = {
 		id: 'source-node',
 		name: 'Items',
@@ -356,7 +359,9 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 	const run = await finished;
 
 	const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
-	const outputs = (taskData?.data?.main ?? []).map((items) => items ?? []);
+	const outputs = (taskData?.data?.main ?? taskData?.data?.ai_tool ?? []).map(
+		(items) => items ?? [],
+	);
 	return {
 		run,
 		outputs,
