@@ -205,7 +205,11 @@ describe('a two-image Workflow runs with the fields the editor showed', () => {
 			}),
 		]);
 		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
-		expect(server.stats.sinks.map((s) => [s.workflow, s.version, s.block, s.payload])).toEqual([
+		// Items run concurrently, so the sinks are compared in label order, not arrival order.
+		const sinks = server.stats.sinks
+			.map((s) => [s.workflow, s.version, s.block, s.payload] as const)
+			.sort((a, b) => String(a[3]?.label).localeCompare(String(b[3]?.label)));
+		expect(sinks).toEqual([
 			[COMPARE, '2', 'notify', { label: 'p-1', front_count: 3, back_count: 1 }],
 			[COMPARE, '2', 'notify', { label: 'p-2', front_count: 3, back_count: 1 }],
 		]);

@@ -13,8 +13,8 @@ import {
 	RECEIVED_PATH,
 	SELF_HOSTED_URL_OPTIONS,
 } from '../../tools/roboflow-server';
-import type { Json, Server } from './localServer';
-import { readAnswer, useServers } from './localServer';
+import type { Json, Server } from '../harness/localServer';
+import { readAnswer, useServers } from '../harness/localServer';
 
 const startServer = useServers();
 
