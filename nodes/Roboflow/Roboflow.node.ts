@@ -6,8 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { properties, router, subtitle } from './actions/router';
-import { searchModels, searchProjects, searchWorkflows } from './methods/listSearch';
+import { modelTaskOf, properties, router, subtitle } from './actions/router';
+import { modelSearch, searchProjects, searchWorkflows } from './methods/listSearch';
 import { getWorkflowInputs } from './methods/resourceMapping';
 
 export class Roboflow implements INodeType {
@@ -35,7 +35,8 @@ export class Roboflow implements INodeType {
 	};
 
 	methods = {
-		listSearch: { searchModels, searchProjects, searchWorkflows },
+		// The Model picker lists the projects of the chosen operation's own task.
+		listSearch: { searchModels: modelSearch(modelTaskOf), searchProjects, searchWorkflows },
 		resourceMapping: { getWorkflowInputs },
 	};
 

@@ -3,6 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { RoboflowOperation } from '../batch/operation';
 import { runBatch } from '../batch/runBatch';
+import type { ModelTask } from '../transport/endpoint';
 import { classify } from './classify/classify.operation';
 import { detect } from './detect/detect.operation';
 import { keypoints } from './keypoints/keypoints.operation';
@@ -21,6 +22,11 @@ const MODEL_OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoi
 
 /** Every operation, in the order the Operation parameter lists them. Add one here. */
 export const OPERATIONS: RoboflowOperation[] = [...MODEL_OPERATIONS, runWorkflow, upload];
+
+/** The model task an operation runs (for the Model picker), or undefined for other operations. */
+export function modelTaskOf(value: string): ModelTask | undefined {
+	return OPERATIONS.find((operation) => operation.option.value === value)?.modelTask;
+}
 
 /** The node's subtitle in the editor: the operation's action ("Detect objects"). */
 export const subtitle = `={{ (${JSON.stringify(

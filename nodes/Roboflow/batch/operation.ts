@@ -13,6 +13,7 @@ import type {
 } from 'n8n-workflow';
 
 import type { RoboflowCredentials } from '../transport/credentials';
+import type { ModelTask } from '../transport/endpoint';
 import type { ManagementClient } from '../transport/management';
 import type { RoboflowRequest } from '../transport/request';
 
@@ -91,6 +92,11 @@ export interface RoboflowOperation {
 	 * and what it needs (the tool variant's Description, which the user may rewrite).
 	 */
 	toolDescription?: string;
+	/**
+	 * The model task it runs, for a model operation: which projects its Model picker lists and,
+	 * on a legacy API URL, which host serves it.
+	 */
+	modelTask?: ModelTask;
 	/** Its own parameters, shown only for it. */
 	properties: INodeProperties[];
 	/** Called once per run, e.g. to look something up that every item needs. */

@@ -9,18 +9,10 @@ import { mapWithConcurrency } from '../batch/pool';
 import { RoboflowApiError, nodeApiError, redact } from '../helpers/errors';
 import type { RoboflowCredentials } from '../transport/credentials';
 import { decryptedCredentials } from '../transport/credentials';
-import { ManagementClient } from '../transport/management';
+import type { ModelTask } from '../transport/endpoint';
+import { ManagementClient, projectServesTask } from '../transport/management';
 import { sendRoboflowRequest } from '../transport/request';
 import { SharedPause } from '../transport/retry';
-
-/** Which project types each model operation lists (docs/roboflow-api.md §7: match on substrings). */
-const PROJECT_TYPES: Record<string, (type: string) => boolean> = {
-	classify: (type) => type.includes('classification'),
-	// Inference treats a project without a type as object detection.
-	detect: (type) => type === '' || type.includes('object-detection'),
-	segment: (type) => type.includes('instance-segmentation'),
-	keypoints: (type) => type.includes('keypoint'),
-};
 
 /** Projects whose versions are fetched at once while listing; a workspace may have many. */
 const LIST_CONCURRENCY = 4;
@@ -73,34 +65,37 @@ export async function withManagementClient<T>(
 }
 
 /**
- * The models of the key's workspace for the operation's task: one entry per version with a
- * trained model, "Project name v3 (object-detection)", value `project/3`.
+ * The Model picker: the models of the key's workspace for the task of the operation chosen, one
+ * entry per version with a trained model, "Project name v3 (object-detection)", value
+ * `project/3`. Made from the operations' own tasks (`taskOf`), so a new model operation needs no
+ * change here.
  */
-export async function searchModels(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-): Promise<INodeListSearchResult> {
-	const operation = currentParameter(this, 'operation') || 'classify';
-	const wanted = PROJECT_TYPES[operation] ?? (() => true);
-	return await withManagementClient(this, async (client, workspace) => {
-		const projects = (await client.projects(workspace)).filter(
-			(project) => wanted(project.type) && matches(filter, project.name, project.slug),
-		);
-		const lists = await mapWithConcurrency(
-			projects.length,
-			LIST_CONCURRENCY,
-			async (index): Promise<INodeListSearchItems[]> => {
-				const project = projects[index];
-				const versions = await client.trainedVersions(workspace, project.slug);
-				return versions.map((number) => ({
-					name: `${project.name} v${number} (${project.type || 'object-detection'})`,
-					value: `${project.slug}/${number}`,
-					url: `https://app.roboflow.com/${workspace}/${project.slug}/${number}`,
-				}));
-			},
-		);
-		return { results: lists.flat() };
-	});
+export function modelSearch(
+	taskOf: (operation: string) => ModelTask | undefined,
+): (this: ILoadOptionsFunctions, filter?: string) => Promise<INodeListSearchResult> {
+	return async function searchModels(this: ILoadOptionsFunctions, filter?: string) {
+		const task = taskOf(currentParameter(this, 'operation') || 'classify');
+		const wanted = (type: string) => task === undefined || projectServesTask(type, task);
+		return await withManagementClient(this, async (client, workspace) => {
+			const projects = (await client.projects(workspace)).filter(
+				(project) => wanted(project.type) && matches(filter, project.name, project.slug),
+			);
+			const lists = await mapWithConcurrency(
+				projects.length,
+				LIST_CONCURRENCY,
+				async (index): Promise<INodeListSearchItems[]> => {
+					const project = projects[index];
+					const versions = await client.trainedVersions(workspace, project.slug);
+					return versions.map((number) => ({
+						name: `${project.name} v${number} (${project.type || 'object-detection'})`,
+						value: `${project.slug}/${number}`,
+						url: `https://app.roboflow.com/${workspace}/${project.slug}/${number}`,
+					}));
+				},
+			);
+			return { results: lists.flat() };
+		});
+	};
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 	interfaceFromSpecification,
 } from '../response/workflowInterface';
 import type { RoboflowCredentials } from './credentials';
+import type { ModelTask } from './endpoint';
 import { DEFAULT_MANAGEMENT_URL } from './endpoint';
 import type { ErrorAdvice } from './errorMapping';
 import type { FormPart, RoboflowRequest } from './request';
@@ -83,6 +84,20 @@ function datasetAdvice(project: string, byStatus: ErrorAdvice['byStatus']): Erro
 			...byStatus,
 		},
 	};
+}
+
+/** Which project types serve each model task (docs/roboflow-api.md §7: match on substrings). */
+const PROJECT_TYPES_OF_TASK: Record<ModelTask, (type: string) => boolean> = {
+	classification: (type) => type.includes('classification'),
+	// Inference treats a project without a type as object detection.
+	detection: (type) => type === '' || type.includes('object-detection'),
+	segmentation: (type) => type.includes('instance-segmentation'),
+	keypoints: (type) => type.includes('keypoint'),
+};
+
+/** Whether a project of this type has models for the task. */
+export function projectServesTask(projectType: string, task: ModelTask): boolean {
+	return PROJECT_TYPES_OF_TASK[task](projectType);
 }
 
 /** The management API's base URL: the credential's (for self-hosted and tests) or Roboflow's. */

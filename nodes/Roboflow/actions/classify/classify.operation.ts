@@ -12,6 +12,8 @@ interface ClassifyOptions {
 	simplify?: boolean;
 }
 
+const TASK = 'classification';
+
 /** Image classification, single-label and multi-label: `top`, `confidence`, `predicted_classes`. */
 export const classify: RoboflowOperation = {
 	option: {
@@ -22,6 +24,7 @@ export const classify: RoboflowOperation = {
 	},
 	toolDescription:
 		'Classifies an image with a Roboflow image classification model. Returns the most likely class (top), its confidence from 0 to 1 and the predicted classes. Input: the image, by the URL the tool asks for or the uploaded file it is set to read.',
+	modelTask: TASK,
 	properties: forOperations(
 		['classify'],
 		[
@@ -47,7 +50,7 @@ export const classify: RoboflowOperation = {
 					query.confidence = fractionParameter(options.confidence, 'Confidence threshold');
 				}
 				const routed = await prepareModelRoute.call(this, job, run, {
-					task: 'classification',
+					task: TASK,
 					query,
 					expected: 'a classification result',
 					// Roboflow draws the top class on the picture, and fails when there is none (§4.7).

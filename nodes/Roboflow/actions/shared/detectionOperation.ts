@@ -43,6 +43,7 @@ export function detectionOperation(spec: {
 	return {
 		option: spec.option,
 		toolDescription: spec.toolDescription,
+		modelTask: spec.task,
 		properties: forOperations(
 			[spec.option.value],
 			[
