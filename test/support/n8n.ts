@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+import { stopProcess } from '../../tools/child-process/index.ts';
 import { ensureN8n } from '../../tools/n8n-install/index.ts';
 import { ROOT } from './paths.ts';
 import type { Workflow } from './workflows.ts';
@@ -374,12 +375,7 @@ export class N8nInstance {
 
 	/** Stops what startEditor started: SIGTERM, then SIGKILL if n8n's graceful shutdown stalls. */
 	async stopEditor(child: ChildProcess): Promise<void> {
-		if (child.exitCode !== null || child.signalCode !== null) return;
-		const exited = new Promise((resolve) => child.once('exit', resolve));
-		child.kill('SIGTERM');
-		const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-		await exited;
-		clearTimeout(force);
+		await stopProcess(child);
 	}
 
 	/** Signs in to the editor's REST API; returns a call for `/rest/...` routes with the session cookie. */

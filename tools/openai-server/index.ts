@@ -21,8 +21,8 @@
  * - `GET /_local/requests`: what was recorded, for a look from outside.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 
+import { close, listen } from '../local-http/index.ts';
 import { completion, completionChunks } from './completion.ts';
 import type { ChatMessage, ScriptRule, ToolDefinition } from './script.ts';
 import { messageText, scriptedAnswer } from './script.ts';
@@ -160,14 +160,11 @@ export function createOpenAiServer(options: OpenAiServerOptions = {}) {
 			requests.length = 0;
 		},
 		async start(port = 0, host = '127.0.0.1'): Promise<string> {
-			await new Promise<void>((resolve) => server.listen(port, host, () => resolve()));
-			const address = server.address() as AddressInfo;
-			this.url = `http://${host}:${address.port}`;
+			this.url = await listen(server, port, host);
 			return this.url;
 		},
 		async stop(): Promise<void> {
-			server.closeAllConnections?.();
-			await new Promise<void>((resolve) => server.close(() => resolve()));
+			await close(server);
 		},
 	};
 }

@@ -222,8 +222,8 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 
+import { close, listen } from '../local-http/index.ts';
 import type { AuthStyle, KeyTable } from './auth.ts';
 import {
 	AUTH_STYLES,
@@ -977,14 +977,11 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 			return `${this.url}/images/${encodeURIComponent(name)}`;
 		},
 		async start(port = 0, host = '127.0.0.1'): Promise<string> {
-			await new Promise<void>((resolve) => server.listen(port, host, () => resolve()));
-			const address = server.address() as AddressInfo;
-			this.url = `http://${host}:${address.port}`;
+			this.url = await listen(server, port, host);
 			return this.url;
 		},
 		async stop(): Promise<void> {
-			server.closeAllConnections?.();
-			await new Promise<void>((resolve) => server.close(() => resolve()));
+			await close(server);
 		},
 	};
 }

@@ -16,6 +16,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+import { stopProcess } from '../child-process/index.ts';
+
 export type Log = (message: string) => void;
 
 /** The Debian packages queue mode needs. */
@@ -105,15 +107,6 @@ function run(command: string, args: string[], options: { uid?: number; gid?: num
 	return { child, output: () => tail };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	const exited = new Promise((resolve) => child.once('exit', resolve));
-	child.kill('SIGTERM');
-	const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-	await exited;
-	clearTimeout(force);
-}
-
 export interface Service {
 	port: number;
 	stop(): Promise<void>;
@@ -135,7 +128,7 @@ export async function startRedis(): Promise<Service> {
 		'no',
 	]);
 	await waitForPort(port, 'Redis', child, output);
-	return { port, stop: async () => await stopChild(child) };
+	return { port, stop: async () => await stopProcess(child) };
 }
 
 export interface Postgres extends Service {
@@ -208,7 +201,7 @@ export async function startPostgres(database = 'n8n'): Promise<Postgres> {
 		}
 	}
 	if (!created) {
-		await stopChild(child);
+		await stopProcess(child);
 		throw new Error(`createdb ${database} failed: ${failure}\n${output()}`);
 	}
 	return {
@@ -216,7 +209,7 @@ export async function startPostgres(database = 'n8n'): Promise<Postgres> {
 		user,
 		database,
 		stop: async () => {
-			await stopChild(child);
+			await stopProcess(child);
 			fs.rmSync(dir, { recursive: true, force: true });
 		},
 	};
