@@ -41,15 +41,16 @@ import path from 'node:path';
 import { N8N_VERSIONS } from '../tools/n8n-install/index.ts';
 import type { RoboflowServer } from '../tools/roboflow-server/index.ts';
 import { createRoboflowServer, SELF_HOSTED_URL_OPTIONS } from '../tools/roboflow-server/index.ts';
+import type { DemoExample } from './demoAgent.ts';
 import { startAgentDemo } from './demoAgent.ts';
 import {
 	writeActiveLearningImages,
 	writeSampleImages,
 	writeShapeImages,
 } from '../test/support/images.ts';
-import type { N8nItem, RunData } from '../test/support/n8n.ts';
+import type { N8nItem } from '../test/support/n8n.ts';
 import { logToStderr as log, N8nInstance, nodeOutputs, packPackage } from '../test/support/n8n.ts';
-import type { Workflow, WorkflowInput } from '../test/support/workflows.ts';
+import type { WorkflowInput } from '../test/support/workflows.ts';
 import {
 	ACTIVE_LEARNING_NODES,
 	activeLearning,
@@ -70,21 +71,6 @@ const DEMO_OWNER = { email: 'demo@example.com', password: 'Roboflow-demo-1' };
 const IMAGE_GLOB = '*.{png,jpg,jpeg,webp}';
 /** The detection pictures twice the tests' size, to be seen in the editor's binary viewer. */
 const DEMO_SHAPES = { scale: 2 };
-
-/** One example workflow: what to import, and how to read its run as a table. */
-interface DemoExample {
-	title: string;
-	file: string;
-	workflow: Workflow;
-	/** Folders the workflow reads from or writes into (created, and allowed to n8n's file nodes). */
-	dirs: string[];
-	report(run: RunData | undefined): {
-		headers: string[];
-		rows: string[][];
-		note: string;
-		mistakes: string[];
-	};
-}
 
 const fileOf = (item: N8nItem, field = 'data') => item.binary?.[field]?.fileName ?? '?';
 

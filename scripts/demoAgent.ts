@@ -27,11 +27,12 @@ const TOOLS = {
 	url: 'Count_objects_at_an_image_URL',
 };
 
-/** One question to the agent, as the demo's table reports it (the shape demo.ts prints). */
-export interface AgentDemoExample {
+/** One example of the demo (an example workflow, or a question to the agent): what to import, and how to read its run as a table. */
+export interface DemoExample {
 	title: string;
 	file: string;
 	workflow: Workflow;
+	/** Folders the workflow reads from or writes into (created, and allowed to n8n's file nodes). */
 	dirs: string[];
 	report(run: RunData | undefined): {
 		headers: string[];
@@ -47,7 +48,7 @@ function question(
 	text: string,
 	expected: { tool: string; count: number },
 	upload?: { base64: string; fileName: string },
-): AgentDemoExample {
+): DemoExample {
 	const workflow = agentWithRoboflowTools({
 		id,
 		name: `AI Agent with a Roboflow vision tool: ${upload ? 'a chat upload' : 'an image URL'}`,
@@ -105,7 +106,7 @@ function question(
  * `server` serves the URL question's image.
  */
 export async function startAgentDemo(server: RoboflowServer): Promise<{
-	examples: AgentDemoExample[];
+	examples: DemoExample[];
 	credential: Credential;
 	stop: () => Promise<void>;
 }> {
