@@ -1080,6 +1080,7 @@ for (const label of labels) {
 				);
 				assert.deepEqual(all.sort(), [
 					'always-fails',
+					'compare-front-and-back',
 					'crop-and-classify',
 					'detect-count-and-visualize',
 				]);
