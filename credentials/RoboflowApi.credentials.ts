@@ -64,7 +64,9 @@ export class RoboflowApi implements ICredentialType {
 		},
 	];
 
-	// Roboflow documents the key as the `api_key` query parameter on every route. A function, not
+	// Roboflow reads the key from the `api_key` query parameter on its model, management and upload
+	// routes (docs/roboflow-api.md §2, §7, §10); the Workflow routes read it from the JSON body,
+	// which Run Workflow also sends (§6.1). A function, not
 	// the generic `={{$credentials.apiKey}}` form: n8n evaluates that expression on every request,
 	// which measured as a fifth of the node's time per image (see bench/RESULTS.md).
 	async authenticate(

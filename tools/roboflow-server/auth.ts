@@ -67,6 +67,15 @@ export const hasScope = (table: KeyTable, key: string, scope: string): boolean =
 export function requestKey(req: IncomingMessage, query: URLSearchParams): string | undefined {
 	const fromQuery = lastValue(query, 'api_key');
 	if (fromQuery !== null) return fromQuery;
+	return bearerKey(req);
+}
+
+/**
+ * The key of a `Authorization: Bearer` header. Inference's Workflow routes read the key from that
+ * header or their JSON body, never from the query (docs/roboflow-api.md §6.1); only the serverless
+ * gateway in front of them looks at the query.
+ */
+export function bearerKey(req: IncomingMessage): string | undefined {
 	return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
 }
 

@@ -30,7 +30,7 @@
  * - `POST /{workspace}/workflows/{workflow_id}` and the deprecated alias
  *   `POST /infer/workflows/{workspace}/{workflow_id}`: run a saved Workflow (§6, see WORKFLOWS).
  * - `POST /{workspace}/workflows/{workflow_id}/describe_interface` (§6.4b): body `{api_key?,
- *   use_cache?, workflow_version_id?}` (key also from query or Bearer; none: 400 "Required
+ *   use_cache?, workflow_version_id?}` (key also from Bearer; none: 400 "Required
  *   Roboflow API key is missing. ..."), then the key and workflow checks of a run ->
  *   `{inputs: {name: [kind]}, outputs: {name: [kind]}, typing_hints: {kind: hint},
  *   kinds_schemas: {}}` (see describeInterface in workflows.ts). `describeInterface: false`
@@ -133,7 +133,7 @@
  * elements are then named `image.[i]` in `parent_id`), `excluded_fields` dropped.
  * Request: JSON body `{api_key?, inputs, excluded_fields?, use_cache?, workflow_version_id?,
  * enable_profiling?, debug?, disable_sinks?, workflow_id?}` (`enable_profiling`, `debug` and
- * `workflow_id` are type-checked, then ignored). Key: query `api_key` > `Authorization: Bearer` > body `api_key`. An image input is
+ * `workflow_id` are type-checked, then ignored). Key: `Authorization: Bearer` > body `api_key` (the query's is only the serverless gateway's). An image input is
  * `{type, value}` or a bare string; only `value` is read: `http(s)://` strings are downloaded
  * under the URL rules below, anything else is base64 (`data:` prefix allowed).
  * ORDER OF CHECKS: body size (413), serverless gateway (401, as the model route), body (422
@@ -232,6 +232,7 @@ import {
 	isKnownKey,
 	makeKeyTable,
 	modelAccessCheck,
+	bearerKey,
 	requestKey,
 	WORKFLOW_READ_SCOPE,
 	workflowAccessCheck,
@@ -762,7 +763,7 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });
 			if (auth === 'serverless') gatewayCheck(keys, req, url.searchParams, body);
 			const request = parseWorkflowRequest(req.headers['content-type'], body);
-			const key = requestKey(req, url.searchParams) ?? request.api_key ?? undefined;
+			const key = bearerKey(req) ?? request.api_key ?? undefined;
 			workflowAccessCheck(auth, keys, key);
 			const definition =
 				workspaceName === workspace
@@ -815,7 +816,7 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });
 			if (auth === 'serverless') gatewayCheck(keys, req, url.searchParams, body);
 			const request = parseWorkflowRequest(req.headers['content-type'], body, 'describe');
-			const key = requestKey(req, url.searchParams) ?? request.api_key ?? undefined;
+			const key = bearerKey(req) ?? request.api_key ?? undefined;
 			if (key === undefined) throw new HttpError(400, { message: DESCRIBE_KEY_MISSING });
 			workflowAccessCheck(auth, keys, key);
 			const definition =
