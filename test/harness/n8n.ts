@@ -371,6 +371,31 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 }
 
 /**
+ * The context n8n gives the editor's calls for the parameter at `path` (a picker, the Workflow's
+ * input fields): a one-node workflow, the credential, and the node's current parameters, which
+ * the editor sends with the request and the context reads there.
+ */
+function loadOptionsContext(
+	parameters: INodeParameters,
+	credentials: ICredentialDataDecryptedObject,
+	path: string,
+): LoadOptionsContext {
+	const node = roboflowNode(parameters);
+	const workflow = new Workflow({
+		id: 'test',
+		nodes: [node],
+		connections: {},
+		nodeTypes: new TestNodeTypes([]),
+		active: false,
+		settings: { executionOrder: 'v1' },
+	});
+	const additionalData = additionalDataFor(credentials);
+	(additionalData as { currentNodeParameters?: INodeParameters }).currentNodeParameters =
+		parameters;
+	return new LoadOptionsContext(workflow, node, additionalData, path);
+}
+
+/**
  * Runs one of the node's listSearch methods as the editor does when the user opens a list:
  * through n8n-core's LoadOptionsContext, with the node's current parameters and credential.
  */
@@ -380,25 +405,12 @@ export async function runListSearch(options: {
 	credentials: ICredentialDataDecryptedObject;
 	filter?: string;
 }): Promise<INodeListSearchResult> {
-	const node = roboflowNode(options.parameters);
-	const workflow = new Workflow({
-		id: 'test',
-		nodes: [node],
-		connections: {},
-		nodeTypes: new TestNodeTypes([]),
-		active: false,
-		settings: { executionOrder: 'v1' },
-	});
 	const path = {
 		searchModels: 'parameters.modelId',
 		searchWorkflows: 'parameters.workflowId',
 		searchProjects: 'parameters.projectId',
 	}[options.method];
-	// The editor sends the node's current parameters with the request; the context reads them there.
-	const additionalData = additionalDataFor(options.credentials);
-	(additionalData as { currentNodeParameters?: INodeParameters }).currentNodeParameters =
-		options.parameters;
-	const context = new LoadOptionsContext(workflow, node, additionalData, path);
+	const context = loadOptionsContext(options.parameters, options.credentials, path);
 	const method = new Roboflow().methods.listSearch[options.method];
 	return await method.call(context, options.filter);
 }
@@ -413,18 +425,10 @@ export async function runResourceMapping(options: {
 	parameters: INodeParameters;
 	credentials: ICredentialDataDecryptedObject;
 }): Promise<ResourceMapperFields> {
-	const node = roboflowNode(options.parameters);
-	const workflow = new Workflow({
-		id: 'test',
-		nodes: [node],
-		connections: {},
-		nodeTypes: new TestNodeTypes([]),
-		active: false,
-		settings: { executionOrder: 'v1' },
-	});
-	const additionalData = additionalDataFor(options.credentials);
-	(additionalData as { currentNodeParameters?: INodeParameters }).currentNodeParameters =
-		options.parameters;
-	const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.inputFields');
+	const context = loadOptionsContext(
+		options.parameters,
+		options.credentials,
+		'parameters.inputFields',
+	);
 	return await new Roboflow().methods.resourceMapping[options.method].call(context);
 }

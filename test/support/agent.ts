@@ -5,9 +5,8 @@
  * named like the Chat Trigger, emitting the item a chat message with an upload gives:
  * `chatInput`, `sessionId`, `action` and the binary `data0`).
  */
+import { node } from './node.ts';
 import type { Connections, Workflow, WorkflowNode } from './workflows.ts';
-
-type Position = [number, number];
 
 /** The Chat Trigger's node name: the tool's expression for uploads reads that node. */
 export const CHAT_TRIGGER = 'When chat message received';
@@ -27,19 +26,6 @@ const EXAMPLE_ROBOFLOW_CREDENTIAL = {
 	id: 'REPLACE_WITH_YOUR_CREDENTIAL',
 	name: 'Roboflow account',
 };
-
-const slug = (name: string) => name.toLowerCase().replace(/\W+/g, '-');
-
-function node(
-	type: string,
-	typeVersion: number,
-	name: string,
-	position: Position,
-	parameters: Record<string, unknown>,
-	extra: Partial<WorkflowNode> = {},
-): WorkflowNode {
-	return { id: slug(name), name, type, typeVersion, position, parameters, ...extra };
-}
 
 /** One Roboflow tool of the agent: its node name (the model sees it as the tool's name) and parameters. */
 export interface RoboflowToolSpec {

@@ -4,6 +4,8 @@
  * `node scripts/examples.ts` writes them, and the end-to-end tests check they are up to date.
  */
 import { agentVisionToolExample } from './agent.ts';
+import type { Position } from './node.ts';
+import { node, slug } from './node.ts';
 
 export interface WorkflowNode {
 	id: string;
@@ -37,8 +39,6 @@ export interface Workflow {
 	pinData?: Record<string, never>;
 }
 
-type Position = [number, number];
-
 /** A credential reference as a node stores it. */
 export const CREDENTIAL = (id: string, name: string) => ({ roboflowApi: { id, name } });
 
@@ -46,19 +46,7 @@ export const CREDENTIAL = (id: string, name: string) => ({ roboflowApi: { id, na
 export const LOCAL_CREDENTIAL = { id: 'roboflow-local', name: 'Roboflow account' };
 const EXAMPLE_CREDENTIAL = { id: 'REPLACE_WITH_YOUR_CREDENTIAL', name: 'Roboflow account' };
 
-const slug = (name: string) => name.toLowerCase().replace(/\W+/g, '-');
-
-/** Any node; its id is derived from its name unless given. */
-export function node(
-	type: string,
-	typeVersion: number,
-	name: string,
-	position: Position,
-	parameters: Record<string, unknown>,
-	extra: Partial<WorkflowNode> = {},
-): WorkflowNode {
-	return { id: slug(name), name, type, typeVersion, position, parameters, ...extra };
-}
+export { node };
 
 export const trigger: WorkflowNode = node(
 	'n8n-nodes-base.manualTrigger',
