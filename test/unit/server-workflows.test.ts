@@ -760,6 +760,18 @@ describe('Workflows: two image inputs, versions, sinks, describe_interface', () 
 		expect(answer.json).toEqual({ detail: 'Not Found' });
 	});
 
+	test('describe_interface over capacity: a 429 and nothing more, like a run; the server answers again after', async () => {
+		const server = await startServer();
+		server.setFaults({ capacity: 0 });
+		const limited = await describe_(server, 'compare-front-and-back', { api_key: 'k' });
+		expect(limited.status).toBe(429);
+		expect(server.stats.rateLimited).toBe(1);
+		// The refused call stays refused: the route does not go on to answer it a second time.
+		expect(server.stats.calls.map((call) => call.status)).toEqual([429]);
+		server.setFaults({});
+		expect((await describe_(server, 'compare-front-and-back', { api_key: 'k' })).status).toBe(200);
+	});
+
 	test('the management API serves a saved version with ?workflow_version=', async () => {
 		const server = await startServer();
 		const get = async (query: string) => {

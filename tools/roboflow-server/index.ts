@@ -744,6 +744,34 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		return { call, reply, body, bodyBytes, tooLarge, refused: false };
 	};
 
+	/**
+	 * What both Workflow routes check first, in Inference's order: body size, the serverless
+	 * gateway's key, the body, the key (Bearer or body, never the query: docs/roboflow-api.md
+	 * §6.1; describe_interface asks for one itself, §6.4b), access, then the Workflow (and version).
+	 */
+	function checkWorkflowRequest(
+		req: http.IncomingMessage,
+		url: URL,
+		body: Buffer,
+		tooLarge: boolean,
+		route: 'run' | 'describe',
+		{ workspaceName, workflowId }: { workspaceName: string; workflowId: string },
+	) {
+		if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });
+		if (auth === 'serverless') gatewayCheck(keys, req, url.searchParams, body);
+		const request = parseWorkflowRequest(req.headers['content-type'], body, route);
+		const key = bearerKey(req) ?? request.api_key ?? undefined;
+		if (route === 'describe' && key === undefined)
+			throw new HttpError(400, { message: DESCRIBE_KEY_MISSING });
+		workflowAccessCheck(auth, keys, key);
+		const definition =
+			workspaceName === workspace
+				? findWorkflow(workflowId, request.workflow_version_id)
+				: undefined;
+		if (!definition) throw new HttpError(404, { message: MESSAGES.notFound });
+		return { request, definition };
+	}
+
 	/** `POST /{workspace}/workflows/{id}` and its alias `POST /infer/workflows/{workspace}/{id}` (§6). */
 	async function workflowRoute(
 		req: http.IncomingMessage,
@@ -760,16 +788,10 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		if (refused) return;
 
 		try {
-			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });
-			if (auth === 'serverless') gatewayCheck(keys, req, url.searchParams, body);
-			const request = parseWorkflowRequest(req.headers['content-type'], body);
-			const key = bearerKey(req) ?? request.api_key ?? undefined;
-			workflowAccessCheck(auth, keys, key);
-			const definition =
-				workspaceName === workspace
-					? findWorkflow(workflowId, request.workflow_version_id)
-					: undefined;
-			if (!definition) throw new HttpError(404, { message: MESSAGES.notFound });
+			const { request, definition } = checkWorkflowRequest(req, url, body, tooLarge, 'run', {
+				workspaceName,
+				workflowId,
+			});
 			const identity = crypto
 				.createHash('sha1')
 				.update(`workflow\0${workflowId}\0`)
@@ -807,23 +829,17 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		workspaceName: string,
 		workflowId: string,
 	): Promise<void> {
-		const { reply, body, tooLarge } = await beginInference(req, res, url, {
+		const { reply, body, tooLarge, refused } = await beginInference(req, res, url, {
 			route: 'describe',
 			model: `workflows/${workflowId}`,
 			workflow: workflowId,
 		});
+		if (refused) return;
 		try {
-			if (tooLarge) throw new HttpError(413, { message: MESSAGES.tooLarge(maxBodyBytes) });
-			if (auth === 'serverless') gatewayCheck(keys, req, url.searchParams, body);
-			const request = parseWorkflowRequest(req.headers['content-type'], body, 'describe');
-			const key = bearerKey(req) ?? request.api_key ?? undefined;
-			if (key === undefined) throw new HttpError(400, { message: DESCRIBE_KEY_MISSING });
-			workflowAccessCheck(auth, keys, key);
-			const definition =
-				workspaceName === workspace
-					? findWorkflow(workflowId, request.workflow_version_id)
-					: undefined;
-			if (!definition) throw new HttpError(404, { message: MESSAGES.notFound });
+			const { definition } = checkWorkflowRequest(req, url, body, tooLarge, 'describe', {
+				workspaceName,
+				workflowId,
+			});
 			reply(200, describeInterface(definition));
 		} catch (error) {
 			if (error instanceof HttpError) {
