@@ -1,4 +1,4 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals -- test tooling runs in Node and drives real n8n over HTTP, never inside n8n */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- test tooling runs in Node and drives real n8n over HTTP, never inside n8n */
 /**
  * Bursts of executions in real n8n, as production sees them: a Webhook -> Roboflow -> Respond to
  * Webhook workflow, activated in `n8n start` (or a queue-mode main), called many times at once,
@@ -9,6 +9,7 @@
  *   await activate(rest, flow.id);
  *   const answers = await burst(`${baseUrl}/webhook/${path}`, calls);
  */
+import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 
 import type { RestCall } from './n8n.ts';
@@ -148,4 +149,19 @@ export async function burst(url: string, calls: BurstCall[]): Promise<BurstAnswe
 			}
 		}),
 	);
+}
+
+/** Asserts that every call got HTTP 200 with its own id and the class its image shows. */
+export function assertEachCallAnswered(
+	answers: BurstAnswer[],
+	calls: Array<BurstCall & { colour: string }>,
+): void {
+	answers.forEach((answer, i) => {
+		assert.equal(answer.status, 200, `call ${i}: HTTP ${answer.status} ${answer.text}`);
+		assert.deepEqual(
+			{ id: answer.id, top: answer.top },
+			{ id: calls[i].id, top: calls[i].colour },
+			`call ${i}: ${answer.text}`,
+		);
+	});
 }

@@ -18,7 +18,13 @@ import { COLOURS, makePng } from '../../../tools/roboflow-server/index.ts';
 import type { RestCall } from '../../support/n8n.ts';
 import { freePort, logToStderr as log, N8nInstance, packPackage } from '../../support/n8n.ts';
 import type { BurstCall } from '../../support/webhooks.ts';
-import { activate, burst, waitForWebhook, webhookClassify } from '../../support/webhooks.ts';
+import {
+	activate,
+	assertEachCallAnswered,
+	burst,
+	waitForWebhook,
+	webhookClassify,
+} from '../../support/webhooks.ts';
 import { ROOT } from '../../support/paths.ts';
 import * as wf from '../../support/workflows.ts';
 import type { E2eContext, E2eFeature } from './feature.ts';
@@ -98,14 +104,7 @@ export const burstFeature: E2eFeature = {
 					t.diagnostic(
 						`${CALLS} calls: ${requests} requests at the server, ${rateLimited} answered 429 (capacity ${CAPACITY}), at most ${maxInFlight} in flight`,
 					);
-					answers.forEach((answer, i) => {
-						assert.equal(answer.status, 200, `call ${i}: HTTP ${answer.status} ${answer.text}`);
-						assert.deepEqual(
-							{ id: answer.id, top: answer.top },
-							{ id: calls[i].id, top: calls[i].colour },
-							`call ${i}: ${answer.text}`,
-						);
-					});
+					assertEachCallAnswered(answers, calls);
 					assert.equal(requests, CALLS + rateLimited, 'one request per call plus one per 429');
 					assert.ok(
 						maxInFlight <= limit,

@@ -25,6 +25,7 @@ import { ensureServicePackages, startPostgres, startRedis } from '../../../tools
 import { freePort, logToStderr as log, N8nInstance, packPackage } from '../../support/n8n.ts';
 import {
 	activate,
+	assertEachCallAnswered,
 	burst,
 	waitForWebhook,
 	webhookClassify,
@@ -148,14 +149,7 @@ export const queueFeature: E2eFeature = {
 					t.diagnostic(
 						`${CALLS} calls: ${[...perWorker].map(([w, n]) => `${w} ran ${n}`).join(', ')}; ${requests} requests, ${rateLimited} answered 429, at most ${maxInFlight} in flight (capacity ${WORKERS * LIMIT_PER_PROCESS})`,
 					);
-					answers.forEach((answer, i) => {
-						assert.equal(answer.status, 200, `call ${i}: HTTP ${answer.status} ${answer.text}`);
-						assert.deepEqual(
-							{ id: answer.id, top: answer.top },
-							{ id: calls[i].id, top: calls[i].colour },
-							`call ${i}: ${answer.text}`,
-						);
-					});
+					assertEachCallAnswered(answers, calls);
 					assert.deepEqual(
 						[...perWorker.keys()].sort(),
 						Array.from({ length: WORKERS }, (_, i) => `worker-${i + 1}`),
