@@ -1,6 +1,7 @@
 import type { IBinaryData } from 'n8n-workflow';
 
 import { RoboflowInputError } from '../helpers/errors';
+import { commaList } from '../input/commaList';
 import { isGenericMimeType } from '../input/imageSource';
 
 /** A binary field left out of a `*` selection because it holds no image. */
@@ -103,14 +104,7 @@ export function selectImageFields(
 		return { fields, skipped, several: true };
 	}
 	if (!text.includes(',')) return { fields: [text], skipped: [], several: false };
-	const fields = [
-		...new Set(
-			text
-				.split(',')
-				.map((name) => name.trim())
-				.filter(Boolean),
-		),
-	];
+	const fields = [...new Set(commaList(text))];
 	if (!fields.length) {
 		throw new RoboflowInputError(
 			`Input Binary Field "${String(parameter)}" names no field`,

@@ -139,6 +139,20 @@ export async function readBinaryImage(
 	};
 }
 
+/** The last path segment of an image URL, decoded: its file name; empty when there is none. */
+export function urlFileName(url: string): string {
+	try {
+		return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+	} catch {
+		return '';
+	}
+}
+
+/** A file name without its extension, `image` when nothing is left: `photo.png` gives `photo`. */
+export function fileStem(name: string | undefined): string {
+	return (name ?? '').replace(/\.[^.]*$/, '') || 'image';
+}
+
 /** Checks an image URL before Roboflow is asked to download it. */
 export function parseImageUrl(value: unknown): string {
 	const text = typeof value === 'string' ? value.trim() : '';

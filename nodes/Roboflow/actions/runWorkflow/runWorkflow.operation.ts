@@ -6,6 +6,7 @@ import type {
 	ResourceMapperField,
 } from 'n8n-workflow';
 
+import { commaList } from '../../input/commaList';
 import { RoboflowInputError } from '../../helpers/errors';
 import { checkRequestSize, parseImageUrl, readBinaryImage } from '../../input/imageSource';
 import type { ImageSource } from '../../input/workflowInputs';
@@ -315,10 +316,7 @@ export const runWorkflow: RoboflowOperation = {
 				}
 				for (const { name, source } of mapped.images) inputs[name] = await imageFrom(name, source);
 				const options = job.options as WorkflowOptions;
-				const excluded = String(options.excludedFields ?? '')
-					.split(',')
-					.map((name) => name.trim())
-					.filter(Boolean);
+				const excluded = commaList(options.excludedFields);
 				const body: IDataObject = {
 					api_key: run.data.apiKey,
 					inputs,

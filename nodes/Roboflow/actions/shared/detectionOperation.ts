@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodePropertyOptions } from 'n8n-workflow';
 
+import { commaList } from '../../input/commaList';
 import { fractionParameter, wholeNumberParameter } from '../../input/fraction';
 import type { DetectionShape } from '../../response/detection';
 import { normalizeDetections, simplifyDetections } from '../../response/detection';
@@ -18,10 +19,7 @@ interface DetectionOptions {
 
 /** Comma-separated class names as a set, or undefined when empty (keep every class). */
 export function parseClassList(value: unknown): Set<string> | undefined {
-	const names = String(value ?? '')
-		.split(',')
-		.map((name) => name.trim())
-		.filter(Boolean);
+	const names = commaList(value);
 	return names.length ? new Set(names) : undefined;
 }
 

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { parseImageUrl, readBinaryImage } from '../../input/imageSource';
+import { fileStem, parseImageUrl, readBinaryImage, urlFileName } from '../../input/imageSource';
 import type { Job } from '../../batch/operation';
 import type { Endpoint } from '../../transport/endpoint';
 
@@ -32,15 +32,6 @@ export async function readImageInput(
 
 /** A file name stem for a picture derived from the input's: `photo.png` gives `photo-annotated`. */
 export function derivedFileStem(image: ImageInput, suffix: string): string {
-	let name: string | undefined;
-	if (image.kind === 'base64') name = image.fileName;
-	else {
-		try {
-			name = decodeURIComponent(new URL(image.url).pathname.split('/').pop() ?? '');
-		} catch {
-			name = undefined;
-		}
-	}
-	const stem = (name ?? '').replace(/\.[^.]*$/, '') || 'image';
-	return `${stem}-${suffix}`;
+	const name = image.kind === 'base64' ? image.fileName : urlFileName(image.url);
+	return `${fileStem(name)}-${suffix}`;
 }

@@ -6,7 +6,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { RoboflowApiError, RoboflowInputError } from '../../helpers/errors';
-import { parseImageUrl, readBinaryImage } from '../../input/imageSource';
+import { commaList } from '../../input/commaList';
+import { fileStem, parseImageUrl, readBinaryImage, urlFileName } from '../../input/imageSource';
 import { parseProjectId, PROJECT_ID, PROJECT_URL } from '../../input/projectId';
 import { isRecord, UnexpectedResponseError } from '../../response/common';
 import type { UploadAnswer } from '../../response/dataset';
@@ -256,22 +257,6 @@ const properties: INodeProperties[] = [
 	optionsCollection([...Object.values(OPTIONS), ...RUN_OPTIONS]),
 ];
 
-function commaList(value: unknown): string[] {
-	return String(value ?? '')
-		.split(',')
-		.map((entry) => entry.trim())
-		.filter(Boolean);
-}
-
-/** The last path segment of a URL, decoded: an image URL's file name. */
-function urlFileName(url: string): string {
-	try {
-		return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-	} catch {
-		return '';
-	}
-}
-
 function extensionOf(mimeType: string): string {
 	const subtype = mimeType.split('/')[1]?.split(/[;+]/)[0] ?? '';
 	return subtype === 'jpeg' ? 'jpg' : subtype || 'jpg';
@@ -466,7 +451,7 @@ export const upload: RoboflowOperation = {
 					name ||= binary.fileName || `${job.binaryField}.${extensionOf(contentType)}`;
 					image = { kind: 'file', data: binary.bytes, fileName: name, contentType };
 				}
-				const stem = name.replace(/\.[^.]*$/, '') || 'image';
+				const stem = fileStem(name);
 				const annotation = plannedAnnotation.call(this, job, stem);
 				const fields: UploadFields = {
 					name,
