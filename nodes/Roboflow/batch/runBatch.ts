@@ -238,7 +238,7 @@ export async function runBatch(
 		? this.getInputData().map((item) => ({ ...item, json: {} }))
 		: this.getInputData();
 	const data = await this.getCredentials<RoboflowCredentials>('roboflowApi');
-	const credentials = decryptedCredentials(this.getNode(), data);
+	const credentials = decryptedCredentials(node, data);
 	const secrets = [data.apiKey];
 	// Per run: one pool serves every item, so its size cannot vary per item (its description says so).
 	const runOptions = this.getNodeParameter('options', 0, {}) as RunOptions;
