@@ -1,54 +1,52 @@
 import type { ILoadOptionsFunctions, ResourceMapperFields } from 'n8n-workflow';
 
 import { workflowInputFields } from '../input/workflowInputs';
-import type { RoboflowCredentials } from '../transport/credentials';
-import { apiBaseUrl, isRoboflowHosted } from '../transport/endpoint';
-import type { ManagementClient } from '../transport/management';
 import type { WorkflowInterface } from '../response/workflowInterface';
-import { withManagementClient } from './listSearch';
+import { interfaceFromDescription } from '../response/workflowInterface';
+import { isRoboflowHosted } from '../transport/endpoint';
+import { described } from '../transport/management';
+import type { EditorApi } from './listSearch';
+import { currentParameter, withEditorApi } from './listSearch';
 
 const FALLBACK = 'Add its inputs under Workflow Inputs, by name and value.';
 
-function workflowParameter(context: ILoadOptionsFunctions, path: string): string {
-	try {
-		return String(context.getCurrentNodeParameter(path, { extractValue: true }) ?? '').trim();
-	} catch {
-		return '';
-	}
-}
-
 /**
- * Where a Workflow's inputs are read (docs/roboflow-api.md §6.4): for Roboflow's hosted APIs its saved
- * specification from the management API; for a self-hosted Inference server that server's
+ * Where a Workflow's inputs are read (docs/roboflow-api.md §6.4): for Roboflow's hosted APIs its
+ * saved specification from the management API; for a self-hosted Inference server that server's
  * `describe_interface` (it may run Workflows of its own), and the specification when the server
  * cannot describe it (an older server without the route).
  */
 async function describeWorkflow(
-	client: ManagementClient,
-	apiUrl: unknown,
-	workspace: string,
+	api: EditorApi,
 	workflowId: string,
-	version: string,
+	version: string | undefined,
 ): Promise<WorkflowInterface> {
-	if (isRoboflowHosted(apiUrl))
-		return await client.workflowSpecification(workspace, workflowId, version || undefined);
+	const specification = async () =>
+		await api.management.workflowSpecification(api.workspace, workflowId, version);
+	if (isRoboflowHosted(api.inference.baseUrl)) return await specification();
 	let failure: unknown;
 	try {
-		return await client.describeWorkflowInterface(
-			apiBaseUrl(apiUrl),
-			workspace,
-			workflowId,
-			version || undefined,
-		);
+		const request = api.inference.describeInterfaceRequest(api.workspace, workflowId, version);
+		return described(interfaceFromDescription(await api.send(request)));
 	} catch (error) {
 		failure = error;
 	}
 	try {
-		return await client.workflowSpecification(workspace, workflowId, version || undefined);
+		return await specification();
 	} catch {
 		// The server's own answer says more than the management API's.
 	}
 	throw failure;
+}
+
+/** What a caught error says, for the notice (Roboflow's errors are redacted by withEditorApi). */
+function reason(error: unknown): string {
+	if (!(error instanceof Error && 'description' in error))
+		return 'Roboflow did not answer as expected.';
+	const description = (error as { description?: unknown }).description;
+	return [error.message, typeof description === 'string' ? description : '']
+		.filter(Boolean)
+		.join('. ');
 }
 
 /**
@@ -59,30 +57,22 @@ async function describeWorkflow(
 export async function getWorkflowInputs(
 	this: ILoadOptionsFunctions,
 ): Promise<ResourceMapperFields> {
-	const workflowId = workflowParameter(this, 'workflowId');
+	const extractValue = { extractValue: true };
+	const workflowId = currentParameter(this, 'workflowId', extractValue);
 	if (!workflowId) return { fields: [], emptyFieldsNotice: 'Choose a Workflow to see its inputs.' };
-	const version = workflowParameter(this, 'options.workflowVersionId');
-	const { apiUrl } = await this.getCredentials<RoboflowCredentials>('roboflowApi');
+	const version = currentParameter(this, 'options.workflowVersionId', extractValue) || undefined;
 	try {
-		const described = await withManagementClient(this, async (client, workspace) =>
-			describeWorkflow(client, apiUrl, workspace, workflowId, version),
+		const workflow = await withEditorApi(this, async (api) =>
+			describeWorkflow(api, workflowId, version),
 		);
-		const fields = workflowInputFields(described);
+		const fields = workflowInputFields(workflow);
 		return fields.length
 			? { fields }
 			: { fields, emptyFieldsNotice: 'This Workflow declares no inputs.' };
 	} catch (error) {
-		// withManagementClient has redacted Roboflow's errors; anything else is not shown.
-		const description = (error as { description?: unknown }).description;
-		const why =
-			error instanceof Error && 'description' in error
-				? [error.message, typeof description === 'string' ? description : '']
-						.filter(Boolean)
-						.join('. ')
-				: 'Roboflow did not answer as expected.';
 		return {
 			fields: [],
-			emptyFieldsNotice: `Could not read the inputs of this Workflow: ${why.trim()} ${FALLBACK}`,
+			emptyFieldsNotice: `Could not read the inputs of this Workflow: ${reason(error).trim()} ${FALLBACK}`,
 		};
 	}
 }

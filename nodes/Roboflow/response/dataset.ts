@@ -4,15 +4,6 @@
  */
 import { isRecord, toNumber } from './common';
 
-/** What Roboflow said in a refusal: `error.message`, else `error`, else `message` (§10.1). */
-export function refusalText(answer: unknown): string | undefined {
-	if (!isRecord(answer)) return undefined;
-	const { error, message } = answer;
-	if (isRecord(error) && typeof error.message === 'string') return error.message;
-	if (typeof error === 'string') return error;
-	return typeof message === 'string' ? message : undefined;
-}
-
 /** An upload's answer: the image's id, and whether the project already had the image. */
 export interface UploadAnswer {
 	id: string;

@@ -3,19 +3,13 @@ import type { IDataObject } from 'n8n-workflow';
 import { RoboflowApiError } from '../helpers/errors';
 import { isRecord } from '../response/common';
 import type { NotDescribed, WorkflowInterface } from '../response/workflowInterface';
-import {
-	interfaceFromDescription,
-	interfaceFromSpecification,
-} from '../response/workflowInterface';
+import { interfaceFromSpecification } from '../response/workflowInterface';
 import type { RoboflowCredentials } from './credentials';
 import type { ModelTask } from './endpoint';
 import { DEFAULT_MANAGEMENT_URL } from './endpoint';
 import type { ErrorAdvice } from './errorMapping';
-import type { FormPart, RoboflowRequest } from './request';
+import type { FormPart, RoboflowRequest, Send } from './request';
 import { MAX_RESPONSE_BYTES } from './request';
-
-/** Sends one request; the caller's context decides retries, timeout and cancellation. */
-export type Send = (request: RoboflowRequest) => Promise<unknown>;
 
 /** A project of a workspace, as the pickers and operations need it. */
 export interface ManagementProject {
@@ -111,7 +105,7 @@ function text(value: unknown): string {
 }
 
 /** A Workflow's inputs, or the error saying why Roboflow's answer held none. */
-function described(answer: WorkflowInterface | NotDescribed): WorkflowInterface {
+export function described(answer: WorkflowInterface | NotDescribed): WorkflowInterface {
 	if ('problem' in answer)
 		throw new RoboflowApiError(
 			"Roboflow's answer does not describe the Workflow's inputs",
@@ -150,10 +144,10 @@ export class ManagementClient {
 	private keyWorkspace?: Promise<string>;
 
 	constructor(
-		private readonly data: RoboflowCredentials,
+		credentials: RoboflowCredentials,
 		private readonly send: Send,
 	) {
-		this.baseUrl = managementBaseUrl(data);
+		this.baseUrl = managementBaseUrl(credentials);
 	}
 
 	private async get(path: string, expected: string, query: IDataObject = {}): Promise<unknown> {
@@ -336,34 +330,5 @@ export class ManagementClient {
 			version ? { workflow_version: version } : {},
 		);
 		return described(interfaceFromSpecification(answer));
-	}
-
-	/**
-	 * A Workflow's inputs as an Inference server describes them (`POST {inference}/{workspace}/
-	 * workflows/{id}/describe_interface`, docs/roboflow-api.md §6.4b): for a self-hosted server, which may
-	 * run Workflows the management API does not know. Sent through the same transport.
-	 */
-	async describeWorkflowInterface(
-		inferenceUrl: string,
-		workspace: string,
-		workflowId: string,
-		version?: string,
-	): Promise<WorkflowInterface> {
-		const answer = await this.send({
-			method: 'POST',
-			url: `${inferenceUrl}/${encodeURIComponent(workspace)}/workflows/${encodeURIComponent(workflowId)}/describe_interface`,
-			query: {},
-			body: {
-				kind: 'json',
-				text: JSON.stringify({
-					api_key: this.data.apiKey,
-					...(version ? { workflow_version_id: version } : {}),
-				}),
-			},
-			maxResponseBytes: MAX_RESPONSE_BYTES,
-			expected: "the Workflow's interface",
-			advice: ADVICE,
-		});
-		return described(interfaceFromDescription(answer));
 	}
 }

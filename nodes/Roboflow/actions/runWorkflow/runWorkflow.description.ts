@@ -1,0 +1,138 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { SLUG_PATTERN } from '../../input/identifiers';
+import { imageInputProperties, optionsCollection, SHARED_OPTIONS } from '../shared/descriptions';
+
+/** The Workflow input that receives the image when the Workflow could not be described. */
+export const DEFAULT_IMAGE_INPUT = 'image';
+
+export const runWorkflowProperties: INodeProperties[] = [
+	{
+		displayName: 'Workspace',
+		name: 'workspace',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. my-workspace',
+		description:
+			"The workspace's URL slug, as in app.roboflow.com/&lt;workspace&gt;. Empty: the workspace of the credential's API key.",
+	},
+	{
+		displayName: 'Workflow',
+		name: 'workflowId',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'The Workflow to run',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a Workflow...',
+				typeOptions: { searchListMethod: 'searchWorkflows', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. detect-count-and-visualize',
+				hint: "The Workflow's ID as Roboflow shows it in its Deploy dialog (its URL slug)",
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: SLUG_PATTERN.source,
+							errorMessage: 'Use the Workflow ID, e.g. detect-count-and-visualize',
+						},
+					},
+				],
+			},
+		],
+	},
+	...imageInputProperties,
+	{
+		displayName: 'Image Input Name',
+		name: 'imageInputName',
+		type: 'string',
+		default: DEFAULT_IMAGE_INPUT,
+		description:
+			'The name of the Workflow input that receives the image, when Inputs lists no image input (the Workflow could not be described)',
+	},
+	{
+		displayName: 'Inputs',
+		name: 'inputFields',
+		type: 'resourceMapper',
+		noDataExpression: true,
+		default: { mappingMode: 'defineBelow', value: null },
+		description:
+			"The Workflow's own inputs, read from Roboflow once a Workflow is chosen. An image input (image) takes the name of a binary field of the item (e.g. data) or an image URL; the first may stay empty for the image chosen by Input Type. An empty parameter takes the Workflow's default.",
+		typeOptions: {
+			loadOptionsDependsOn: ['workflowId.value', 'workspace', 'options.workflowVersionId'],
+			resourceMapper: {
+				resourceMapperMethod: 'getWorkflowInputs',
+				mode: 'add',
+				valuesLabel: 'Inputs of the Workflow',
+				fieldWords: { singular: 'input', plural: 'inputs' },
+				addAllFields: true,
+				multiKeyMatch: false,
+				supportAutoMap: false,
+			},
+		},
+	},
+	{
+		displayName: 'Workflow Inputs',
+		name: 'workflowInputs',
+		type: 'fixedCollection',
+		placeholder: 'Add Input',
+		typeOptions: { multipleValues: true },
+		default: {},
+		description:
+			'Further inputs of the Workflow by name, e.g. when its inputs cannot be read; they take precedence over Inputs. A value that reads as JSON is sent as JSON (0.5, true, ["car", "bus"]); anything else as text.',
+		options: [
+			{
+				name: 'input',
+				displayName: 'Input',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+				],
+			},
+		],
+	},
+	optionsCollection([
+		{
+			displayName: 'Excluded Outputs',
+			name: 'excludedFields',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. annotated_image, crops',
+			description: 'Comma-separated Workflow outputs not to return',
+		},
+		{
+			displayName: 'Test Run (Skip Sinks)',
+			name: 'disableSinks',
+			type: 'boolean',
+			default: false,
+			description:
+				"Whether Roboflow skips the Workflow's sinks (its emails, webhooks, dataset uploads) for this run, e.g. while building the n8n workflow",
+		},
+		{
+			displayName: 'Use Cached Definition',
+			name: 'useCache',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether Roboflow may use its cached copy of the Workflow (up to 15 minutes old). Off: always the latest saved version.',
+		},
+		{
+			displayName: 'Workflow Version',
+			name: 'workflowVersionId',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. 1712345678901',
+			description:
+				'The ID of a saved version of the Workflow to run (and whose inputs to show). Empty: the latest version.',
+		},
+		SHARED_OPTIONS.simplify,
+	]),
+];
