@@ -65,10 +65,9 @@ export class RoboflowApi implements ICredentialType {
 	];
 
 	// Roboflow reads the key from the `api_key` query parameter on its model, management and upload
-	// routes (docs/roboflow-api.md §2, §7, §10); the Workflow routes read it from the JSON body,
-	// which Run Workflow also sends (§6.1). A function, not
-	// the generic `={{$credentials.apiKey}}` form: n8n evaluates that expression on every request,
-	// which measured as a fifth of the node's time per image (see bench/RESULTS.md).
+	// routes (docs/roboflow-api.md §2); its Workflow routes read it from their JSON body, where the
+	// node's transport puts it instead. A function, not the generic `={{$credentials.apiKey}}`
+	// form: n8n evaluates that expression on every request, a fifth of the node's time per image.
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
@@ -77,7 +76,7 @@ export class RoboflowApi implements ICredentialType {
 	}
 
 	// The key is checked against the management API (`GET /` names the key's workspace and refuses
-	// a bad key with 401, docs/roboflow-api.md §7), for every API URL: Inference servers,
+	// a bad key with 401), for every API URL: Inference servers,
 	// self-hosted ones included, have no key check of their own. Error statuses are read as answers,
 	// not thrown: n8n 1.x loses a thrown answer's status (only its generic "Authorization failed"
 	// reaches the user), so the rules below judge the body on both majors.

@@ -8,7 +8,7 @@ const SLUG = '[A-Za-z0-9][A-Za-z0-9_-]*';
 export const SLUG_PATTERN = new RegExp(`^${SLUG}$`);
 /** `project/version`, as Roboflow shows a model on its Deploy page. */
 export const MODEL_ID = new RegExp(`^(${SLUG})/([1-9][0-9]*)$`);
-/** A project slug, optionally after its workspace (the management API's project `id`, §7). */
+/** A project slug, optionally after its workspace (the management API's project `id`). */
 export const PROJECT_ID = new RegExp(`^(?:${SLUG}/)?(${SLUG})$`);
 /** A project's page in Roboflow's app, `https://app.roboflow.com/<workspace>/<project>/...`. */
 export const PROJECT_URL = new RegExp(

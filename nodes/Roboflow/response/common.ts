@@ -27,7 +27,7 @@ export function readMetadata(raw: Record<string, unknown>, modelId: string): Ans
 	};
 }
 
-/** A failed Workflow's inner error and the steps that failed (docs/roboflow-api.md §6.3). */
+/** A failed Workflow's inner error and the steps that failed. */
 function workflowDetails(body: Record<string, unknown>): string {
 	const parts: string[] = [];
 	if (typeof body.inner_error_message === 'string' && body.inner_error_message)

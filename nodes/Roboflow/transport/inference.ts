@@ -37,7 +37,7 @@ export class InferenceClient {
 	}
 
 	/**
-	 * A model run on the model route, `POST {host}/{project}/{version}` (docs/roboflow-api.md §3):
+	 * A model run on the model route, `POST {host}/{project}/{version}`:
 	 * the image as the bare base64 body or `image=` URL; `withPicture` asks for Roboflow's
 	 * annotated picture beside the JSON.
 	 */
@@ -63,7 +63,7 @@ export class InferenceClient {
 		};
 	}
 
-	/** Runs a saved Workflow (`POST /{workspace}/workflows/{id}`, §6.1) with its JSON body's text. */
+	/** Runs a saved Workflow (`POST /{workspace}/workflows/{id}`) with its JSON body's text. */
 	workflowRequest(workspace: string, workflowId: string, body: string, advice: ErrorAdvice) {
 		return {
 			url: `${this.endpoint('workflow').baseUrl}/${segment(workspace)}/workflows/${segment(workflowId)}`,
@@ -76,7 +76,7 @@ export class InferenceClient {
 		} satisfies RoboflowRequest;
 	}
 
-	/** A Workflow's inputs as this server describes them (`describe_interface`, §6.4b). */
+	/** A Workflow's inputs as this server describes them (`describe_interface`). */
 	describeInterfaceRequest(workspace: string, workflowId: string, version?: string) {
 		return {
 			url: `${this.endpoint('workflow').baseUrl}/${segment(workspace)}/workflows/${segment(workflowId)}/describe_interface`,

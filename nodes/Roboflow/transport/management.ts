@@ -30,12 +30,12 @@ export interface ManagementWorkflow {
 // The management API's "no access" errors name the workspace, not a model.
 const ADVICE: ErrorAdvice = { subject: 'this workspace' };
 
-/** The image of an upload (docs/roboflow-api.md §10.1): its bytes, or a URL Roboflow downloads. */
+/** The image of an upload: its bytes, or a URL Roboflow downloads. */
 export type UploadImage =
 	| { kind: 'file'; data: Buffer; fileName: string; contentType: string }
 	| { kind: 'url'; url: string };
 
-/** Where an upload goes in the project, and what is recorded with it (§10.1). */
+/** Where an upload goes in the project, and what is recorded with it. */
 export interface UploadFields {
 	/** The image's file name in the project. */
 	name: string;
@@ -48,7 +48,7 @@ export interface UploadFields {
 	inferenceId?: string;
 }
 
-/** An annotation file for an uploaded image (§10.2). */
+/** An annotation file for an uploaded image. */
 export interface AnnotationFile {
 	/** Its file name: the extension tells Roboflow the format (`.json`, `.xml`, `.txt`...). */
 	name: string;
@@ -121,7 +121,7 @@ function lastPart(id: unknown): string {
 
 /**
  * Whether a failed annotation says the image was already annotated: any 409 (Inference maps every
- * 409 so), or the text roboflow-python matches, which its fixtures show with a 400 (§10.2).
+ * 409 so), or the text roboflow-python matches, which its fixtures show with a 400 (docs/roboflow-api.md §10.2).
  */
 export function isAlreadyAnnotated(error: unknown): boolean {
 	if (!(error instanceof RoboflowApiError)) return false;
@@ -132,7 +132,7 @@ export function isAlreadyAnnotated(error: unknown): boolean {
 }
 
 /**
- * The one client for Roboflow's management API (docs/roboflow-api.md §7, §10): the key's
+ * The one client for Roboflow's management API: the key's
  * workspace, projects, versions and Workflows, and the requests that add images and
  * annotations to a project. Used by the pickers and by every operation, each through its
  * own `send` (a run's sends retry and stop with the execution; the editor's do not outlive it).
@@ -222,7 +222,7 @@ export class ManagementClient {
 	}
 
 	/**
-	 * Registers an image in a project (`POST /dataset/{project}/upload`, §10.1): the file form
+	 * Registers an image in a project (`POST /dataset/{project}/upload`): the file form
 	 * (multipart `name`, `file`, `split`, `metadata`) or the URL form (`image=` in the query).
 	 * The answer is read by `readUploadAnswer` (response/dataset.ts).
 	 */
@@ -271,8 +271,8 @@ export class ManagementClient {
 	}
 
 	/**
-	 * Attaches an annotation file to an uploaded image (`POST /dataset/{project}/annotate/{id}`,
-	 * §10.2). A 409 means the image already has one (see `isAlreadyAnnotated`).
+	 * Attaches an annotation file to an uploaded image (`POST /dataset/{project}/annotate/{id}`).
+	 * A 409 means the image already has one (see `isAlreadyAnnotated`).
 	 */
 	annotateRequest(project: string, imageId: string, file: AnnotationFile): RoboflowRequest {
 		const query: Record<string, string> = { name: file.name };
@@ -317,7 +317,7 @@ export class ManagementClient {
 
 	/**
 	 * A Workflow's declared inputs from its saved specification (`GET /{workspace}/workflows/{id}`,
-	 * docs/roboflow-api.md §6.4a), of the pinned version when one is given.
+	 * of the pinned version when one is given.
 	 */
 	async workflowSpecification(
 		workspace: string,

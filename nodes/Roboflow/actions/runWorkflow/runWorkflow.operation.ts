@@ -47,7 +47,7 @@ const ADVICE: ErrorAdvice = {
 	},
 };
 
-/** An image as a Workflow input: `{type, value}`, the form Roboflow's SDK sends (docs/roboflow-api.md §6.1). */
+/** An image as a Workflow input: `{type, value}`, the form Roboflow's SDK sends. */
 function workflowImage(image: ImagePayload): IDataObject {
 	return image.kind === 'url'
 		? { type: 'url', value: image.url }

@@ -129,7 +129,7 @@ export function plannedAnnotation(this: IExecuteFunctions, job: Job, stem: strin
 	return { status: 'not requested' } satisfies PlannedAnnotation;
 }
 
-/** A 200 that is not a success (docs/roboflow-api.md §10.1, §10.2): Roboflow's refusal quoted. */
+/** A 200 that is not a success (docs/roboflow-api.md §10.2): Roboflow's refusal quoted. */
 export function refusal(answer: unknown, what: 'upload' | 'annotation'): Error {
 	const text = serverText(answer);
 	if (text === undefined)

@@ -1,5 +1,5 @@
 /**
- * Upload Image to Project (docs/roboflow-api.md §10): each image into a project through the
+ * Upload Image to Project: each image into a project through the
  * management API, then, when asked, the item's prediction or an annotation file attached to it.
  * Two requests per image: the annotation is sent (and retried) on its own after the upload.
  */
