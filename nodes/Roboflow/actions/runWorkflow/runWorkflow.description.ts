@@ -1,7 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { SLUG_PATTERN } from '../../input/identifiers';
-import { imageInputProperties, optionsCollection, SHARED_OPTIONS } from '../shared/descriptions';
+import {
+	imageInputProperties,
+	nameValuePairs,
+	optionsCollection,
+	SHARED_OPTIONS,
+} from '../shared/descriptions';
 
 /** The Workflow input that receives the image when the Workflow could not be described. */
 export const DEFAULT_IMAGE_INPUT = 'image';
@@ -79,26 +84,15 @@ export const runWorkflowProperties: INodeProperties[] = [
 			},
 		},
 	},
-	{
+	nameValuePairs({
 		displayName: 'Workflow Inputs',
 		name: 'workflowInputs',
-		type: 'fixedCollection',
 		placeholder: 'Add Input',
-		typeOptions: { multipleValues: true },
-		default: {},
 		description:
 			'Further inputs of the Workflow by name, e.g. when its inputs cannot be read; they take precedence over Inputs. A value that reads as JSON is sent as JSON (0.5, true, ["car", "bus"]); anything else as text.',
-		options: [
-			{
-				name: 'input',
-				displayName: 'Input',
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-				],
-			},
-		],
-	},
+		entry: { name: 'input', displayName: 'Input' },
+	}),
+
 	optionsCollection([
 		{
 			displayName: 'Excluded Outputs',

@@ -179,6 +179,30 @@ export const SHARED_OPTIONS = {
 	},
 } satisfies Record<string, INodeProperties>;
 
+/** A list of name/value pairs (Workflow inputs, metadata): `{ [entry]: [{ name, value }] }`. */
+export function nameValuePairs(
+	spec: Pick<INodeProperties, 'displayName' | 'name' | 'placeholder' | 'description'> & {
+		entry: { name: string; displayName: string };
+	},
+): INodeProperties {
+	const { entry, ...property } = spec;
+	return {
+		...property,
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		options: [
+			{
+				...entry,
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+				],
+			},
+		],
+	};
+}
+
 /** An operation's Options collection: its own options, then the batch's, sorted by name as n8n's lint expects. */
 export function optionsCollection(options: INodeProperties[]): INodeProperties {
 	return {

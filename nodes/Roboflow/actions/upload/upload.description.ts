@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { PROJECT_ID, PROJECT_URL } from '../../input/identifiers';
-import { imageInputProperties, optionsCollection } from '../shared/descriptions';
+import { imageInputProperties, nameValuePairs, optionsCollection } from '../shared/descriptions';
 
 export const SPLITS = ['train', 'valid', 'test'] as const;
 export const DEFAULT_SPLIT = 'train';
@@ -45,25 +45,13 @@ export const UPLOAD_OPTIONS = {
 		placeholder: 'e.g. low-confidence, camera-1',
 		description: 'Comma-separated tags to put on the image',
 	},
-	metadata: {
+	metadata: nameValuePairs({
 		displayName: 'Metadata',
 		name: 'metadata',
-		type: 'fixedCollection',
 		placeholder: 'Add Metadata',
-		typeOptions: { multipleValues: true },
-		default: {},
 		description: 'Name/value pairs stored with the image (sent as a JSON object)',
-		options: [
-			{
-				name: 'pair',
-				displayName: 'Pair',
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-				],
-			},
-		],
-	},
+		entry: { name: 'pair', displayName: 'Pair' },
+	}),
 	inferenceId: {
 		displayName: 'Inference ID',
 		name: 'inferenceId',
