@@ -1,8 +1,8 @@
 /** The pure pieces the operations are built from: normalisers, parameters, endpoints. */
 import { evaluateExpression } from '../harness/expression';
-import { OPERATIONS, subtitle } from '../../nodes/Roboflow/actions/router';
-import { maxDetectionsParameter } from '../../nodes/Roboflow/actions/shared/detectionOperation';
-import { fractionParameter } from '../../nodes/Roboflow/input/fraction';
+import { subtitle } from '../../nodes/Roboflow/actions/router';
+import { fractionParameter, wholeNumberParameter } from '../../nodes/Roboflow/input/fraction';
+import { Roboflow } from '../../nodes/Roboflow/Roboflow.node';
 import { checkRequestSize } from '../../nodes/Roboflow/input/imageSource';
 import { jsonOrText } from '../../nodes/Roboflow/input/workflowInputs';
 import { UnexpectedResponseError } from '../../nodes/Roboflow/response/common';
@@ -120,12 +120,14 @@ describe('parameters', () => {
 		expect(() => fractionParameter(-0.1, 'x')).toThrow(/outside 0 to 1/);
 	});
 
-	test('Max Detections: a whole number in the range its parameter shows', () => {
-		expect(maxDetectionsParameter(5)).toBe(5);
-		expect(maxDetectionsParameter('10000')).toBe(10000);
-		expect(() => maxDetectionsParameter(0)).toThrow(/whole number from 1 to 10000/);
-		expect(() => maxDetectionsParameter(10001)).toThrow(/whole number from 1 to 10000/);
-		expect(() => maxDetectionsParameter(2.5)).toThrow(/whole number/);
+	test('whole numbers in a range (Max Detections)', () => {
+		expect(wholeNumberParameter(5, 'Max Detections', 1, 10)).toBe(5);
+		expect(wholeNumberParameter('10', 'Max Detections', 1, 10)).toBe(10);
+		expect(() => wholeNumberParameter(0, 'Max Detections', 1, 10)).toThrow(
+			/Max Detections 0 is not a whole number from 1 to 10/,
+		);
+		expect(() => wholeNumberParameter(11, 'x', 1, 10)).toThrow(/whole number from 1 to 10/);
+		expect(() => wholeNumberParameter(2.5, 'x', 1, 10)).toThrow(/whole number/);
 	});
 
 	test('Workflow input values: JSON when they read as JSON, text otherwise', () => {
@@ -234,8 +236,9 @@ describe('Workflow results', () => {
 
 describe('the node in the editor', () => {
 	test("its subtitle names the operation as its action, through n8n's expression engine", () => {
-		const shown = OPERATIONS.map((operation) =>
-			evaluateExpression(subtitle, { parameters: { operation: operation.option.value } }),
+		const operation = new Roboflow().description.properties.find((p) => p.name === 'operation');
+		const shown = (operation?.options as Array<{ value: string }>).map(({ value }) =>
+			evaluateExpression(subtitle, { parameters: { operation: value } }),
 		);
 		expect(shown).toEqual([
 			'Classify image',

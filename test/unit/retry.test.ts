@@ -1,10 +1,4 @@
-import {
-	BACKOFF_CAP_MS,
-	RETRY_AFTER_CAP_MS,
-	RETRY_AFTER_SPREAD_MS,
-	retryDelayMs,
-	SharedPause,
-} from '../../nodes/Roboflow/transport/retry';
+import { retryDelayMs, SharedPause } from '../../nodes/Roboflow/transport/retry';
 
 const lowest = () => 0;
 const highest = () => 0.9999;
@@ -43,7 +37,8 @@ describe('retry decisions', () => {
 		[1, 250, 500],
 		[2, 500, 1000],
 		[3, 1000, 2000],
-		[10, BACKOFF_CAP_MS / 2, BACKOFF_CAP_MS],
+		// Capped at 8 s.
+		[10, 4000, 8000],
 	])(
 		'attempt %i backs off with equal jitter: from %i up to (not including) %i ms',
 		(attempt, low, high) => {
@@ -57,9 +52,11 @@ describe('retry decisions', () => {
 		const after = (retryAfter: string, random = lowest) =>
 			retryDelayMs({ status: 429, retryAfter }, 1, 3, random, now);
 		expect(after('2')).toBe(2000);
-		expect(after('2', highest)).toBe(2000 + RETRY_AFTER_SPREAD_MS - 1);
+		// Spread over 100 ms, so requests told "2 s" together do not come back together.
+		expect(after('2', highest)).toBe(2099);
 		expect(after('Thu, 01 Jan 2026 00:00:05 GMT')).toBe(5000);
-		expect(after('3600')).toBe(RETRY_AFTER_CAP_MS);
+		// Capped at 60 s: a longer wait would stall the whole batch.
+		expect(after('3600')).toBe(60_000);
 		// Unreadable: the backoff applies.
 		expect(after('soon')).toBe(250);
 	});

@@ -21,7 +21,7 @@ import {
 const MODEL_OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoints];
 
 /** Every operation, in the order the Operation parameter lists them. Add one here. */
-export const OPERATIONS: RoboflowOperation[] = [...MODEL_OPERATIONS, runWorkflow, upload];
+const OPERATIONS: RoboflowOperation[] = [...MODEL_OPERATIONS, runWorkflow, upload];
 
 /** The model task an operation runs (for the Model picker), or undefined for other operations. */
 export function modelTaskOf(value: string): ModelTask | undefined {

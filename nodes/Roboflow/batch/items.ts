@@ -82,7 +82,7 @@ export function planItem(
  * A failed item's JSON. n8n (1.x and 2.x) routes an item to the error output only when its JSON
  * has no keys but `error`, `message` and `details`: `message` carries the error's advice.
  */
-export function failedItemJson(error: NodeApiError | NodeOperationError): IDataObject {
+function failedItemJson(error: NodeApiError | NodeOperationError): IDataObject {
 	return { error: error.message, message: error.description ?? '' };
 }
 

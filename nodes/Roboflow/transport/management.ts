@@ -95,7 +95,7 @@ export function projectServesTask(projectType: string, task: ModelTask): boolean
 }
 
 /** The management API's base URL: the credential's (for self-hosted and tests) or Roboflow's. */
-export function managementBaseUrl(data: RoboflowCredentials): string {
+function managementBaseUrl(data: RoboflowCredentials): string {
 	const text = typeof data.managementUrl === 'string' ? data.managementUrl.trim() : '';
 	return (text || DEFAULT_MANAGEMENT_URL).replace(/\/+$/, '');
 }

@@ -23,11 +23,11 @@ const RETRYABLE_NETWORK_CODES = new Set([
 ]);
 
 export const BACKOFF_BASE_MS = 500;
-export const BACKOFF_CAP_MS = 8_000;
+const BACKOFF_CAP_MS = 8_000;
 /** The longest `Retry-After` the node waits; a longer one would stall the whole batch. */
-export const RETRY_AFTER_CAP_MS = 60_000;
+const RETRY_AFTER_CAP_MS = 60_000;
 /** Spread added to a `Retry-After`, so requests told "1 s" together do not land together. */
-export const RETRY_AFTER_SPREAD_MS = 100;
+const RETRY_AFTER_SPREAD_MS = 100;
 
 export interface AttemptOutcome {
 	status?: number;
