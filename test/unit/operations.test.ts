@@ -245,6 +245,10 @@ describe('the node in the editor', () => {
 			'Detect objects',
 			'Segment instances',
 			'Detect keypoints',
+			'Classify image by text labels',
+			'Find objects by text',
+			'Read text in image',
+			'Describe image',
 			'Run workflow',
 			'Upload image',
 		]);

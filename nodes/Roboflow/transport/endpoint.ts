@@ -13,8 +13,8 @@ export const DEFAULT_MANAGEMENT_URL = 'https://api.roboflow.com';
 /** The model tasks the legacy route serves; the server looks the task up itself. */
 export type ModelTask = 'classification' | 'detection' | 'segmentation' | 'keypoints';
 
-/** What a request is for: a model task, or running a Workflow. */
-export type Task = ModelTask | 'workflow';
+/** What a request is for: a model task, running a Workflow, or a foundation model (no training). */
+export type Task = ModelTask | 'workflow' | 'foundation';
 
 const MB = 1024 * 1024;
 
@@ -68,11 +68,10 @@ export function apiBaseUrl(apiUrl: unknown): string {
 export function endpointFor(apiUrl: unknown, task?: Task): Endpoint {
 	const baseUrl = apiBaseUrl(apiUrl);
 	const host = hostOf(baseUrl);
-	// The legacy hosts serve only the model route; Workflows live on the serverless host.
-	if (host && LEGACY_HOSTS.has(host) && task === 'workflow') return endpointFor(DEFAULT_API_URL);
 	if (host && LEGACY_HOSTS.has(host)) {
-		const legacyBase =
-			task && task !== 'workflow' ? `https://${LEGACY_HOST_BY_TASK[task]}` : baseUrl;
+		// The legacy hosts serve only the model route; Workflows and foundation models go serverless.
+		if (task === 'workflow' || task === 'foundation') return endpointFor(DEFAULT_API_URL);
+		const legacyBase = task ? `https://${LEGACY_HOST_BY_TASK[task]}` : baseUrl;
 		return {
 			baseUrl: legacyBase,
 			maxRequestBytes: LEGACY_LIMIT_BYTES,

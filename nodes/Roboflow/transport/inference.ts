@@ -76,6 +76,21 @@ export class InferenceClient {
 		} satisfies RoboflowRequest;
 	}
 
+	/**
+	 * A foundation model's route (`/clip/compare`, `/sam3/concept_segment`...): a JSON body with
+	 * the image as `{type, value}`; no training needed (docs/roboflow-api.md §11).
+	 */
+	foundationRequest(route: string, body: string, expected: string, advice?: ErrorAdvice) {
+		return {
+			url: `${this.endpoint('foundation').baseUrl}${route}`,
+			query: {},
+			body: { kind: 'json', text: body },
+			maxResponseBytes: MAX_RESPONSE_BYTES,
+			expected,
+			advice,
+		} satisfies RoboflowRequest;
+	}
+
 	/** A Workflow's inputs as this server describes them (`describe_interface`). */
 	describeInterfaceRequest(workspace: string, workflowId: string, version?: string) {
 		return {

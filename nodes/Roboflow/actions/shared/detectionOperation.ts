@@ -18,7 +18,7 @@ interface DetectionOptions {
 }
 
 /** Max Detections as sent: checked against the range its parameter shows (an expression may give anything). */
-function maxDetectionsParameter(value: unknown): number {
+export function maxDetectionsParameter(value: unknown): number {
 	const { minValue, maxValue } = SHARED_OPTIONS.maxDetections.typeOptions;
 	return wholeNumberParameter(value, 'Max Detections', minValue, maxValue);
 }
