@@ -61,12 +61,15 @@ test(
 		expect(rateLimited).toBeLessThanOrEqual(8);
 		// Once the burst is over nothing of it is kept: a run with Max Requests in Flight 6 sends 6
 		// at once (answers wait for all 6), not the 4 or so the burst learned.
+		const before = server.stats.requests;
 		server.setFaults({ hold: inRounds(6, 6) });
 		const { outputs } = await run(
 			{ ...credentials(), maxRequestsInFlight: 6 },
 			await distinctItems(6),
+			{ options: { maxConcurrency: 20 } },
 		);
 		expectRight(outputs, 6);
+		expect(server.stats.requests - before).toBe(6);
 	},
 	scenarioTimeout(2 * 60 + 8 + 6),
 );

@@ -94,23 +94,6 @@ test('a server that never recovers: with continue-on-fail every item ends with a
 	expect(server.stats.requests).toBe(6 * 3);
 });
 
-test('a server that never recovers: without continue-on-fail the run fails fast and leaves nothing behind', async () => {
-	server.setFaults({ always: { kind: '503', retryAfter: 0 } });
-	const items = await distinctItems(40);
-	const firstTwo = await Promise.all(items.slice(0, 2).map(bodyBytes));
-	const { error } = await run(credentials(), items, {
-		options: { maxRetries: 1, maxConcurrency: 2 },
-	});
-	expect(error?.message).toMatch(/Roboflow is unavailable right now \[item [01]\]/);
-	// Two items in flight, at most one retry each: no other item starts after the first failure.
-	expect(server.stats.calls.filter((call) => !firstTwo.includes(call.bodyBytes))).toEqual([]);
-	expect(server.stats.requests).toBeLessThanOrEqual(4);
-	// The node returned only after its in-flight requests settled: no retry arrives later.
-	const seen = server.stats.requests;
-	await passTime(LATER_MS);
-	expect(server.stats.requests).toBe(seen);
-});
-
 test('never retries 4xx answers', async () => {
 	server.setFaults({ always: { kind: 'status', status: 404 } });
 	await run(
@@ -217,24 +200,29 @@ describe('the shared pause and the halt', () => {
 		for (const call of sentAfter) expect(call.at - rateLimited.at).toBeGreaterThanOrEqual(1000);
 	});
 
-	test('an item that fails the node (no continue-on-fail) halts the rest: no new request and no pending retry starts', async () => {
+	test('an item that fails the node (no continue-on-fail) halts the rest: the node waits for the request in flight, then no retry and no new request starts', async () => {
 		const items = await distinctItems(6);
-		// Item 0's model does not exist (404); item 1 gets a 503 and would retry after 1 s. Item 0's
-		// answer is held until item 1's 503 has gone out, so item 1's retry is pending when item 0
-		// fails the node.
+		// Item 0's model does not exist (404); item 1 gets a 503 and would retry after 1 s. Item 0
+		// is answered once item 1's request arrived, and item 1 500 ms after that: in flight when
+		// item 0 fails the node, with a retry pending once answered.
 		items[0].json.model = 'nope/1';
-		const retryPending = when(server, 'answer', (call) => call.status === 503);
+		const secondArrived = when(server, 'request', (call) => call.model !== 'nope/1');
+		const failedAt = when(server, 'answer', (call) => call.status === 404).then(() => Date.now());
 		server.setFaults({
 			always: { kind: '503', retryAfter: 1 },
-			hold: (call) => (call.url.pathname === '/nope/1' ? retryPending : undefined),
+			hold: async (call) =>
+				call.url.pathname === '/nope/1'
+					? await secondArrived
+					: await failedAt.then(async () => await passTime(500)),
 		});
 		const { error } = await run(credentials(), items, {
 			modelId: '={{ $json.model ?? "colors/1" }}',
 			options: { maxConcurrency: 2 },
 		});
 		expect(error?.message).toMatch(/found no model with this ID \[item 0\]/);
+		expect(Date.now() - (await failedAt)).toBeGreaterThanOrEqual(500);
 		// Without the halt the node sends item 1's three retries (5 requests) before failing.
-		expect(server.stats.requests).toBe(2);
+		expect(server.stats.calls.map((call) => call.status).sort()).toEqual([404, 503]);
 		await passTime(LATER_MS);
 		expect(server.stats.requests).toBe(2);
 	});
@@ -264,12 +252,14 @@ describe('options read per item or per run', () => {
 		items[0].json.wait = 5_000;
 		items[1].json.wait = LATER_MS;
 		const first = await bodyBytes(items[0]);
-		// Item 0 is never answered; item 1 is answered once the server saw item 0's client give up.
+		// Item 0 is never answered; item 1 is answered a second after item 0's client gave up.
 		const firstGaveUp = when(server, 'close', (call) => call.bodyBytes === first);
 		const waited = firstGaveUp.then((call) => Date.now() - call.at);
 		server.setFaults({
 			hold: async (call) =>
-				call.bodyBytes === first ? await new Promise<never>(() => {}) : await firstGaveUp,
+				call.bodyBytes === first
+					? await new Promise<never>(() => {})
+					: await firstGaveUp.then(async () => await passTime(1000)),
 		});
 		const { outputs } = await run(
 			credentials(),
