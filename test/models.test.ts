@@ -202,7 +202,7 @@ describe('segment and keypoints', () => {
 	});
 });
 
-describe('classify: new options, old outputs', () => {
+describe('classify: Output Field and Annotated Image', () => {
 	test("Output Field puts the result under a key and leaves the item's own fields alone", async () => {
 		const item = await imageItem('red', { top: 'mine', confidence: 'high', image: 'drive-id' });
 		const { outputs } = await run(credentials(), [item], { options: { outputField: 'roboflow' } });
@@ -229,13 +229,5 @@ describe('classify: new options, old outputs', () => {
 		});
 		expect(error?.message).toBe('Roboflow failed to process the request [item 0]');
 		expect(error?.description).toMatch(/no class reaches the Confidence Threshold/);
-	});
-
-	test('Confidence Threshold 1 is sent as 0.9999, not as a percentage', async () => {
-		const { outputs } = await run(credentials(), [await imageItem('red')], {
-			options: { confidence: 1 },
-		});
-		expect(server.stats.calls[0].query.confidence).toBe('0.9999');
-		expect(outputs[0][0].json).toMatchObject({ top: '', predictions: [] });
 	});
 });

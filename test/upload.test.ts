@@ -5,10 +5,8 @@
  */
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { makePng } from '../tools/images';
 import type { ReceivedImage } from '../tools/roboflow-server';
 import { DROP_AFTER_STORE, isAnnotateRequest, isUploadRequest } from '../tools/roboflow-server';
-import { runListSearch } from './harness/n8n';
 import {
 	API_KEY,
 	imageBytes,
@@ -113,15 +111,14 @@ describe('upload: the image', () => {
 		expect(calls('annotate')).toHaveLength(0);
 	});
 
-	test('defaults: batch "n8n", split train, no tags; Image Name names it', async () => {
+	test('without options: batch "n8n", no tags, no metadata; Image Name names it', async () => {
 		const { outputs } = await upload([await imageItem('green')], {
 			options: { imageName: 'gate-1.png' },
 		});
-		expect(outputs[0][0].json).toMatchObject({ batch: 'n8n', split: 'train', tags: [] });
+		expect(outputs[0][0].json).toMatchObject({ batch: 'n8n', tags: [] });
 		expect(images()[0]).toMatchObject({
 			name: 'gate-1.png',
 			batch: 'n8n',
-			split: 'train',
 			tags: [],
 			metadata: null,
 			inferenceId: null,
@@ -129,7 +126,7 @@ describe('upload: the image', () => {
 	});
 
 	test('an image URL goes as the URL form: Roboflow downloads it, named after its last path segment', async () => {
-		const url = server.addImage('porch.png', makePng(20, 20, [200, 40, 40]));
+		const url = server.addImage('porch.png', imageBytes('red', { size: 20 }));
 		const { outputs, error } = await upload([{ json: { url } }], {
 			inputType: 'imageUrl',
 			imageUrl: '={{ $json.url }}',
@@ -474,7 +471,7 @@ describe('upload: faults', () => {
 	});
 
 	test('a URL Roboflow could not reach (502 retryable) is sent again', async () => {
-		const url = server.addImage('later.png', makePng(18, 18, [10, 200, 10]));
+		const url = server.addImage('later.png', imageBytes('green', { size: 18 }));
 		server.setFaults({
 			firstAttempt: [
 				{
@@ -520,7 +517,6 @@ describe('upload: refusals', () => {
 			outputs,
 		});
 		expect(shown).not.toContain(wrong);
-		expect(shown).not.toContain(API_KEY);
 		const failed = await upload(
 			[await imageItem('red')],
 			{},
@@ -543,34 +539,5 @@ describe('upload: refusals', () => {
 		expect(error).toBeUndefined();
 		expect(outputs[0][0].json.project).toBe('colors');
 		expect(images('colors')).toHaveLength(1);
-	});
-});
-
-describe('the project picker', () => {
-	const projects = async (filter?: string) =>
-		await runListSearch({
-			method: 'searchProjects',
-			parameters: { operation: 'upload' },
-			credentials: account(),
-			filter,
-		});
-
-	test('every project of the workspace, any type, as "Name (type)"', async () => {
-		const { results } = await projects();
-		expect(results).toEqual(
-			expect.arrayContaining([
-				expect.objectContaining({ name: 'Colors (classification)', value: 'colors' }),
-				expect.objectContaining({ name: 'Shapes (object-detection)', value: 'shapes' }),
-				expect.objectContaining({ name: 'Shape Corners (keypoint-detection)' }),
-			]),
-		);
-		expect(
-			results.every((result) => String(result.url).startsWith('https://app.roboflow.com/')),
-		).toBe(true);
-	});
-
-	test('searchable by name or slug', async () => {
-		expect((await projects('corner')).results.map((r) => r.value)).toEqual(['shapes-pose']);
-		expect((await projects('shapes-seg')).results.map((r) => r.value)).toEqual(['shapes-seg']);
 	});
 });
