@@ -99,10 +99,7 @@ export async function when(
 	});
 }
 
-/**
- * How long a full round of `inRounds` stays held for requests beyond it to show up. Only a node
- * that sends too many can be caught by it; a slow machine can make it miss one, never fail one.
- */
+/** How long a full round of `inRounds` stays held for requests beyond it to show up. */
 const ROUND_GRACE_MS = 100;
 
 /**

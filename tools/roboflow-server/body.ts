@@ -60,24 +60,17 @@ const WORDS: Record<string, boolean> = {
 };
 
 /** pydantic's lax boolean: booleans, 0 / 1, and words such as "yes" / "off". */
-export const laxBool = (value: unknown): boolean | undefined =>
-	typeof value === 'boolean'
-		? value
-		: value === 0 || value === 1
-			? value === 1
-			: typeof value === 'string'
-				? WORDS[value.toLowerCase()]
-				: undefined;
+export function laxBool(value: unknown): boolean | undefined {
+	if (typeof value === 'string') return WORDS[value.toLowerCase()];
+	return typeof value === 'boolean' || value === 0 || value === 1 ? Boolean(value) : undefined;
+}
 
 /** pydantic's lax number: numbers, booleans and numeric strings. */
-export const laxNumber = (value: unknown): number | undefined =>
-	typeof value === 'number'
-		? value
-		: typeof value === 'boolean'
-			? Number(value)
-			: typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))
-				? Number(value)
-				: undefined;
+export function laxNumber(value: unknown): number | undefined {
+	const text = typeof value === 'string' && value.trim();
+	const number = text || typeof value === 'boolean' ? Number(value) : value;
+	return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
+}
 
 export type FieldType = 'string' | 'boolean' | 'number' | 'integer' | 'object' | 'string[]' | 'any';
 

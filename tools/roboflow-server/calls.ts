@@ -8,6 +8,9 @@ import type { EventEmitter } from 'node:events';
 import type http from 'node:http';
 
 import type { AuthStyle, Keys, KeyPlace, KeySource } from './auth.ts';
+import { checkKey, findKey, gatewayCheck } from './auth.ts';
+import type { Json } from './body.ts';
+import { peekJson } from './body.ts';
 import { answerOf, HttpError, MESSAGES } from './errors.ts';
 import type { FaultPlan, FaultTarget, InjectedCounts, faultInjector } from './faults.ts';
 import { waitLatency } from './faults.ts';
@@ -141,8 +144,6 @@ export interface InferenceCall extends FaultTarget {
 	call: CallRecord;
 	/** Answers (a JSON body, or a Buffer of JPEG) and records the status. */
 	reply: (status: number, body: unknown, headers?: Record<string, string>) => void;
-	/** 413 when the body was over `maxBodyBytes` (checked first by every route). */
-	checkSize: () => void;
 }
 
 /**
@@ -194,11 +195,36 @@ export async function beginCall(
 	}
 	await waitLatency(context.plan(), body, url);
 	await context.plan().hold?.({ url, bodyBytes: bytes, body });
-	const checkSize = () => {
-		if (bytes > context.maxBodyBytes)
-			throw new HttpError(413, { message: MESSAGES.tooLarge(context.maxBodyBytes) });
-	};
-	return { req, res, url, call, body, bodyBytes: bytes, reply, checkSize };
+	return { req, res, url, call, body, bodyBytes: bytes, reply };
+}
+
+/**
+ * What every inference route checks first: the body's size (413), then on serverless the
+ * gateway's key check (401). Returns the body's JSON object, if it is one.
+ */
+export function screen(context: ServerContext, call: InferenceCall): Json | undefined {
+	if (call.bodyBytes > context.maxBodyBytes)
+		throw new HttpError(413, { message: MESSAGES.tooLarge(context.maxBodyBytes) });
+	const json = peekJson(call.req.headers['content-type'], call.body);
+	if (context.style === 'serverless') gatewayCheck(context.keys, call.req, call.url, json);
+	return json;
+}
+
+/**
+ * The route's own key check, reading the key in its `order` and recording where it came from;
+ * `missing` answers a request without one instead of the deployment's refusal.
+ */
+export function routeKey(
+	context: ServerContext,
+	call: InferenceCall,
+	order: readonly KeyPlace[],
+	json: Json | undefined,
+	{ modelId, missing }: { modelId?: string; missing?: HttpError } = {},
+): void {
+	const found = findKey(call.req, call.url, json, order, context.style);
+	Object.assign(call.call, { keySource: found.source, keyPlaces: found.places });
+	if (found.key === undefined && missing) throw missing;
+	checkKey(context.style, context.keys, found.key, modelId);
 }
 
 /** Runs a route's work, answering its errors. */

@@ -35,27 +35,14 @@ import { workflowRoute } from './workflowRuns.ts';
 import { WORKSPACE } from './workspace.ts';
 
 export type { AuthStyle, KeyPlace, KeySource } from './auth.ts';
-export type {
-	CallRecord,
-	ManagementCallRecord,
-	ServerEvents,
-	ServerStats,
-	SinkRecord,
-} from './calls.ts';
+export type * from './calls.ts';
 export type { DatasetCall, ReceivedAnnotation, ReceivedImage } from './dataset.ts';
 export { DROP_AFTER_STORE, isAnnotateRequest, isUploadRequest } from './dataset.ts';
 export { analyseImage, postProcess } from './detect.ts';
 export type { Fault, FaultCall, FaultKind, FaultPlan } from './faults.ts';
 export { imageIdentity, pickFault } from './faults.ts';
 export { decodeImage, encodeJpeg, readImageSize } from './image.ts';
-export {
-	COLOURS,
-	expectedBox,
-	makeJpeg,
-	makePng,
-	makeShapesJpeg,
-	makeShapesPng,
-} from '../images/index.ts';
+export * from '../images/index.ts';
 
 export interface RoboflowServerOptions {
 	/** Keys with access to everything (default `['local-test-key']`). */

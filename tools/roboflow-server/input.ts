@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 
-import { IMAGE_CAUSES, imageLoadError } from './errors.ts';
+import { attempt, IMAGE_CAUSES, imageLoadError } from './errors.ts';
 import type { RgbaImage } from './image.ts';
 import { decodeImage } from './image.ts';
 
@@ -72,13 +72,9 @@ export function parseMultipart(contentType: string, body: Buffer): MultipartPart
  * `prefixOnly` decodes whole groups of the text only (the start of a longer body).
  */
 export function decodeBase64(text: Buffer | string, prefixOnly = false): Buffer {
-	let value: string;
-	try {
-		value =
-			typeof text === 'string' ? text : new TextDecoder('utf-8', { fatal: true }).decode(text);
-	} catch {
-		throw imageLoadError(IMAGE_CAUSES.rawBytes);
-	}
+	const utf8 = new TextDecoder('utf-8', { fatal: true });
+	const value =
+		typeof text === 'string' ? text : attempt(() => utf8.decode(text), IMAGE_CAUSES.rawBytes);
 	const compact = value.replace(/^data:image\/[a-z]+;base64,/, '').replace(/[^A-Za-z0-9+/=]/g, '');
 	const pad = compact.indexOf('=');
 	let data = pad < 0 ? compact : compact.slice(0, pad);
@@ -93,13 +89,11 @@ export function decodeBase64(text: Buffer | string, prefixOnly = false): Buffer 
 }
 
 /** Pixels of image bytes; undecodable bytes get the cause of where they came from. */
-export function pixelsOf(bytes: Buffer, from: 'url' | 'body'): RgbaImage {
-	try {
-		return decodeImage(bytes);
-	} catch {
-		throw imageLoadError(from === 'url' ? IMAGE_CAUSES.notImage : IMAGE_CAUSES.malformedBase64);
-	}
-}
+export const pixelsOf = (bytes: Buffer, from: 'url' | 'body'): RgbaImage =>
+	attempt(
+		() => decodeImage(bytes),
+		from === 'url' ? IMAGE_CAUSES.notImage : IMAGE_CAUSES.malformedBase64,
+	);
 
 /** Names without a public suffix (tldextract finds no FQDN in them); not the whole list. */
 const NOT_PUBLIC =

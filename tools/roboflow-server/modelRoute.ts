@@ -3,10 +3,9 @@
  * Inference's order: body size (413), the serverless gateway (401), query (422), Content-Type
  * (400), the key (401/403), the model (404), injected faults, the image (400), the model.
  */
-import { checkKey, findKey, gatewayCheck, KEY_ORDER } from './auth.ts';
-import { peekJson } from './body.ts';
+import { KEY_ORDER } from './auth.ts';
 import type { InferenceCall, ServerContext } from './calls.ts';
-import { answering } from './calls.ts';
+import { answering, routeKey, screen } from './calls.ts';
 import { newDetectionId } from './detect.ts';
 import {
 	attempt,
@@ -62,22 +61,17 @@ export async function modelRoute(
 	modelId: string,
 ): Promise<void> {
 	await answering(call, async () => {
-		call.checkSize();
-		const { req, url } = call;
-		const json = peekJson(req.headers['content-type'], call.body);
-		if (context.style === 'serverless') gatewayCheck(context.keys, req, url, json);
-		const params = parseInferenceParams(url.searchParams);
+		const json = screen(context, call);
+		const params = parseInferenceParams(call.url.searchParams);
 		if (Array.isArray(params)) throw validationError(params);
-		const contentType = req.headers['content-type'];
+		const contentType = call.req.headers['content-type'];
 		if (params.imageUrl === null) {
 			const types = context.stats().contentTypes;
 			types[contentType ?? ''] = (types[contentType ?? ''] ?? 0) + 1;
 			if (contentType === undefined)
 				throw new HttpError(400, { message: MESSAGES.contentTypeMissing });
 		}
-		const found = findKey(req, url, json, KEY_ORDER.model, context.style);
-		Object.assign(call.call, { keySource: found.source, keyPlaces: found.places });
-		checkKey(context.style, context.keys, found.key, modelId);
+		routeKey(context, call, KEY_ORDER.model, json, { modelId });
 		const kind = TRAINED_MODELS[modelId];
 		if (!kind) throw new HttpError(404, { message: MESSAGES.notFound });
 		const identity = imageIdentity(params.imageUrl ?? call.body);

@@ -3,22 +3,16 @@
  * runtime input assembly with its 400 `RuntimeInputError`s (texts of roboflow/inference 1.5.0
  * `execution_engine/v1/executor/runtime_input_assembler.py`), the run, and describe_interface.
  */
-import { checkKey, findKey, gatewayCheck, KEY_ORDER } from './auth.ts';
+import { KEY_ORDER } from './auth.ts';
 import type { Json } from './body.ts';
-import { checkFields, isObject, jsonBody, laxBool, laxNumber, peekJson } from './body.ts';
+import { checkFields, isObject, jsonBody, laxBool, laxNumber } from './body.ts';
 import type { InferenceCall, ServerContext } from './calls.ts';
-import { answering } from './calls.ts';
+import { answering, routeKey, screen } from './calls.ts';
 import { HttpError, MESSAGES } from './errors.ts';
 import { imageIdentity } from './faults.ts';
 import type { UrlRules } from './input.ts';
 import { decodeBase64, fetchUrl, pixelsOf, urlRefusal } from './input.ts';
-import type {
-	Accepts,
-	RunContext,
-	SinkDelivery,
-	WorkflowDefinition,
-	WorkflowImage,
-} from './workflows.ts';
+import type { RunContext, SinkDelivery, WorkflowDefinition, WorkflowImage } from './workflows.ts';
 import { findWorkflow } from './workflows.ts';
 import { WORKSPACE } from './workspace.ts';
 
@@ -99,41 +93,39 @@ async function imageBatch(name: string, value: unknown, rules: UrlRules): Promis
 	);
 }
 
-/** A parameter checked against the step property it feeds: the coerced value, or pydantic's complaint. */
-function checkParameter(accepts: Accepts, value: unknown): { value: unknown } | { error: string } {
-	if (accepts === 'fraction') {
-		const number = laxNumber(value);
+/** A parameter value checked by the kind it declares (pydantic's lax mode): the value, or the complaint. */
+function checkParameter(
+	kind: string | undefined,
+	value: unknown,
+): { value: unknown } | { error: string } {
+	const number = laxNumber(value);
+	if (kind === 'float_zero_to_one') {
 		if (number === undefined)
 			return { error: 'Input should be a valid number [type=float_parsing]' };
 		if (number < 0 || number > 1)
 			return {
-				error: `Input should be ${number < 0 ? 'greater than or equal to 0' : 'less than or equal to 1'} [type=${number < 0 ? 'greater_than_equal' : 'less_than_equal'}]`,
+				error: `Input should be ${number < 0 ? 'greater than or equal to 0 [type=greater_than_equal]' : 'less than or equal to 1 [type=less_than_equal]'}`,
 			};
 		return { value: number };
 	}
-	if (accepts === 'integer') {
-		const number = laxNumber(value);
+	if (kind === 'integer')
 		return Number.isInteger(number)
 			? { value: number }
 			: {
 					error:
 						'Input should be a valid integer, got a number with a fractional part [type=int_from_float]',
 				};
-	}
-	if (accepts === 'boolean') {
-		const bool = laxBool(value);
-		return bool === undefined
+	if (kind === 'boolean')
+		return laxBool(value) === undefined
 			? { error: 'Input should be a valid boolean [type=bool_parsing]' }
-			: { value: bool };
-	}
+			: { value: laxBool(value) };
 	if (value === null || value === undefined) return { value: null };
-	if (accepts === 'string')
+	if (kind === 'string')
 		return typeof value === 'string'
 			? { value }
 			: { error: 'Input should be a valid string [type=string_type]' };
-	return Array.isArray(value) && value.every((v) => typeof v === 'string')
-		? { value }
-		: { error: 'Input should be a valid list of strings [type=list_type]' };
+	const list = Array.isArray(value) && value.every((v) => typeof v === 'string');
+	return list ? { value } : { error: 'Input should be a valid list of strings [type=list_type]' };
 }
 
 /**
@@ -163,8 +155,9 @@ export async function assembleInputs(
 				`Expected all batch-oriented workflow inputs be the same length, or of length 1 - but parameter: ${name} provided with batch size ${batch.length}, where expected batch size based on remaining parameters is: ${size}.`,
 			);
 	}
-	for (const [step, property, input, accepts] of definition.bindings) {
-		const checked = checkParameter(accepts, params[input]);
+	for (const [input, [step, property]] of Object.entries(definition.feeds)) {
+		const kind = definition.specification.inputs.find((each) => each.name === input)?.kind?.[0];
+		const checked = checkParameter(kind, params[input]);
 		if ('error' in checked)
 			throw runtimeInputError(
 				`Provided input is incompatible with manifest of step ${step} regarding property ${property} provided in input parameter named ${input}. Details available in inner error object.`,
@@ -245,18 +238,11 @@ export async function workflowRoute(
 	id: string,
 ): Promise<void> {
 	await answering(call, async () => {
-		call.checkSize();
-		const { req, url } = call;
-		const contentType = req.headers['content-type'];
-		const json = peekJson(contentType, call.body);
-		if (context.style === 'serverless') gatewayCheck(context.keys, req, url, json);
+		const json = screen(context, call);
 		const route = call.call.route === 'describe' ? 'describe' : 'run';
-		const request = parseWorkflowRequest(contentType, call.body, route);
-		const found = findKey(req, url, json, KEY_ORDER.workflow, context.style);
-		Object.assign(call.call, { keySource: found.source, keyPlaces: found.places });
-		if (route === 'describe' && found.key === undefined)
-			throw new HttpError(400, { message: MESSAGES.describeKeyMissing });
-		checkKey(context.style, context.keys, found.key);
+		const request = parseWorkflowRequest(call.req.headers['content-type'], call.body, route);
+		const missing = new HttpError(400, { message: MESSAGES.describeKeyMissing });
+		routeKey(context, call, KEY_ORDER.workflow, json, route === 'describe' ? { missing } : {});
 		const definition =
 			workspace === WORKSPACE ? findWorkflow(id, request.workflow_version_id) : undefined;
 		if (!definition) throw new HttpError(404, { message: MESSAGES.notFound });

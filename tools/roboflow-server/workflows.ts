@@ -14,6 +14,7 @@ import crypto from 'node:crypto';
 import { SHAPE_CLASSES, SHAPE_PALETTE } from '../images/index.ts';
 import type { Shape } from './detect.ts';
 import { analyseImage, classShare, newDetectionId, postProcess, round4 } from './detect.ts';
+import { boxOf } from './models.ts';
 import { drawDetections } from './draw.ts';
 import { HttpError } from './errors.ts';
 import type { RgbaImage } from './image.ts';
@@ -25,16 +26,6 @@ export interface WorkflowInputSpec {
 	kind?: string[];
 	default_value?: unknown;
 }
-
-export interface WorkflowSpecification {
-	version: string;
-	inputs: WorkflowInputSpec[];
-	steps: Array<Record<string, unknown>>;
-	outputs: Array<{ type: 'JsonField'; name: string; selector: string }>;
-}
-
-/** What a step property fed by a parameter takes (checked at run time, as Inference does). */
-export type Accepts = 'fraction' | 'stringList' | 'integer' | 'string' | 'boolean';
 
 /** An input image after assembly, with the id Inference gives it (`image`, `image.[1]`). */
 export interface WorkflowImage {
@@ -62,88 +53,74 @@ export interface WorkflowDefinition {
 	/** The URL slug: `POST /{workspace}/workflows/{url}`. */
 	url: string;
 	name: string;
-	createdAt: string;
-	specification: WorkflowSpecification;
-	/** Parameters that feed step properties: `[step, property, input, accepts]`. */
-	bindings: ReadonlyArray<
-		readonly [step: string, property: string, input: string, accepts: Accepts]
-	>;
+	specification: {
+		version: '1.0';
+		inputs: WorkflowInputSpec[];
+		steps: Array<Record<string, unknown>>;
+		outputs: Array<{ type: 'JsonField'; name: string; selector: string }>;
+	};
+	/** Parameters that feed a step property (checked at run time by the kind it declares). */
+	feeds: Record<string, [step: string, property: string]>;
 	/** Output kinds for describe_interface (absent: `*`). */
 	outputKinds?: Record<string, string[]>;
 	/** One output object per image of the batch; may throw a step's HttpError. */
 	run: (context: RunContext) => Array<Record<string, unknown>>;
 }
 
-const DETECTION_STEP = 'roboflow_core/roboflow_object_detection_model@v2';
 const WEBHOOK_SINK = 'roboflow_core/webhook_sink@v1';
 /** Workflows encode images as JPEG quality 95 (`WorkflowImageData.base64_image`). */
 const JPEG_QUALITY = 95;
 
 const image = (name: string): WorkflowInputSpec => ({ type: 'WorkflowImage', name });
-const parameter = (name: string, kind?: string, default_value?: unknown): WorkflowInputSpec => ({
+const parameter = (
+	name: string,
+	kind?: string,
+	...default_value: unknown[]
+): WorkflowInputSpec => ({
 	type: 'WorkflowParameter',
 	name,
 	...(kind ? { kind: [kind] } : {}),
-	...(default_value !== undefined ? { default_value } : {}),
+	...(default_value.length ? { default_value: default_value[0] } : {}),
 });
-const output = (name: string, selector: string) => ({ type: 'JsonField' as const, name, selector });
-const modelStep = (name: string, images: string, extra: Record<string, unknown> = {}) => ({
-	type: DETECTION_STEP,
+const outputs = (selectors: Record<string, string>) =>
+	Object.entries(selectors).map(([name, selector]) => ({
+		type: 'JsonField' as const,
+		name,
+		selector,
+	}));
+const step = (type: string, name: string, fields: Record<string, unknown>) => ({
+	type: `roboflow_core/${type}`,
 	name,
-	images,
-	model_id: 'shapes/1',
-	...extra,
+	...fields,
 });
-const countStep = {
-	type: 'roboflow_core/property_definition@v1',
-	name: 'count',
+const model = (name: string, images: string, fields: Record<string, unknown> = {}) =>
+	step('roboflow_object_detection_model@v2', name, { images, model_id: 'shapes/1', ...fields });
+const count = step('property_definition@v1', 'count', {
 	data: '$steps.model.predictions',
 	operations: [{ type: 'SequenceLength' }],
-};
+});
 
 /** The shapes detector as a Workflow model step, optionally keeping some classes only. */
 function detect(pixels: RgbaImage, confidence: number, classes: unknown) {
 	const analysis = analyseImage(pixels, SHAPE_PALETTE);
 	const kept = postProcess(analysis.shapes, confidence, 0.3, 300);
-	const wanted = Array.isArray(classes) ? classes : undefined;
-	return {
-		analysis,
-		shapes: kept.filter((s) => !wanted || wanted.includes(SHAPE_CLASSES[s.classIndex])),
-	};
+	const wanted = Array.isArray(classes) ? classes : SHAPE_CLASSES;
+	return { analysis, shapes: kept.filter((s) => wanted.includes(SHAPE_CLASSES[s.classIndex])) };
 }
 
-/** A detection as Workflows serialise it: this key order, `parent_id` present. */
-function detection(shape: Shape, parentId: string) {
-	const [width, height] = [shape.x1 - shape.x0, shape.y1 - shape.y0];
-	return {
-		width,
-		height,
-		x: shape.x0 + width / 2,
-		y: shape.y0 + height / 2,
-		confidence: shape.confidence,
-		class_id: shape.classIndex,
-		class: SHAPE_CLASSES[shape.classIndex] as string,
-		detection_id: newDetectionId(),
-		parent_id: parentId,
-	};
-}
+/** A detection as Workflows serialise it: the model route's, with `parent_id`. */
+const detection = (shape: Shape, parentId: string) => ({ ...boxOf(shape), parent_id: parentId });
 
 /** An image output: base64 JPEG, video metadata, and for a crop its lineage. */
 function imageOutput(jpeg: Buffer, videoIdentifier: string, lineage: Record<string, unknown> = {}) {
 	const frameTimestamp = `${new Date().toISOString().slice(0, -1)}000`;
-	return {
-		type: 'base64',
-		value: jpeg.toString('base64'),
-		video_metadata: {
-			video_identifier: videoIdentifier,
-			frame_number: 0,
-			frame_timestamp: frameTimestamp,
-			fps: 30,
-			measured_fps: null,
-			comes_from_video_file: null,
-		},
-		...lineage,
+	const video = {
+		video_identifier: videoIdentifier,
+		frame_number: 0,
+		frame_timestamp: frameTimestamp,
 	};
+	const metadata = { ...video, fps: 30, measured_fps: null, comes_from_video_file: null };
+	return { type: 'base64', value: jpeg.toString('base64'), video_metadata: metadata, ...lineage };
 }
 
 function crop(pixels: RgbaImage, { x0, y0, x1, y1 }: Shape): RgbaImage {
@@ -160,7 +137,6 @@ const detectCountAndVisualize: WorkflowDefinition = {
 	version: '1',
 	url: 'detect-count-and-visualize',
 	name: 'Detect, Count and Visualize',
-	createdAt: '2026-03-02T09:15:00.000Z',
 	specification: {
 		version: '1.0',
 		inputs: [
@@ -169,45 +145,36 @@ const detectCountAndVisualize: WorkflowDefinition = {
 			parameter('classes', 'list_of_values', null),
 		],
 		steps: [
-			modelStep('model', '$inputs.image', {
+			model('model', '$inputs.image', {
 				confidence: '$inputs.confidence',
 				class_filter: '$inputs.classes',
 			}),
-			countStep,
-			{
-				type: 'roboflow_core/bounding_box_visualization@v1',
-				name: 'visualization',
+			count,
+			step('bounding_box_visualization@v1', 'visualization', {
 				image: '$inputs.image',
 				predictions: '$steps.model.predictions',
-			},
+			}),
 		],
-		outputs: [
-			output('count_objects', '$steps.count.output'),
-			output('predictions', '$steps.model.predictions'),
-			output('output_image', '$steps.visualization.image'),
-		],
+		outputs: outputs({
+			count_objects: '$steps.count.output',
+			predictions: '$steps.model.predictions',
+			output_image: '$steps.visualization.image',
+		}),
 	},
-	bindings: [
-		['model', 'confidence', 'confidence', 'fraction'],
-		['model', 'class_filter', 'classes', 'stringList'],
-	],
+	feeds: { confidence: ['model', 'confidence'], classes: ['model', 'class_filter'] },
 	run: ({ images, params }) =>
-		images.image.map((input) => {
-			const predictions = detect(
-				input.pixels,
-				params.confidence as number,
-				params.classes,
-			).shapes.map((s) => detection(s, input.parentId));
-			const annotated = drawDetections(input.pixels, predictions, {
-				stroke: 2,
-				quality: JPEG_QUALITY,
-			});
+		images.image.map(({ pixels, parentId }) => {
+			const { shapes } = detect(pixels, params.confidence as number, params.classes);
+			const predictions = shapes.map((shape) => detection(shape, parentId));
+			const annotated = drawDetections(pixels, predictions, { stroke: 2, quality: JPEG_QUALITY });
 			// With nothing detected Inference sends null image dimensions.
-			const size = predictions.length ? input.pixels : { width: null, height: null };
+			const size = predictions.length
+				? { width: pixels.width, height: pixels.height }
+				: { width: null, height: null };
 			return {
 				count_objects: predictions.length,
-				predictions: { image: { width: size.width, height: size.height }, predictions },
-				output_image: imageOutput(annotated, input.parentId),
+				predictions: { image: size, predictions },
+				output_image: imageOutput(annotated, parentId),
 			};
 		}),
 };
@@ -216,29 +183,24 @@ const cropAndClassify: WorkflowDefinition = {
 	version: '1',
 	url: 'crop-and-classify',
 	name: 'Crop and Classify',
-	createdAt: '2026-03-09T14:40:00.000Z',
 	specification: {
 		version: '1.0',
 		inputs: [image('image')],
 		steps: [
-			modelStep('model', '$inputs.image'),
-			{
-				type: 'roboflow_core/dynamic_crop@v1',
-				name: 'crop',
+			model('model', '$inputs.image'),
+			step('dynamic_crop@v1', 'crop', {
 				images: '$inputs.image',
 				predictions: '$steps.model.predictions',
-			},
-			{
-				type: 'roboflow_core/roboflow_classification_model@v2',
-				name: 'classifier',
+			}),
+			step('roboflow_classification_model@v2', 'classifier', {
 				images: '$steps.crop.crops',
 				model_id: 'shape-colours/1',
-			},
-			countStep,
+			}),
+			count,
 		],
-		outputs: [output('crops', '$steps.classifier.*'), output('crop_count', '$steps.count.output')],
+		outputs: outputs({ crops: '$steps.classifier.*', crop_count: '$steps.count.output' }),
 	},
-	bindings: [],
+	feeds: {},
 	run: ({ images }) =>
 		images.image.map(({ pixels, parentId }) => {
 			const { analysis, shapes } = detect(pixels, 0.4, null);
@@ -254,13 +216,14 @@ const cropAndClassify: WorkflowDefinition = {
 					parent_id: id,
 					parent_origin: origin,
 					root_parent_id: parentId,
-					root_parent_origin: { ...origin },
+					root_parent_origin: origin,
 				};
 				// The colour most of the crop's pixels have, confidence 0.98 x its share.
 				const shares = SHAPE_CLASSES.map((_, i) => classShare(analysis, i, shape));
 				const best = shares.indexOf(Math.max(...shares));
+				const jpeg = encodeJpeg(crop(pixels, shape), JPEG_QUALITY);
 				return {
-					crop: imageOutput(encodeJpeg(crop(pixels, shape), JPEG_QUALITY), id, lineage),
+					crop: imageOutput(jpeg, id, lineage),
 					class: SHAPE_CLASSES[best],
 					confidence: round4(0.98 * shares[best]),
 				};
@@ -269,44 +232,36 @@ const cropAndClassify: WorkflowDefinition = {
 		}),
 };
 
-/** A step failure as Inference answers it (500 `StepExecutionError`, §6.3), the fields the node reads. */
-const stepFailure = (block: string, blockType: string, type: string, message: string) =>
-	new HttpError(500, {
-		message,
-		error_type: 'StepExecutionError',
-		inner_error_type: type,
-		inner_error_message: message,
-		blocks_errors: [
-			{ block_id: block, block_type: blockType, property_name: null, property_details: message },
-		],
-	});
-
 const alwaysFails: WorkflowDefinition = {
 	version: '1',
 	url: 'always-fails',
 	name: 'Always Fails',
-	createdAt: '2026-03-16T08:05:00.000Z',
 	specification: {
 		version: '1.0',
 		inputs: [image('image')],
 		steps: [
-			modelStep('model', '$inputs.image'),
-			{
-				type: 'roboflow_core/expression@v1',
-				name: 'divide',
-				data: { count: '$steps.model.predictions' },
-			},
+			model('model', '$inputs.image'),
+			step('expression@v1', 'divide', { data: { count: '$steps.model.predictions' } }),
 		],
-		outputs: [output('result', '$steps.divide.output')],
+		outputs: outputs({ result: '$steps.divide.output' }),
 	},
-	bindings: [],
+	feeds: {},
 	run: () => {
-		throw stepFailure(
-			'divide',
-			'roboflow_core/expression@v1',
-			'ZeroDivisionError',
-			'division by zero',
-		);
+		// A step failure as Inference answers it (500 `StepExecutionError`, §6.3): the fields the node reads.
+		const message = 'division by zero';
+		const block = {
+			block_id: 'divide',
+			block_type: 'roboflow_core/expression@v1',
+			property_name: null,
+			property_details: message,
+		};
+		throw new HttpError(500, {
+			message,
+			error_type: 'StepExecutionError',
+			inner_error_type: 'ZeroDivisionError',
+			inner_error_message: message,
+			blocks_errors: [block],
+		});
 	},
 };
 
@@ -323,36 +278,38 @@ const SINK_DISABLED = {
  * (|difference| <= tolerance), `label`, `note` and the sink's `notification`.
  */
 function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
-	const latest = version === '2';
-	const model = (name: string, input: string) =>
-		modelStep(name, `$inputs.${input}`, {
+	const v2 = version === '2';
+	const counter = (name: string, input: string) =>
+		model(name, `$inputs.${input}`, {
 			confidence: '$inputs.confidence',
-			...(latest ? { class_filter: '$inputs.classes' } : {}),
+			...(v2 ? { class_filter: '$inputs.classes' } : {}),
 		});
-	const sink = {
-		type: WEBHOOK_SINK,
-		name: 'notify',
-		url: 'https://hooks.example.com/roboflow/compare',
-		json_payload: { label: '$inputs.label', front_count: '$steps.compare.front_count' },
-		disable_sink: '$inputs.quiet',
+	const compare = {
+		front: '$steps.front_model.predictions',
+		back: '$steps.back_model.predictions',
+		...(v2 ? { tolerance: '$inputs.tolerance' } : {}),
 	};
-	const counts = [
-		output('front_count', '$steps.compare.front_count'),
-		output('back_count', '$steps.compare.back_count'),
-		output('difference', '$steps.compare.difference'),
-	];
+	const sink = step('webhook_sink@v1', 'notify', {
+		url: 'https://hooks.example.com/compare',
+		json_payload: { label: '$inputs.label' },
+		disable_sink: '$inputs.quiet',
+	});
+	const counts = {
+		front_count: '$steps.compare.front_count',
+		back_count: '$steps.compare.back_count',
+		difference: '$steps.compare.difference',
+	};
 	return {
 		version,
 		url: 'compare-front-and-back',
 		name: 'Compare Front and Back',
-		createdAt: '2026-04-06T11:20:00.000Z',
 		specification: {
 			version: '1.0',
 			inputs: [
 				image('front'),
 				image('back'),
-				parameter('confidence', 'float_zero_to_one', latest ? 0.4 : 0.5),
-				...(latest
+				parameter('confidence', 'float_zero_to_one', v2 ? 0.4 : 0.5),
+				...(v2
 					? [
 							parameter('tolerance', 'integer', 0),
 							parameter('classes', 'list_of_values', null),
@@ -363,40 +320,32 @@ function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
 					: []),
 			],
 			steps: [
-				model('front_model', 'front'),
-				model('back_model', 'back'),
-				{
-					type: 'roboflow_core/expression@v1',
-					name: 'compare',
-					data: {
-						front: '$steps.front_model.predictions',
-						back: '$steps.back_model.predictions',
-						...(latest ? { tolerance: '$inputs.tolerance' } : {}),
-					},
-				},
-				...(latest ? [sink] : []),
+				counter('front_model', 'front'),
+				counter('back_model', 'back'),
+				step('expression@v1', 'compare', { data: compare }),
+				...(v2 ? [sink] : []),
 			],
-			outputs: latest
-				? [
-						...counts,
-						output('matches', '$steps.compare.matches'),
-						output('label', '$inputs.label'),
-						output('note', '$inputs.note'),
-						output('notification', '$steps.notify.*'),
-					]
-				: counts,
+			outputs: outputs(
+				v2
+					? {
+							...counts,
+							matches: '$steps.compare.matches',
+							label: '$inputs.label',
+							note: '$inputs.note',
+							notification: '$steps.notify.*',
+						}
+					: counts,
+			),
 		},
-		bindings: [
-			['front_model', 'confidence', 'confidence', 'fraction'],
-			...(latest
-				? ([
-						['front_model', 'class_filter', 'classes', 'stringList'],
-						['compare', 'data', 'tolerance', 'integer'],
-						['notify', 'json_payload', 'label', 'string'],
-						['notify', 'disable_sink', 'quiet', 'boolean'],
-					] as const)
-				: []),
-		],
+		feeds: {
+			confidence: ['front_model', 'confidence'],
+			...(v2 && {
+				classes: ['front_model', 'class_filter'],
+				tolerance: ['compare', 'data'],
+				label: ['notify', 'json_payload'],
+				quiet: ['notify', 'disable_sink'],
+			}),
+		},
 		outputKinds: {
 			front_count: ['integer'],
 			back_count: ['integer'],
@@ -407,15 +356,16 @@ function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
 		},
 		run: ({ images, params, disableSinks, deliver }) =>
 			images.front.map((front, i) => {
-				const count = (input: WorkflowImage) =>
-					detect(input.pixels, params.confidence as number, params.classes).shapes.length;
-				const [frontCount, backCount] = [count(front), count(images.back[i])];
+				const [frontCount, backCount] = [front, images.back[i]].map(
+					(input) =>
+						detect(input.pixels, params.confidence as number, params.classes).shapes.length,
+				);
 				const counted = {
 					front_count: frontCount,
 					back_count: backCount,
 					difference: frontCount - backCount,
 				};
-				if (!latest) return counted;
+				if (!v2) return counted;
 				const quiet = disableSinks
 					? SINK_DISABLED.policy
 					: params.quiet === true
@@ -427,16 +377,17 @@ function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
 						blockType: WEBHOOK_SINK,
 						payload: { label: params.label, front_count: frontCount, back_count: backCount },
 					});
+				const notification = {
+					error_status: false,
+					throttling_status: false,
+					message: quiet ?? 'Notification sent in the background task',
+				};
 				return {
 					...counted,
 					matches: Math.abs(frontCount - backCount) <= (params.tolerance as number),
 					label: params.label ?? null,
 					note: params.note ?? null,
-					notification: {
-						error_status: false,
-						throttling_status: false,
-						message: quiet ?? 'Notification sent in the background task',
-					},
+					notification,
 				};
 			}),
 	};
@@ -465,23 +416,26 @@ const workflowId = (url: string) =>
 
 /** `GET /{workspace}/workflows`. */
 export const workflowList = () => ({
-	workflows: WORKFLOWS.map(({ url, name, createdAt }) => ({
+	workflows: WORKFLOWS.map(({ url, name }, i) => ({
 		id: workflowId(url),
 		name,
 		url,
-		createdAt,
+		createdAt: new Date(Date.UTC(2026, 2, 2 + 7 * i, 9)).toISOString(),
 	})),
 	status: 'ok',
 });
 
 /** `GET /{workspace}/workflows/{url}`: `config` is a JSON string of `{specification}`. */
-export const workflowDetail = (workflow: WorkflowDefinition, workspace: string) => ({
+export const workflowDetail = (
+	{ url, name, specification }: WorkflowDefinition,
+	workspace: string,
+) => ({
 	workflow: {
-		id: workflowId(workflow.url),
+		id: workflowId(url),
 		owner: workspace,
-		name: workflow.name,
-		url: workflow.url,
-		config: JSON.stringify({ specification: workflow.specification }),
+		name,
+		url,
+		config: JSON.stringify({ specification }),
 	},
 	status: 'ok',
 });

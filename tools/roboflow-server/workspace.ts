@@ -1,183 +1,129 @@
 /**
  * The workspace behind the management API (api.roboflow.com, docs/roboflow-api.md §7): its
  * projects and versions, and the answers of `GET /{workspace}` and `GET /{workspace}/{project}`.
- * A version with a model kind answers on the model route as `{slug}/{version}`, so a model a
- * picker lists works. Counts, dates and metrics are made-up fixed values.
+ * A version served as a model kind answers on the model route as `{slug}/{version}`, so a model
+ * a picker lists works. Counts, dates and metrics are made-up fixed values.
  */
 import { COLOURS, SHAPE_CLASSES } from '../images/index.ts';
 import type { ModelKind } from './models.ts';
 
 export const WORKSPACE = 'local-workspace';
 
-export type ProjectType =
+type ProjectType =
 	| 'classification'
 	| 'object-detection'
 	| 'instance-segmentation'
 	| 'keypoint-detection'
 	| 'semantic-segmentation';
 
-export interface VersionInfo {
-	version: number;
-	name: string;
-	/** How `{slug}/{version}` answers on the model route; none = not served (404). */
-	kind?: ModelKind;
-	/** Trained, whether or not the model route serves it (semantic segmentation is not). */
-	trained: boolean;
-}
+/** A version: served on the model route as a kind, trained but not served, or never trained (null). */
+type Version = ModelKind | 'trained' | null;
 
 export interface ProjectInfo {
 	slug: string;
 	name: string;
 	type: ProjectType;
-	multilabel?: boolean;
-	/** Class name -> number of annotations. */
-	classes: Record<string, number>;
-	images: number;
-	versions: VersionInfo[];
+	classes: readonly string[];
+	/** Oldest first: version 1, 2, ... */
+	versions: Version[];
+	multilabel?: true;
 }
 
-const shapes = Object.fromEntries(SHAPE_CLASSES.map((name, i) => [name, 50 + i]));
-const served = (kind: ModelKind, version = 1): VersionInfo => ({
-	version,
-	name: 'raw',
-	kind,
-	trained: true,
-});
+const project = (
+	slug: string,
+	name: string,
+	type: ProjectType,
+	classes: readonly string[],
+	versions: Version[],
+	multilabel?: true,
+): ProjectInfo => ({ slug, name, type, classes, versions, multilabel });
 
 /**
  * One project per task of the model route, and what pickers must handle: a project whose older
  * version has no model, one never trained, a task the model route does not serve.
  */
 export const PROJECTS: readonly ProjectInfo[] = [
-	{
-		slug: 'colors',
-		name: 'Colors',
-		type: 'classification',
-		classes: { red: 48, green: 52, blue: 50 },
-		images: 150,
-		versions: [served('colors')],
-	},
-	{
-		slug: 'tones',
-		name: 'Tones',
-		type: 'classification',
-		multilabel: true,
-		classes: { bright: 70, dark: 66, colourful: 81 },
-		images: 120,
-		versions: [served('tones')],
-	},
-	{
-		slug: 'shapes',
-		name: 'Shapes',
-		type: 'object-detection',
-		classes: shapes,
-		images: 200,
-		versions: [served('shapes')],
-	},
-	{
-		slug: 'shapes-seg',
-		name: 'Shape Outlines',
-		type: 'instance-segmentation',
-		classes: shapes,
-		images: 180,
-		versions: [served('shapes-seg')],
-	},
-	{
-		slug: 'shapes-pose',
-		name: 'Shape Corners',
-		type: 'keypoint-detection',
-		classes: shapes,
-		images: 90,
-		versions: [served('shapes-pose')],
-	},
-	{
-		slug: 'shapes-retrained',
-		name: 'Shapes Retrained',
-		type: 'object-detection',
-		classes: shapes,
-		images: 240,
-		versions: [
-			{ version: 1, name: 'raw', trained: false },
-			{ ...served('shapes', 2), name: 'augmented-640x640' },
-		],
-	},
-	{
-		slug: 'shapes-untrained',
-		name: 'Shapes Untrained',
-		type: 'object-detection',
-		classes: shapes,
-		images: 40,
-		versions: [{ version: 1, name: 'raw', trained: false }],
-	},
-	{
-		slug: 'shapes-semantic',
-		name: 'Shape Areas',
-		type: 'semantic-segmentation',
-		classes: { background: 80, shape: 80 },
-		images: 80,
-		versions: [{ version: 1, name: 'raw', trained: true }],
-	},
+	project('colors', 'Colors', 'classification', ['red', 'green', 'blue'], ['colors']),
+	project('tones', 'Tones', 'classification', ['bright', 'dark', 'colourful'], ['tones'], true),
+	project('shapes', 'Shapes', 'object-detection', SHAPE_CLASSES, ['shapes']),
+	project('shapes-seg', 'Shape Outlines', 'instance-segmentation', SHAPE_CLASSES, ['shapes-seg']),
+	project('shapes-pose', 'Shape Corners', 'keypoint-detection', SHAPE_CLASSES, ['shapes-pose']),
+	project('shapes-retrained', 'Shapes Retrained', 'object-detection', SHAPE_CLASSES, [
+		null,
+		'shapes',
+	]),
+	project('shapes-untrained', 'Shapes Untrained', 'object-detection', SHAPE_CLASSES, [null]),
+	project(
+		'shapes-semantic',
+		'Shape Areas',
+		'semantic-segmentation',
+		['background', 'shape'],
+		['trained'],
+	),
 ];
 
 /** Model ids (`slug/version`) the model route serves, and their kinds. */
 export const TRAINED_MODELS: Readonly<Record<string, ModelKind>> = Object.fromEntries(
-	PROJECTS.flatMap((project) =>
-		project.versions.flatMap((v) => (v.kind ? [[`${project.slug}/${v.version}`, v.kind]] : [])),
+	PROJECTS.flatMap(({ slug, versions }) =>
+		versions.flatMap((kind, i) => (kind && kind !== 'trained' ? [[`${slug}/${i + 1}`, kind]] : [])),
 	),
 );
 
 /** The v1 host each task's models are served on (`model.endpoint`). */
-const ENDPOINTS: Record<ProjectType, string> = {
-	classification: 'https://classify.roboflow.com',
-	'object-detection': 'https://detect.roboflow.com',
-	'instance-segmentation': 'https://outline.roboflow.com',
-	'keypoint-detection': 'https://detect.roboflow.com',
-	'semantic-segmentation': 'https://segment.roboflow.com',
+const HOSTS: Record<ProjectType, string> = {
+	classification: 'classify',
+	'object-detection': 'detect',
+	'instance-segmentation': 'outline',
+	'keypoint-detection': 'detect',
+	'semantic-segmentation': 'segment',
 };
 
 const CREATED = 1_767_225_600.123; // 2026-01-01
 const DAY = 86_400;
-const splits = (images: number) => {
-	const [train, valid] = [Math.round(images * 0.7), Math.round(images * 0.2)];
-	return { train, test: images - train - valid, valid };
-};
-const hex = (rgb: readonly number[]) =>
-	`#${rgb
+const splits = (images: number) => ({
+	train: Math.round(images * 0.7),
+	test: Math.round(images * 0.1),
+	valid: Math.round(images * 0.2),
+});
+const colour = (name: string) => {
+	const rgb: readonly number[] = COLOURS[name as keyof typeof COLOURS] ?? [134, 34, 255];
+	return `#${rgb
 		.map((c) => c.toString(16).padStart(2, '0'))
 		.join('')
 		.toUpperCase()}`;
+};
 
 /** A project as both management routes describe it. */
-function projectEntry(project: ProjectInfo, index: number) {
+function projectEntry(
+	{ slug, name, type, classes, versions, multilabel }: ProjectInfo,
+	index: number,
+) {
+	const images = 100 + 10 * index;
 	return {
-		id: `${WORKSPACE}/${project.slug}`,
-		type: project.type,
-		name: project.name,
+		id: `${WORKSPACE}/${slug}`,
+		type,
+		name,
 		created: CREATED + index * DAY,
 		updated: CREATED + (index + 30) * DAY,
-		images: project.images,
+		images,
 		unannotated: index % 3,
-		annotation: project.slug,
-		versions: project.versions.length,
+		annotation: slug,
+		versions: versions.length,
 		public: false,
-		splits: splits(project.images),
-		colors: Object.fromEntries(
-			Object.keys(project.classes).map((name) => [
-				name,
-				name in COLOURS ? hex(COLOURS[name as keyof typeof COLOURS]) : '#8622FF',
-			]),
-		),
-		classes: { ...project.classes },
-		...(project.multilabel ? { multilabel: true } : {}),
+		splits: splits(images),
+		colors: Object.fromEntries(classes.map((each) => [each, colour(each)])),
+		classes: Object.fromEntries(classes.map((each, i) => [each, 40 + i])),
+		...(multilabel ? { multilabel } : {}),
 	};
 }
 
-function versionEntry(project: ProjectInfo, version: VersionInfo, index: number) {
-	const created = CREATED + (index + version.version) * DAY;
-	const modelId = `${project.slug}/${version.version}`;
+/** A version of `GET /{workspace}/{project}`, with its `model` when trained. */
+function versionEntry({ slug, type }: ProjectInfo, kind: Version, version: number) {
+	const created = CREATED + version * DAY;
+	const id = `${slug}/${version}`;
 	const model = {
-		id: modelId,
-		endpoint: `${ENDPOINTS[project.type]}/${modelId}`,
+		id,
+		endpoint: `https://${HOSTS[type]}.roboflow.com/${id}`,
 		start: created + 600,
 		end: created + 4200,
 		fromScratch: false,
@@ -186,15 +132,15 @@ function versionEntry(project: ProjectInfo, version: VersionInfo, index: number)
 		precision: '96.1',
 	};
 	return {
-		id: `${WORKSPACE}/${modelId}`,
-		name: version.name,
+		id: `${WORKSPACE}/${id}`,
+		name: version === 1 ? 'raw' : 'augmented-640x640',
 		created,
-		images: project.images,
-		splits: splits(project.images),
+		images: 100,
+		splits: splits(100),
 		preprocessing: { 'auto-orient': { enabled: true } },
 		augmentation: {},
 		exports: [],
-		...(version.trained ? { model } : {}),
+		...(kind ? { model } : {}),
 	};
 }
 
@@ -206,10 +152,8 @@ export const workspaceAnswer = () => ({
 });
 
 /** `GET /{workspace}/{project}`: versions newest first, as Roboflow lists them. */
-export function projectAnswer(project: ProjectInfo) {
-	const index = PROJECTS.indexOf(project);
-	const versions = [...project.versions]
-		.reverse()
-		.map((version) => versionEntry(project, version, index));
-	return { workspace: summary, project: projectEntry(project, index), versions };
-}
+export const projectAnswer = (project: ProjectInfo) => ({
+	workspace: summary,
+	project: projectEntry(project, PROJECTS.indexOf(project)),
+	versions: project.versions.map((kind, i) => versionEntry(project, kind, i + 1)).reverse(),
+});
