@@ -5,7 +5,6 @@ import { RoboflowApiError, RoboflowInputError, nodeApiError, redact } from '../h
 import { UnexpectedResponseError } from '../response/common';
 import { DEFAULT_MAX_REQUESTS_IN_FLIGHT, leaseAccountWindow } from '../transport/accountLimiter';
 import type { RoboflowCredentials } from '../transport/credentials';
-import { decryptedCredentials } from '../transport/credentials';
 import { InferenceClient } from '../transport/inference';
 import { ManagementClient } from '../transport/management';
 import type { RequestPolicy, RoboflowRequest } from '../transport/request';
@@ -57,7 +56,7 @@ async function startRun(
 		: stopRemaining.signal;
 	const counts = { retries: 0 };
 	const shared = {
-		credentials: decryptedCredentials(this.getNode(), credentials),
+		credentials,
 		pause: new SharedPause(),
 		signal,
 		onRetry: () => counts.retries++,

@@ -8,7 +8,6 @@ import { NodeOperationError } from 'n8n-workflow';
 import { mapWithConcurrency } from '../batch/pool';
 import { RoboflowApiError, nodeApiError, redact } from '../helpers/errors';
 import type { RoboflowCredentials } from '../transport/credentials';
-import { decryptedCredentials } from '../transport/credentials';
 import type { ModelTask } from '../transport/endpoint';
 import { InferenceClient } from '../transport/inference';
 import { ManagementClient, projectServesTask } from '../transport/management';
@@ -59,7 +58,7 @@ export async function withEditorApi<T>(
 ): Promise<T> {
 	const credentials = await context.getCredentials<RoboflowCredentials>('roboflowApi');
 	const policy = {
-		credentials: decryptedCredentials(context.getNode(), credentials),
+		credentials,
 		timeoutMs: LIST_TIMEOUT_MS,
 		maxRetries: LIST_RETRIES,
 		pause: new SharedPause(),

@@ -3,6 +3,8 @@ import type { IHttpRequestOptions } from 'n8n-workflow';
 import { randomString } from 'n8n-workflow';
 
 import { RoboflowApiError } from '../helpers/errors';
+import type { RoboflowCredentials } from './credentials';
+import { inferenceKeyTransport } from './credentials';
 import { apiErrorFromNetwork, apiErrorFromStatus, networkCode } from './errorMapping';
 import type { FormPart, RequestContext, RequestPolicy, RoboflowRequest } from './request';
 import type { AttemptOutcome } from './retry';
@@ -199,27 +201,42 @@ async function readAnswer(
 }
 
 /** A JSON object's text with the key as its first field, for routes that read it there. */
-function withKeyInBody(options: IHttpRequestOptions, apiKey: string): IHttpRequestOptions {
-	const text = String(options.body ?? '{}');
-	const rest = text.trim().replace(/^\{/, '');
+function withKeyInBody(body: IHttpRequestOptions['body'], apiKey: string): string {
+	const rest = String(body ?? '{}')
+		.trim()
+		.replace(/^\{/, '');
 	const separator = /^\s*\}/.test(rest) ? '' : ',';
-	return { ...options, body: `{"api_key":${JSON.stringify(apiKey)}${separator}${rest}` };
+	return `{"api_key":${JSON.stringify(apiKey)}${separator}${rest}`;
 }
 
-/** Calls n8n's request helper: the credential places the key, or the JSON body carries it. */
+/**
+ * The request with the key where Roboflow reads it, in exactly one place: the management API
+ * takes the `api_key` query parameter; inference hosts the Authorization header, or the query
+ * parameter where the credential or the host needs it, which a route that does not read the
+ * query (a Workflow's) gets in its JSON body instead (docs/roboflow-api.md §2, §6.1).
+ */
+function withKey(
+	options: IHttpRequestOptions,
+	request: RoboflowRequest,
+	credentials: RoboflowCredentials,
+): IHttpRequestOptions {
+	const { apiKey } = credentials;
+	const transport =
+		request.api === 'management' ? 'query' : inferenceKeyTransport(credentials, request.url);
+	if (transport === 'header')
+		return { ...options, headers: { ...options.headers, Authorization: `Bearer ${apiKey}` } };
+	if (request.keyInBody) return { ...options, body: withKeyInBody(options.body, apiKey) };
+	return { ...options, qs: { ...options.qs, api_key: apiKey } };
+}
+
+/** Calls n8n's request helper with the key in its place. */
 async function callHelper(
 	this: RequestContext,
 	request: RoboflowRequest,
 	policy: RequestPolicy,
 ): Promise<FullResponse> {
-	const options = httpOptions(request, policy.timeoutMs);
-	if (request.keyInBody) {
-		const apiKey = String(policy.credentials.data?.apiKey ?? '');
-		return (await this.helpers.httpRequest(withKeyInBody(options, apiKey))) as FullResponse;
-	}
-	return (await this.helpers.httpRequestWithAuthentication.call(this, 'roboflowApi', options, {
-		credentialsDecrypted: policy.credentials,
-	})) as FullResponse;
+	const options = withKey(httpOptions(request, policy.timeoutMs), request, policy.credentials);
+	return (await this.helpers.httpRequest(options)) as FullResponse;
 }
 
 function redirectLoopError(): RoboflowApiError {

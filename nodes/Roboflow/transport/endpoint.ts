@@ -54,6 +54,12 @@ function hostOf(url: string): string | undefined {
 	}
 }
 
+/** Whether a URL is on one of the Hosted API (Legacy) hosts. */
+export function isLegacyHost(url: string): boolean {
+	const host = hostOf(url);
+	return host !== undefined && LEGACY_HOSTS.has(host);
+}
+
 /** The credential's API URL, trimmed, without trailing slashes, the default when empty. */
 export function apiBaseUrl(apiUrl: unknown): string {
 	const text = typeof apiUrl === 'string' ? apiUrl.trim() : '';

@@ -54,6 +54,7 @@ export class InferenceClient {
 		if (spec.withPicture) query.format = 'image_and_json';
 		if (spec.image.kind === 'url') query.image = spec.image.url;
 		return {
+			api: 'inference',
 			url: `${spec.endpoint.baseUrl}/${spec.model.project}/${spec.model.version}`,
 			query,
 			body: spec.image.kind === 'base64' ? { kind: 'base64', text: spec.image.base64 } : undefined,
@@ -66,6 +67,7 @@ export class InferenceClient {
 	/** Runs a saved Workflow (`POST /{workspace}/workflows/{id}`) with its JSON body's text. */
 	workflowRequest(workspace: string, workflowId: string, body: string, advice: ErrorAdvice) {
 		return {
+			api: 'inference',
 			url: `${this.endpoint('workflow').baseUrl}/${segment(workspace)}/workflows/${segment(workflowId)}`,
 			query: {},
 			body: { kind: 'json', text: body },
@@ -82,6 +84,7 @@ export class InferenceClient {
 	 */
 	foundationRequest(route: string, body: string, expected: string, advice?: ErrorAdvice) {
 		return {
+			api: 'inference',
 			url: `${this.endpoint('foundation').baseUrl}${route}`,
 			query: {},
 			body: { kind: 'json', text: body },
@@ -94,6 +97,7 @@ export class InferenceClient {
 	/** A Workflow's inputs as this server describes them (`describe_interface`). */
 	describeInterfaceRequest(workspace: string, workflowId: string, version?: string) {
 		return {
+			api: 'inference',
 			url: `${this.endpoint('workflow').baseUrl}/${segment(workspace)}/workflows/${segment(workflowId)}/describe_interface`,
 			query: {},
 			body: {

@@ -5,8 +5,8 @@ import { isRecord } from '../response/common';
 import type { NotDescribed, WorkflowInterface } from '../response/workflowInterface';
 import { interfaceFromSpecification } from '../response/workflowInterface';
 import type { RoboflowCredentials } from './credentials';
+import { managementBaseUrl } from './credentials';
 import type { ModelTask } from './endpoint';
-import { DEFAULT_MANAGEMENT_URL } from './endpoint';
 import type { ErrorAdvice } from './errorMapping';
 import type { FormPart, RoboflowRequest, Send } from './request';
 import { MAX_RESPONSE_BYTES } from './request';
@@ -94,12 +94,6 @@ export function projectServesTask(projectType: string, task: ModelTask): boolean
 	return PROJECT_TYPES_OF_TASK[task](projectType);
 }
 
-/** The management API's base URL: the credential's (for self-hosted and tests) or Roboflow's. */
-function managementBaseUrl(data: RoboflowCredentials): string {
-	const text = typeof data.managementUrl === 'string' ? data.managementUrl.trim() : '';
-	return (text || DEFAULT_MANAGEMENT_URL).replace(/\/+$/, '');
-}
-
 function text(value: unknown): string {
 	return typeof value === 'string' ? value : '';
 }
@@ -152,6 +146,7 @@ export class ManagementClient {
 
 	private async get(path: string, expected: string, query: IDataObject = {}): Promise<unknown> {
 		return await this.send({
+			api: 'management',
 			method: 'GET',
 			url: `${this.baseUrl}${path}`,
 			query,
@@ -250,6 +245,7 @@ export class ManagementClient {
 			body = { kind: 'multipart', parts };
 		}
 		return {
+			api: 'management',
 			url: `${this.baseUrl}/dataset/${encodeURIComponent(project)}/upload`,
 			query,
 			body,
@@ -284,6 +280,7 @@ export class ManagementClient {
 				? JSON.stringify({ annotationFile: file.text, labelmap: file.labelmap ?? null })
 				: file.text;
 		return {
+			api: 'management',
 			url: `${this.baseUrl}/dataset/${encodeURIComponent(project)}/annotate/${encodeURIComponent(imageId)}`,
 			query,
 			body: { kind: file.form, text },

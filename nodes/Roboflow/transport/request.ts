@@ -1,11 +1,7 @@
-import type {
-	ICredentialsDecrypted,
-	IDataObject,
-	IExecuteFunctions,
-	ILoadOptionsFunctions,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
 
 import type { AccountWindow } from './accountLimiter';
+import type { RoboflowCredentials } from './credentials';
 import { attemptOnce } from './attempt';
 import type { ErrorAdvice } from './errorMapping';
 import type { SharedPause } from './retry';
@@ -25,6 +21,8 @@ export type FormPart =
 
 /** What is sent: the transport knows nothing about tasks, only about this. */
 export interface RoboflowRequest {
+	/** Which API it goes to: the key travels differently (docs/roboflow-api.md §2, §7). */
+	api: 'inference' | 'management';
 	/** POST unless said otherwise (the management API's lookups are GETs). */
 	method?: 'GET' | 'POST';
 	/** The full URL, without the key. */
@@ -41,8 +39,8 @@ export interface RoboflowRequest {
 		| { kind: 'text'; text: string }
 		| { kind: 'multipart'; parts: FormPart[] };
 	/**
-	 * The route reads the key from its JSON body, not the query (Workflow runs and
-	 * describe_interface, docs/roboflow-api.md §6.1): the transport puts it there.
+	 * The route reads the key from the Authorization header or its JSON body, never the query
+	 * (Workflow runs and describe_interface, docs/roboflow-api.md §6.1).
 	 */
 	keyInBody?: boolean;
 	/** Answers larger than this are refused without being buffered. */
@@ -58,8 +56,8 @@ export type Send = (request: RoboflowRequest) => Promise<unknown>;
 
 /** How requests are sent: per item (timeout, retries) and per run (pause, signal, credential). */
 export interface RequestPolicy {
-	/** The credential, read once per run: handed to n8n's helper, it is not read again per request. */
-	credentials: ICredentialsDecrypted;
+	/** The credential's fields, read once per run: the transport puts the key where it belongs. */
+	credentials: RoboflowCredentials;
 	timeoutMs: number;
 	maxRetries: number;
 	pause: SharedPause;
