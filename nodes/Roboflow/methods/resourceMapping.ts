@@ -4,11 +4,12 @@ import { workflowInputFields } from '../input/workflowInputs';
 import type { WorkflowInterface } from '../response/workflowInterface';
 import { interfaceFromDescription } from '../response/workflowInterface';
 import { isRoboflowHosted } from '../transport/endpoint';
-import { described } from '../transport/management';
+import { interfaceOrError } from '../transport/management';
 import type { EditorApi } from './listSearch';
 import { currentParameter, withEditorApi } from './listSearch';
 
-const FALLBACK = 'Add its inputs under Workflow Inputs, by name and value.';
+const FALLBACK =
+	'Give its inputs in Options: More Inputs by Name, and Image Input (Workflow Not Described) for its image.';
 
 /**
  * Where a Workflow's inputs are read (docs/roboflow-api.md §6.4): for Roboflow's hosted APIs its
@@ -24,19 +25,44 @@ async function describeWorkflow(
 	const specification = async () =>
 		await api.management.workflowSpecification(api.workspace, workflowId, version);
 	if (isRoboflowHosted(api.inference.baseUrl)) return await specification();
-	let failure: unknown;
+	let described: WorkflowInterface;
 	try {
 		const request = api.inference.describeInterfaceRequest(api.workspace, workflowId, version);
-		return described(interfaceFromDescription(await api.send(request)));
-	} catch (error) {
-		failure = error;
+		described = interfaceOrError(interfaceFromDescription(await api.send(request)));
+	} catch (failure) {
+		// An older server without the route: the saved specification, if Roboflow knows it.
+		return await specificationOr(specification, failure);
 	}
+	// The server's description has no defaults: Roboflow's saved specification has them, when it
+	// knows the Workflow.
+	const saved = await specification().catch(() => undefined);
+	return saved ? withDefaults(described, saved) : described;
+}
+
+async function specificationOr(
+	specification: () => Promise<WorkflowInterface>,
+	failure: unknown,
+): Promise<WorkflowInterface> {
+	let saved: WorkflowInterface | undefined;
 	try {
-		return await specification();
+		saved = await specification();
 	} catch {
 		// The server's own answer says more than the management API's.
 	}
+	if (saved) return saved;
 	throw failure;
+}
+
+/** The server's inputs (its kinds, its order) with the defaults of Roboflow's saved specification. */
+function withDefaults(described: WorkflowInterface, saved: WorkflowInterface): WorkflowInterface {
+	const defaults = new Map(saved.inputs.map((input) => [input.name, input.default]));
+	return {
+		defaultsKnown: true,
+		inputs: described.inputs.map((input) => {
+			const value = defaults.get(input.name);
+			return value === undefined ? input : { ...input, default: value };
+		}),
+	};
 }
 
 /** What a caught error says, for the notice (Roboflow's errors are redacted by withEditorApi). */

@@ -99,7 +99,7 @@ function text(value: unknown): string {
 }
 
 /** A Workflow's inputs, or the error saying why Roboflow's answer held none. */
-export function described(answer: WorkflowInterface | NotDescribed): WorkflowInterface {
+export function interfaceOrError(answer: WorkflowInterface | NotDescribed): WorkflowInterface {
 	if ('problem' in answer)
 		throw new RoboflowApiError(
 			"Roboflow's answer does not describe the Workflow's inputs",
@@ -326,6 +326,6 @@ export class ManagementClient {
 			"the Workflow's specification",
 			version ? { workflow_version: version } : {},
 		);
-		return described(interfaceFromSpecification(answer));
+		return interfaceOrError(interfaceFromSpecification(answer));
 	}
 }

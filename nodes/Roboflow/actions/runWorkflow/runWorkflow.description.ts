@@ -11,6 +11,37 @@ import {
 /** The Workflow input that receives the image when the Workflow could not be described. */
 export const DEFAULT_IMAGE_INPUT = 'image';
 
+/**
+ * The image input's name for a Workflow that could not be described. In Options from version
+ * 1.1: the Inputs fields are the one place for a described Workflow's inputs.
+ */
+const imageInputName = (displayName: string): INodeProperties => ({
+	displayName,
+	name: 'imageInputName',
+	type: 'string',
+	default: DEFAULT_IMAGE_INPUT,
+	description:
+		'The name of the Workflow input that receives the image, when Inputs lists no image input (the Workflow could not be described)',
+});
+
+/** Inputs by name and value, for a Workflow whose inputs cannot be read. */
+const moreInputs = (displayName: string): INodeProperties =>
+	nameValuePairs({
+		displayName,
+		name: 'workflowInputs',
+		placeholder: 'Add Input',
+		description:
+			'Inputs of the Workflow by name, e.g. when its inputs cannot be read; they take precedence over Inputs. A value that reads as JSON is sent as JSON (0.5, true, ["car", "bus"]); anything else as text.',
+		entry: { name: 'input', displayName: 'Input' },
+	});
+
+/** Shown only on nodes of the given versions. */
+const forVersions = (versions: number[], properties: INodeProperties[]): INodeProperties[] =>
+	properties.map((property) => ({
+		...property,
+		displayOptions: { show: { '@version': versions } },
+	}));
+
 export const runWorkflowProperties: INodeProperties[] = [
 	{
 		displayName: 'Workspace',
@@ -56,14 +87,6 @@ export const runWorkflowProperties: INodeProperties[] = [
 	},
 	...imageInputProperties,
 	{
-		displayName: 'Image Input Name',
-		name: 'imageInputName',
-		type: 'string',
-		default: DEFAULT_IMAGE_INPUT,
-		description:
-			'The name of the Workflow input that receives the image, when Inputs lists no image input (the Workflow could not be described)',
-	},
-	{
 		displayName: 'Inputs',
 		name: 'inputFields',
 		type: 'resourceMapper',
@@ -84,15 +107,8 @@ export const runWorkflowProperties: INodeProperties[] = [
 			},
 		},
 	},
-	nameValuePairs({
-		displayName: 'Workflow Inputs',
-		name: 'workflowInputs',
-		placeholder: 'Add Input',
-		description:
-			'Further inputs of the Workflow by name, e.g. when its inputs cannot be read; they take precedence over Inputs. A value that reads as JSON is sent as JSON (0.5, true, ["car", "bus"]); anything else as text.',
-		entry: { name: 'input', displayName: 'Input' },
-	}),
-
+	// Version 1 showed them beside Inputs; its nodes keep them there, with their values.
+	...forVersions([1], [imageInputName('Image Input Name'), moreInputs('Workflow Inputs')]),
 	optionsCollection([
 		{
 			displayName: 'Excluded Outputs',
@@ -127,6 +143,10 @@ export const runWorkflowProperties: INodeProperties[] = [
 			description:
 				'The ID of a saved version of the Workflow to run (and whose inputs to show). Empty: the latest version.',
 		},
+		...forVersions(
+			[1.1],
+			[imageInputName('Image Input (Workflow Not Described)'), moreInputs('More Inputs by Name')],
+		),
 		SHARED_OPTIONS.simplify,
 	]),
 ];

@@ -22,6 +22,8 @@ import { imagePayload, readJobImage, storeReturnedImage } from '../shared/imageI
 import { DEFAULT_IMAGE_INPUT, runWorkflowProperties } from './runWorkflow.description';
 
 interface WorkflowOptions {
+	imageInputName?: string;
+	workflowInputs?: { input?: NameValue[] };
 	excludedFields?: string;
 	useCache?: boolean;
 	simplify?: boolean;
@@ -29,12 +31,14 @@ interface WorkflowOptions {
 	disableSinks?: boolean;
 }
 
+type NameValue = { name?: string; value?: unknown };
+
 const ADVICE: ErrorAdvice = {
 	subject: 'this Workflow',
 	byStatus: {
 		400: [
 			'Roboflow could not run the Workflow with these inputs',
-			'Check the Inputs (and Workflow Inputs, Image Input Name) against the inputs the Workflow declares in Roboflow.',
+			'Check the Inputs (and, in Options, More Inputs by Name and Image Input) against the inputs the Workflow declares in Roboflow.',
 		],
 		404: [
 			'Roboflow found no Workflow with this ID',
@@ -127,24 +131,27 @@ async function workflowInputs(this: IExecuteFunctions, job: Job, endpoint: Endpo
 		this.getNodeParameter('inputFields.schema', itemIndex, []) as ResourceMapperField[],
 	);
 	const inputs: IDataObject = { ...(mapped.parameters as IDataObject) };
-	const pairs = this.getNodeParameter('workflowInputs.input', itemIndex, []) as Array<{
-		name?: string;
-		value?: unknown;
-	}>;
+	// In Options from version 1.1; a version 1 node keeps them beside Inputs.
+	const options = job.options as WorkflowOptions;
+	const pairs =
+		options.workflowInputs?.input ??
+		(this.getNodeParameter('workflowInputs.input', itemIndex, []) as NameValue[]);
 	for (const { name, value } of pairs)
 		if (name?.trim()) inputs[name.trim()] = jsonOrText(value) as IDataObject[string];
 	let main: JobImage | undefined;
 	const readMain = async () => (main ??= await readJobImage.call(this, job, endpoint));
 	const images = mapped.images.length
 		? mapped.images
-		: [{ name: imageInputName.call(this, itemIndex), source: { kind: 'main' } as const }];
+		: [{ name: imageInputName.call(this, job), source: { kind: 'main' } as const }];
 	for (const { name, source } of images)
 		inputs[name] = await inputImage.call(this, job, endpoint, name, source, readMain);
 	return { inputs, main, imageCount: images.length };
 }
 
-function imageInputName(this: IExecuteFunctions, itemIndex: number): string {
-	const name = this.getNodeParameter('imageInputName', itemIndex, DEFAULT_IMAGE_INPUT);
+function imageInputName(this: IExecuteFunctions, job: Job): string {
+	const name =
+		(job.options as WorkflowOptions).imageInputName ??
+		this.getNodeParameter('imageInputName', job.itemIndex, DEFAULT_IMAGE_INPUT);
 	return String(name ?? '').trim() || DEFAULT_IMAGE_INPUT;
 }
 
