@@ -21,7 +21,9 @@ function resolve(value: string | undefined, credentials: ICredentialDataDecrypte
 async function testCredential(credentials: ICredentialDataDecryptedObject) {
 	const { request } = credential.test;
 	const baseURL = resolve(request.baseURL, credentials);
-	const { qs } = await credential.authenticate(credentials, {
+	// n8n resolves the request's expressions before the credential authenticates it.
+	const { qs, headers } = await credential.authenticate(credentials, {
+		baseURL,
 		url: request.url ?? '/',
 		method: request.method,
 	});
@@ -31,6 +33,7 @@ async function testCredential(credentials: ICredentialDataDecryptedObject) {
 		url: request.url,
 		method: request.method,
 		params: qs,
+		headers: headers as Record<string, string> | undefined,
 		validateStatus: (status) =>
 			request.ignoreHttpStatusErrors === true || (status >= 200 && status < 300),
 	});

@@ -5,7 +5,6 @@
 import { inRounds } from './harness/localServer';
 import { binaryDataService } from './harness/n8n';
 import {
-	API_KEY,
 	distinctItems,
 	imageBytes,
 	imageItem,
@@ -48,11 +47,11 @@ describe('binary input', () => {
 		expect(server.stats.contentTypes).toEqual({
 			'application/x-www-form-urlencoded; charset=utf-8': 3,
 		});
-		// The credential's key travels as the api_key query parameter.
-		expect(server.stats.calls.map((call) => call.query.api_key)).toEqual([
-			API_KEY,
-			API_KEY,
-			API_KEY,
+		// The credential's key travels in the Authorization header, and only there.
+		expect(server.stats.calls.map((call) => call.keyPlaces)).toEqual([
+			['header'],
+			['header'],
+			['header'],
 		]);
 	});
 

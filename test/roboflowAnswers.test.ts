@@ -16,6 +16,12 @@ const inference = deployment({
 });
 const serverless = deployment({ auth: 'serverless' });
 const legacy = deployment({ auth: 'legacy' });
+/** The Hosted API (Legacy) hosts read the key from the query only: the node knows them by name; this one is local. */
+const legacyCredential = (apiKey: string) => ({
+	apiKey,
+	apiUrl: legacy.url,
+	keyTransport: 'query' as const,
+});
 
 describe('image URLs Roboflow refuses (https only, a domain name only)', () => {
 	test.each([
@@ -23,7 +29,7 @@ describe('image URLs Roboflow refuses (https only, a domain name only)', () => {
 		['an IP address', 'https://127.0.0.1/photo.jpg'],
 		['localhost', 'https://localhost/photo.jpg'],
 	])('%s: the headline says the URL was refused and what to do', async (_name, imageUrl) => {
-		const { error } = await run({ apiKey: API_KEY, apiUrl: legacy.url }, [{ json: {} }], {
+		const { error } = await run(legacyCredential(API_KEY), [{ json: {} }], {
 			inputType: 'imageUrl',
 			imageUrl,
 		});
@@ -63,9 +69,7 @@ describe("a rejected key, in each deployment's form", () => {
 	});
 
 	test('Hosted API (Legacy): 403 {"message": "Forbidden"}', async () => {
-		const { error } = await run({ apiKey: 'wrong-key-1234', apiUrl: legacy.url }, [
-			await imageItem('red'),
-		]);
+		const { error } = await run(legacyCredential('wrong-key-1234'), [await imageItem('red')]);
 		expect(error?.message).toBe('Roboflow rejected the API key [item 0]');
 		expect(error?.description).toMatch(/"Forbidden"/);
 		expect(legacy.stats.statuses[403]).toBe(1);

@@ -81,18 +81,18 @@ async function pairItem(json: IDataObject = {}): Promise<INodeExecutionData> {
 }
 
 describe("the editor's Inputs fields (resource mapper)", () => {
-	test('a self-hosted server describes the Workflow: image inputs and typed parameters, in its order', async () => {
+	test("a self-hosted server describes the Workflow: its inputs in its order and kinds, with the saved specification's defaults and required marks", async () => {
 		const { fields, emptyFieldsNotice } = await fieldsOf();
 		expect(emptyFieldsNotice).toBeUndefined();
-		expect(fields.map((f) => [f.id, f.type, f.required])).toEqual([
-			['image:front', 'string', false],
-			['confidence', 'number', false],
-			['classes', 'array', false],
-			['image:back', 'string', true],
-			['tolerance', 'number', false],
-			['label', 'string', false],
-			['quiet', 'boolean', false],
-			['note', undefined, false],
+		expect(fields.map((f) => [f.id, f.type, f.required, f.defaultValue])).toEqual([
+			['image:front', 'string', false, ''],
+			['confidence', 'number', false, 0.4],
+			['classes', 'array', false, null],
+			['image:back', 'string', true, null],
+			['tolerance', 'number', false, 0],
+			['label', 'string', true, undefined],
+			['quiet', 'boolean', false, false],
+			['note', undefined, false, null],
 		]);
 		expect(fields.map((f) => f.displayName).slice(0, 4)).toEqual([
 			'front (image)',
@@ -100,15 +100,35 @@ describe("the editor's Inputs fields (resource mapper)", () => {
 			'classes',
 			'back (image)',
 		]);
-		// describe_interface tells no defaults: none is prefilled, an empty field takes the Workflow's own.
+		expect(server.stats.calls.map((c) => [c.route, c.workflow, c.status])).toEqual([
+			['describe', COMPARE, 200],
+		]);
+		expect(server.stats.managementCalls.map((c) => [c.path, c.status])).toEqual([
+			[`/local-workspace/workflows/${COMPARE}`, 200],
+		]);
+	});
+
+	test('a Workflow only the server knows: its kinds, no defaults, nothing marked required', async () => {
+		const { fields } = await fieldsOf(
+			{},
+			{ ...withManagement(), managementUrl: `${server.url}/elsewhere` },
+		);
+		expect(fields.map((f) => f.id)).toEqual([
+			'image:front',
+			'confidence',
+			'classes',
+			'image:back',
+			'tolerance',
+			'label',
+			'quiet',
+			'note',
+		]);
+		// An empty field takes the Workflow's own default.
+		expect(fields.filter((f) => f.required).map((f) => f.id)).toEqual(['image:back']);
 		expect(fields.filter((f) => f.defaultValue !== undefined).map((f) => f.id)).toEqual([
 			'image:front',
 			'image:back',
 		]);
-		expect(server.stats.calls.map((c) => [c.route, c.workflow, c.status])).toEqual([
-			['describe', COMPARE, 200],
-		]);
-		expect(server.stats.managementCalls).toEqual([]);
 	});
 
 	test("a server without describe_interface: the saved specification's inputs, defaults and required", async () => {
@@ -152,7 +172,7 @@ describe("the editor's Inputs fields (resource mapper)", () => {
 		});
 		expect(unknown.fields).toEqual([]);
 		expect(unknown.emptyFieldsNotice).toMatch(
-			/^Could not read the inputs of this Workflow: .+Workflow Inputs, by name and value\.$/,
+			/^Could not read the inputs of this Workflow: Roboflow found no Workflow with this ID\..+Options: More Inputs by Name, and Image Input \(Workflow Not Described\) for its image\.$/,
 		);
 		const refused = await fieldsOf({}, withManagement(server.url, 'wrong-key-4321'));
 		expect(refused.fields).toEqual([]);

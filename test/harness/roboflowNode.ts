@@ -25,6 +25,7 @@ export type Credential = {
 	apiUrl: string;
 	managementUrl?: string;
 	maxRequestsInFlight?: number;
+	keyTransport?: 'header' | 'query';
 };
 
 /** The servers of this test file's `useLocalServer` calls (one module instance per test file). */

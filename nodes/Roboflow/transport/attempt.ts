@@ -229,13 +229,17 @@ function withKey(
 	return { ...options, qs: { ...options.qs, api_key: apiKey } };
 }
 
-/** Calls n8n's request helper with the key in its place. */
+/**
+ * Calls n8n's request helper with the key in its place. A stop of the execution cuts the
+ * connection, as n8n's authenticated helper does; a failure of another item does not.
+ */
 async function callHelper(
 	this: RequestContext,
 	request: RoboflowRequest,
 	policy: RequestPolicy,
 ): Promise<FullResponse> {
 	const options = withKey(httpOptions(request, policy.timeoutMs), request, policy.credentials);
+	if ('getExecutionCancelSignal' in this) options.abortSignal = this.getExecutionCancelSignal();
 	return (await this.helpers.httpRequest(options)) as FullResponse;
 }
 

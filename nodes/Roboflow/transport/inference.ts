@@ -107,7 +107,15 @@ export class InferenceClient {
 			keyInBody: true,
 			maxResponseBytes: MAX_RESPONSE_BYTES,
 			expected: "the Workflow's interface",
-			advice: { subject: 'this workspace' },
+			advice: {
+				subject: 'this Workflow',
+				byStatus: {
+					404: [
+						'Roboflow found no Workflow with this ID',
+						"Check the Workspace and the Workflow: the key must belong to the Workflow's workspace.",
+					],
+				},
+			},
 		} satisfies RoboflowRequest;
 	}
 }
