@@ -53,6 +53,7 @@ describe('workspace, projects and Workflows', () => {
 			`${WS}/shapes-retrained object-detection 2`,
 			`${WS}/shapes-untrained object-detection 1`,
 			`${WS}/shapes-semantic semantic-segmentation 1`,
+			`${WS}/shape-captions text-image-pairs 1`,
 		]);
 		expect(projects[0]).toEqual({
 			...{
@@ -79,7 +80,7 @@ describe('workspace, projects and Workflows', () => {
 		]);
 	});
 
-	test('every listed model answers on the model route; untrained and semantic ones are 404', async () => {
+	test('every listed model answers on the model route; untrained, semantic and Florence-2 ones are 404', async () => {
 		const scene = makeShapesPng({
 			width: 40,
 			height: 40,
@@ -97,7 +98,7 @@ describe('workspace, projects and Workflows', () => {
 				statuses.push(`${id} ${answer.status}`);
 			}
 		expect(statuses.join(', ')).toBe(
-			'colors/1 200, tones/1 200, shapes/1 200, shapes-seg/1 200, shapes-pose/1 200, shapes-retrained/2 200, shapes-retrained/1 404, shapes-untrained/1 404, shapes-semantic/1 404',
+			'colors/1 200, tones/1 200, shapes/1 200, shapes-seg/1 200, shapes-pose/1 200, shapes-retrained/2 200, shapes-retrained/1 404, shapes-untrained/1 404, shapes-semantic/1 404, shape-captions/1 404',
 		);
 	});
 

@@ -72,7 +72,18 @@ export function laxNumber(value: unknown): number | undefined {
 	return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
 }
 
-export type FieldType = 'string' | 'boolean' | 'number' | 'integer' | 'object' | 'string[]' | 'any';
+export type FieldType =
+	| 'string'
+	| 'boolean'
+	| 'number'
+	| 'integer'
+	| 'object'
+	| 'string[]'
+	| 'list'
+	/** An image object (`{type, value}`), or (`images`) one or a list of them. */
+	| 'image'
+	| 'images'
+	| 'any';
 
 const FAILURES: Record<Exclude<FieldType, 'any'>, [type: string, msg: string]> = {
 	string: ['string_type', 'Input should be a valid string'],
@@ -81,6 +92,9 @@ const FAILURES: Record<Exclude<FieldType, 'any'>, [type: string, msg: string]> =
 	integer: ['int_parsing', 'Input should be a valid integer, unable to parse string as an integer'],
 	object: ['dict_type', 'Input should be a valid dictionary'],
 	'string[]': ['list_type', 'Input should be a valid list'],
+	list: ['list_type', 'Input should be a valid list'],
+	image: ['model_type', 'Input should be a valid dictionary or instance of InferenceRequestImage'],
+	images: ['model_type', 'Input should be a valid dictionary or instance of InferenceRequestImage'],
 };
 
 /** A field's value after pydantic's lax coercion, or undefined when it does not fit the type. */
@@ -89,7 +103,12 @@ function coerce(type: FieldType, value: unknown): unknown {
 	if (type === 'number') return laxNumber(value);
 	if (type === 'integer') return Number.isInteger(laxNumber(value)) ? laxNumber(value) : undefined;
 	if (type === 'string') return typeof value === 'string' ? value : undefined;
-	if (type === 'object') return isObject(value) ? value : undefined;
+	if (type === 'object' || type === 'image') return isObject(value) ? value : undefined;
+	if (type === 'images')
+		return (
+			coerce('image', value) ?? (Array.isArray(value) && value.every(isObject) ? value : undefined)
+		);
+	if (type === 'list') return Array.isArray(value) ? value : undefined;
 	if (type === 'string[]')
 		return Array.isArray(value) && value.every((item) => typeof item === 'string')
 			? value

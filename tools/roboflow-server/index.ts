@@ -7,8 +7,10 @@
  *   const url = await server.start(); // http://127.0.0.1:<free port>
  *
  * One server plays every host:
- * - inference (§3-§6): the model route `POST|GET /{project}/{version}` (modelRoute.ts), the
- *   Workflow routes `POST /{workspace}/workflows/{id}[/describe_interface]` (workflowRuns.ts);
+ * - inference (§3-§6, §11): the model route `POST|GET /{project}/{version}` (modelRoute.ts), the
+ *   Workflow routes `POST /{workspace}/workflows/{id}[/describe_interface]` (workflowRuns.ts),
+ *   the foundation models' `POST /clip/compare`, `/yolo_world/infer`, `/sam3/concept_segment`,
+ *   `/doctr/ocr`, `/easy_ocr/ocr`, `/infer/lmm` (foundation.ts);
  * - api.roboflow.com (§7, §10): `GET /`, `GET /{workspace}[/{project} | /workflows[/{url}]]`,
  *   `POST /dataset/{project}/upload | annotate/{id}` (management.ts, dataset.ts); a GET of two
  *   segments is the model route when the second is all digits (a version);
@@ -29,6 +31,7 @@ import { createDataset } from './dataset.ts';
 import { internalError } from './errors.ts';
 import type { FaultPlan } from './faults.ts';
 import { faultInjector } from './faults.ts';
+import { FOUNDATION_ROUTES, foundationRoute } from './foundation.ts';
 import { datasetRoute, managementRoute } from './management.ts';
 import { modelRoute } from './modelRoute.ts';
 import { workflowRoute } from './workflowRuns.ts';
@@ -98,28 +101,28 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 	const images = new Map<string, { bytes: Buffer; mimeType: string }>();
 
 	/** The inference route a request is: its record and its handler (see the header). */
-	function inferenceRoute(method: string | undefined, [a, b, c, d, ...rest]: string[]) {
+	function inferenceRoute(method: string | undefined, parts: string[]) {
+		const [a, b, c, d, ...rest] = parts;
+		const foundation = method === 'POST' ? FOUNDATION_ROUTES[`/${parts.join('/')}`] : undefined;
+		if (foundation) {
+			const handle = (call: InferenceCall) => foundationRoute(context, call, foundation);
+			return { route: foundation.route, model: parts.join('/'), handle };
+		}
 		const workflow = method === 'POST' && b === 'workflows' && c && !rest.length;
-		if (workflow && d === undefined)
+		const describe = d === 'describe_interface' && options.describeInterface !== false;
+		if (workflow && (d === undefined || describe)) {
+			const handle = (call: InferenceCall) => workflowRoute(context, call, a, c);
 			return {
-				route: 'workflow',
+				route: d ? 'describe' : 'workflow',
 				model: `workflows/${c}`,
 				workflow: c,
-				handle: (call: InferenceCall) => workflowRoute(context, call, a, c),
+				handle,
 			} as const;
-		if (workflow && d === 'describe_interface' && options.describeInterface !== false)
-			return {
-				route: 'describe',
-				model: `workflows/${c}`,
-				workflow: c,
-				handle: (call: InferenceCall) => workflowRoute(context, call, a, c),
-			} as const;
-		if ((method === 'POST' || method === 'GET') && b !== undefined && c === undefined)
-			return {
-				route: 'model',
-				model: `${a}/${b}`,
-				handle: (call: InferenceCall) => modelRoute(context, call, `${a}/${b}`),
-			} as const;
+		}
+		if ((method === 'POST' || method === 'GET') && b !== undefined && c === undefined) {
+			const handle = (call: InferenceCall) => modelRoute(context, call, `${a}/${b}`);
+			return { route: 'model', model: `${a}/${b}`, handle } as const;
+		}
 		return undefined;
 	}
 

@@ -19,10 +19,10 @@ import { imageIdentity } from './faults.ts';
 import { readImageSize } from './image.ts';
 import { decodeBase64, loadUrl, pixelsOf } from './input.ts';
 import type { ModelAnswer, ModelKind } from './models.ts';
-import { classify, colourStats, detect, statsFromHash } from './models.ts';
+import { classify, colourStats, detect, MODEL_KINDS, statsFromHash } from './models.ts';
 import type { InferenceParams } from './params.ts';
 import { parseInferenceParams } from './params.ts';
-import { TRAINED_MODELS } from './workspace.ts';
+import { TRAINED } from './workspace.ts';
 
 /**
  * The model's answer and the image's size, from the pixels; in the benchmark's header-only mode
@@ -72,13 +72,13 @@ export async function modelRoute(
 				throw new HttpError(400, { message: MESSAGES.contentTypeMissing });
 		}
 		routeKey(context, call, KEY_ORDER.model, json, { modelId });
-		const kind = TRAINED_MODELS[modelId];
-		if (!kind) throw new HttpError(404, { message: MESSAGES.notFound });
+		const kind = TRAINED[modelId];
+		if (!(kind in MODEL_KINDS)) throw new HttpError(404, { message: MESSAGES.notFound });
 		const identity = imageIdentity(params.imageUrl ?? call.body);
 		if (context.injector.apply(context.plan(), identity, call)) return;
 
 		const started = performance.now();
-		const { size, result } = await answer(context, call, kind, params);
+		const { size, result } = await answer(context, call, kind as ModelKind, params);
 		// Drawing fails as Inference's does (a single-label answer without classes): 500.
 		const visualization =
 			params.format === 'json' ? undefined : attempt(result.draw, internalError());

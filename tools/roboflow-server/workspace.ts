@@ -14,10 +14,14 @@ type ProjectType =
 	| 'object-detection'
 	| 'instance-segmentation'
 	| 'keypoint-detection'
-	| 'semantic-segmentation';
+	| 'semantic-segmentation'
+	| 'text-image-pairs';
 
-/** A version: served on the model route as a kind, trained but not served, or never trained (null). */
-type Version = ModelKind | 'trained' | null;
+/**
+ * A version: served on the model route as a kind, a fine-tuned Florence-2 (served on
+ * `/infer/lmm`), trained but not served, or never trained (null).
+ */
+type Version = ModelKind | 'florence-2' | 'trained' | null;
 
 export interface ProjectInfo {
 	slug: string;
@@ -60,12 +64,13 @@ export const PROJECTS: readonly ProjectInfo[] = [
 		['background', 'shape'],
 		['trained'],
 	),
+	project('shape-captions', 'Shape Captions', 'text-image-pairs', [], ['florence-2']),
 ];
 
-/** Model ids (`slug/version`) the model route serves, and their kinds. */
-export const TRAINED_MODELS: Readonly<Record<string, ModelKind>> = Object.fromEntries(
+/** The model id (`slug/version`) of every trained version, with what it is. */
+export const TRAINED: Readonly<Record<string, Exclude<Version, null>>> = Object.fromEntries(
 	PROJECTS.flatMap(({ slug, versions }) =>
-		versions.flatMap((kind, i) => (kind && kind !== 'trained' ? [[`${slug}/${i + 1}`, kind]] : [])),
+		versions.flatMap((kind, i) => (kind ? [[`${slug}/${i + 1}`, kind]] : [])),
 	),
 );
 
@@ -76,6 +81,7 @@ const HOSTS: Record<ProjectType, string> = {
 	'instance-segmentation': 'outline',
 	'keypoint-detection': 'detect',
 	'semantic-segmentation': 'segment',
+	'text-image-pairs': 'serverless',
 };
 
 const CREATED = 1_767_225_600.123; // 2026-01-01
