@@ -2,7 +2,7 @@
 import type { ShapeRect } from '../../tools/images';
 import { COLOURS, makePng, makeShapesPng } from '../../tools/roboflow-server';
 import type { Json, Server } from '../harness/localServer';
-import { ask, useServers } from '../harness/localServer';
+import { ask, useServers, UUID } from '../harness/localServer';
 
 const startServer = useServers();
 const rect = (
@@ -101,7 +101,7 @@ describe('YOLO-World', () => {
 					confidence: 0.57,
 					class: 'red',
 					class_id: 0,
-					detection_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+					detection_id: expect.stringMatching(UUID),
 				},
 				{
 					x: 70,
