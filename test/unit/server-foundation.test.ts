@@ -321,6 +321,7 @@ describe('Florence-2 on /infer/lmm', () => {
 		const more: string = await value('<MORE_DETAILED_CAPTION>');
 		expect(detailed).toContain('a red rectangle at the top left');
 		expect(more).toContain('a green rectangle at the bottom left, 30 by 20 pixels');
+		expect(more).toMatch(/ and a yellow rectangle at the bottom right, 20 by 20 pixels\.$/);
 		expect(more.length).toBeGreaterThan(detailed.length);
 		expect(await value('<CAPTION>', { image: solid('blue') })).toBe('A plain blue image.');
 	});
