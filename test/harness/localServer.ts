@@ -14,6 +14,8 @@ import type {
 import { createRoboflowServer } from '../../tools/roboflow-server';
 
 export type Server = ReturnType<typeof createRoboflowServer>;
+/** Roboflow's ids (`inference_id`, `detection_id`, ...). */
+export const UUID = /^[0-9a-f-]{36}$/;
 /** An answer's JSON, read loosely: the tests assert on its shape. */
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

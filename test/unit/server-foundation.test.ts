@@ -2,7 +2,7 @@
 import type { ShapeRect } from '../../tools/images';
 import { COLOURS, makePng, makeShapesPng } from '../../tools/roboflow-server';
 import type { Json, Server } from '../harness/localServer';
-import { ask, useServers } from '../harness/localServer';
+import { ask, useServers, UUID } from '../harness/localServer';
 
 const startServer = useServers();
 const rect = (
@@ -101,7 +101,7 @@ describe('YOLO-World', () => {
 					confidence: 0.57,
 					class: 'red',
 					class_id: 0,
-					detection_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+					detection_id: expect.stringMatching(UUID),
 				},
 				{
 					x: 70,
@@ -321,6 +321,7 @@ describe('Florence-2 on /infer/lmm', () => {
 		const more: string = await value('<MORE_DETAILED_CAPTION>');
 		expect(detailed).toContain('a red rectangle at the top left');
 		expect(more).toContain('a green rectangle at the bottom left, 30 by 20 pixels');
+		expect(more).toMatch(/ and a yellow rectangle at the bottom right, 20 by 20 pixels\.$/);
 		expect(more.length).toBeGreaterThan(detailed.length);
 		expect(await value('<CAPTION>', { image: solid('blue') })).toBe('A plain blue image.');
 	});

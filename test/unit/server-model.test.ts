@@ -13,7 +13,7 @@ import {
 	postProcess,
 } from '../../tools/roboflow-server';
 import type { Json, Server } from '../harness/localServer';
-import { ask, gate, useServers, when } from '../harness/localServer';
+import { ask, gate, useServers, UUID, when } from '../harness/localServer';
 
 const startServer = useServers();
 
@@ -113,7 +113,6 @@ const cause = (text: string) => ({
 	status: 400,
 	json: { message: `Could not load input image. Cause: ${text}` },
 });
-const UUID = /^[0-9a-f-]{36}$/;
 
 describe('model route: answers', () => {
 	let server: Server;

@@ -7,7 +7,7 @@ import {
 	SELF_HOSTED_URL_OPTIONS,
 } from '../../tools/roboflow-server';
 import type { Json, Server } from '../harness/localServer';
-import { ask, useServers } from '../harness/localServer';
+import { ask, useServers, UUID } from '../harness/localServer';
 
 const startServer = useServers({ auth: 'inference' });
 
@@ -23,7 +23,6 @@ const detect = (server: Server, inputs: Json, extra: Json = {}) =>
 	run(server, 'detect-count-and-visualize', { api_key: 'k', inputs, ...extra });
 const describeInterface = (server: Server, id: string, body: unknown) =>
 	ask(server, `/local-workspace/workflows/${id}/describe_interface`, { body });
-const UUID = /^[0-9a-f-]{36}$/;
 
 describe('running Workflows', () => {
 	let server: Server;

@@ -181,73 +181,75 @@ const newImageId = () =>
 		(b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[b % 62],
 	).join('');
 
+/** An upload: its image stored, or found again by its bytes (a duplicate). */
+async function upload(images: ReceivedImage[], request: DatasetRequest, rules: UrlRules) {
+	const { fields, name, file, imageUrl } = parseUpload(request);
+	const bytes = imageUrl ? await download(imageUrl, rules) : file;
+	if (!bytes?.length)
+		throw badRequest(
+			'No image in the request: send multipart/form-data with a "file" part, or the image URL as the "image" query parameter.',
+		);
+	const format = imageFormat(bytes);
+	if (!format) throw managementError(400, 'Invalid image.', { type: 'InvalidImageException' });
+	const digest = sha1(bytes);
+	const { project } = request;
+	const first = images.find((image) => image.project === project && image.sha1 === digest);
+	if (first)
+		return {
+			outcome: 'duplicate' as const,
+			id: first.id,
+			body: { duplicate: true, id: first.id },
+		};
+	const id = newImageId();
+	const source = imageUrl ? ('url' as const) : ('file' as const);
+	images.push({
+		id,
+		project,
+		name: name || `${id}.${format}`,
+		...fields,
+		source,
+		url: imageUrl,
+		format,
+		bytes: bytes.length,
+		sha1: digest,
+		annotation: null,
+	});
+	return { outcome: 'stored' as const, id, body: { success: true, id } };
+}
+
+/** An annotation attached to an uploaded image (409 for a second one without `overwrite`). */
+function annotate(images: ReceivedImage[], request: DatasetRequest) {
+	const { project, imageId, url } = request;
+	const image = images.find((each) => each.project === project && each.id === imageId);
+	if (!image) throw managementError(404, `Image "${imageId}" not found in project "${project}".`);
+	const query = (name: string) => url.searchParams.get(name);
+	const name = query('name');
+	if (!name)
+		throw badRequest(
+			'Missing "name": the annotation file\'s name, whose extension gives its format (e.g. image.json).',
+		);
+	const annotation = parseAnnotation(request);
+	if (name.endsWith('.json') && !peekJson(undefined, Buffer.from(annotation.text)))
+		throw badRequest(`Could not parse the annotation "${name}": it is not JSON.`);
+	if (image.annotation && query('overwrite') !== 'true')
+		throw managementError(409, 'Image was already annotated.', {
+			hint: 'To replace it, pass overwrite=true.',
+		});
+	const saves = (image.annotation?.saves ?? 0) + 1;
+	image.annotation = {
+		name,
+		...annotation,
+		prediction: query('prediction') === 'true',
+		jobName: query('jobName'),
+		saves,
+	};
+	return { outcome: 'annotated' as const, id: imageId, body: { success: true } };
+}
+
 /** The projects' images and the calls that brought them, and the two routes' work. */
 export function createDataset(rules: UrlRules) {
 	const images: ReceivedImage[] = [];
 	const calls: DatasetCall[] = [];
-
-	async function upload(request: DatasetRequest) {
-		const { fields, name, file, imageUrl } = parseUpload(request);
-		const bytes = imageUrl ? await download(imageUrl, rules) : file;
-		if (!bytes?.length)
-			throw badRequest(
-				'No image in the request: send multipart/form-data with a "file" part, or the image URL as the "image" query parameter.',
-			);
-		const format = imageFormat(bytes);
-		if (!format) throw managementError(400, 'Invalid image.', { type: 'InvalidImageException' });
-		const digest = sha1(bytes);
-		const { project } = request;
-		const first = images.find((image) => image.project === project && image.sha1 === digest);
-		if (first)
-			return {
-				outcome: 'duplicate' as const,
-				id: first.id,
-				body: { duplicate: true, id: first.id },
-			};
-		const id = newImageId();
-		const source = imageUrl ? ('url' as const) : ('file' as const);
-		images.push({
-			id,
-			project,
-			name: name || `${id}.${format}`,
-			...fields,
-			source,
-			url: imageUrl,
-			format,
-			bytes: bytes.length,
-			sha1: digest,
-			annotation: null,
-		});
-		return { outcome: 'stored' as const, id, body: { success: true, id } };
-	}
-
-	function annotate(request: DatasetRequest) {
-		const { project, imageId, url } = request;
-		const image = images.find((each) => each.project === project && each.id === imageId);
-		if (!image) throw managementError(404, `Image "${imageId}" not found in project "${project}".`);
-		const query = (name: string) => url.searchParams.get(name);
-		const name = query('name');
-		if (!name)
-			throw badRequest(
-				'Missing "name": the annotation file\'s name, whose extension gives its format (e.g. image.json).',
-			);
-		const annotation = parseAnnotation(request);
-		if (name.endsWith('.json') && !peekJson(undefined, Buffer.from(annotation.text)))
-			throw badRequest(`Could not parse the annotation "${name}": it is not JSON.`);
-		if (image.annotation && query('overwrite') !== 'true')
-			throw managementError(409, 'Image was already annotated.', {
-				hint: 'To replace it, pass overwrite=true.',
-			});
-		const saves = (image.annotation?.saves ?? 0) + 1;
-		image.annotation = {
-			name,
-			...annotation,
-			prediction: query('prediction') === 'true',
-			jobName: query('jobName'),
-			saves,
-		};
-		return { outcome: 'annotated' as const, id: imageId, body: { success: true } };
-	}
 
 	return {
 		/** What makes two requests the same for `firstAttempt` faults: the image in a project, or the annotation. */
@@ -278,7 +280,10 @@ export function createDataset(rules: UrlRules) {
 		},
 		/** The route's work: the answer's body (or an HttpError), with the call's outcome set. */
 		async handle(request: DatasetRequest, call: DatasetCall): Promise<Record<string, unknown>> {
-			const result = request.route === 'upload' ? await upload(request) : annotate(request);
+			const result =
+				request.route === 'upload'
+					? await upload(images, request, rules)
+					: annotate(images, request);
 			Object.assign(call, { outcome: result.outcome, imageId: result.id });
 			return result.body;
 		},

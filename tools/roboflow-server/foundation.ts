@@ -308,11 +308,10 @@ function florenceTask(image: RgbaImage, prompt: string): unknown {
 	const background = NAMES.reduce((best, name) => (shares[name] > shares[best] ? name : best));
 	const where = (t: Thing) =>
 		`${t.y0 + t.y1 < image.height ? 'top' : 'bottom'} ${t.x0 + t.x1 < image.width ? 'left' : 'right'}`;
-	const listed = (describe: (t: Thing) => string) =>
-		things
-			.map(describe)
-			.join(', ')
-			.replace(/, ([^,]*)$/, ' and $1');
+	const listed = (describe: (t: Thing) => string) => {
+		const items = things.map(describe);
+		return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : items[0];
+	};
 	if (!things.length) return `A plain ${background} image.`;
 	if (task === '<DETAILED_CAPTION>')
 		return `The image shows ${listed((t) => `a ${t.name} rectangle at the ${where(t)}`)} on a ${background} background.`;

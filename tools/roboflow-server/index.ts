@@ -79,11 +79,12 @@ const decode = (part: string) => {
 	}
 };
 
-export function createRoboflowServer(options: RoboflowServerOptions = {}) {
-	let stats: ServerStats = newStats();
-	let plan: FaultPlan = {};
-	const injector = faultInjector(() => stats);
-	const context: ServerContext = {
+/** What the routes share, built from the options; `state` holds what `reset` and `setFaults` replace. */
+function serverContext(
+	options: RoboflowServerOptions,
+	state: { stats: ServerStats; plan: FaultPlan },
+): ServerContext {
+	return {
 		style: options.auth ?? 'serverless',
 		keys: makeKeys(options.apiKeys ?? ['local-test-key'], options.modelAccess ?? {}),
 		rules: {
@@ -92,80 +93,93 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		},
 		maxBodyBytes: options.maxBodyBytes ?? Infinity,
 		headerOnly: options.headerOnly ?? false,
-		stats: () => stats,
-		plan: () => plan,
-		injector,
+		stats: () => state.stats,
+		plan: () => state.plan,
+		injector: faultInjector(() => state.stats),
 		events: new EventEmitter<ServerEvents>(),
 	};
-	const dataset = createDataset(context.rules);
-	const images = new Map<string, { bytes: Buffer; mimeType: string }>();
+}
 
-	/** The inference route a request is: its record and its handler (see the header). */
-	function inferenceRoute(method: string | undefined, parts: string[]) {
-		const [a, b, c, d, ...rest] = parts;
-		const foundation = method === 'POST' ? FOUNDATION_ROUTES[`/${parts.join('/')}`] : undefined;
-		if (foundation) {
-			const handle = (call: InferenceCall) => foundationRoute(context, call, foundation);
-			return { route: foundation.route, model: parts.join('/'), handle };
-		}
-		const workflow = method === 'POST' && b === 'workflows' && c && !rest.length;
-		const describe = d === 'describe_interface' && options.describeInterface !== false;
-		if (workflow && (d === undefined || describe)) {
-			const handle = (call: InferenceCall) => workflowRoute(context, call, a, c);
-			return {
-				route: d ? 'describe' : 'workflow',
-				model: `workflows/${c}`,
-				workflow: c,
-				handle,
-			} as const;
-		}
-		if ((method === 'POST' || method === 'GET') && b !== undefined && c === undefined) {
-			const handle = (call: InferenceCall) => modelRoute(context, call, `${a}/${b}`);
-			return { route: 'model', model: `${a}/${b}`, handle } as const;
-		}
-		return undefined;
+interface Hosted {
+	context: ServerContext;
+	options: RoboflowServerOptions;
+	dataset: ReturnType<typeof createDataset>;
+	images: Map<string, { bytes: Buffer; mimeType: string }>;
+}
+
+/** The inference route a request is: its record and its handler (see the header). */
+function inferenceRoute({ context, options }: Hosted, method: string | undefined, parts: string[]) {
+	const [a, b, c, d, ...rest] = parts;
+	const foundation = method === 'POST' ? FOUNDATION_ROUTES[`/${parts.join('/')}`] : undefined;
+	if (foundation) {
+		const handle = (call: InferenceCall) => foundationRoute(context, call, foundation);
+		return { route: foundation.route, model: parts.join('/'), handle };
 	}
-
-	async function route(
-		req: http.IncomingMessage,
-		res: http.ServerResponse,
-		url: URL,
-		parts: string[],
-	) {
-		const [a, b, c, d] = parts;
-		if (req.method === 'GET' && a === 'images' && parts.length === 2) {
-			const image = images.get(b);
-			if (!image) return send(context, res, 404, { message: 'No such image' });
-			res.writeHead(200, { 'Content-Type': image.mimeType, 'Content-Length': image.bytes.length });
-			return res.end(image.bytes);
-		}
-		if (
-			req.method === 'POST' &&
-			a === 'dataset' &&
-			((parts.length === 3 && c === 'upload') || (parts.length === 4 && c === 'annotate'))
-		)
-			return await datasetRoute(context, dataset, req, res, {
-				route: c,
-				project: b,
-				imageId: d ?? null,
-				url,
-			});
-		// api.roboflow.com's GETs; a second segment of digits is a model version instead.
-		const management =
-			parts.length <= 1 ||
-			(b === 'workflows' && parts.length <= 3) ||
-			(parts.length === 2 && a === WORKSPACE && !/^\d+$/.test(b));
-		if (req.method === 'GET' && management) return managementRoute(context, req, res, url, parts);
-		const inference = inferenceRoute(req.method, parts);
-		if (!inference) return send(context, res, 404, { detail: 'Not Found' });
-		const call = await beginCall(context, req, res, url, inference);
-		if (call) await inference.handle(call);
+	const workflow = method === 'POST' && b === 'workflows' && c && !rest.length;
+	const describe = d === 'describe_interface' && options.describeInterface !== false;
+	if (workflow && (d === undefined || describe)) {
+		const handle = (call: InferenceCall) => workflowRoute(context, call, a, c);
+		return {
+			route: d ? 'describe' : 'workflow',
+			model: `workflows/${c}`,
+			workflow: c,
+			handle,
+		} as const;
 	}
+	if ((method === 'POST' || method === 'GET') && b !== undefined && c === undefined) {
+		const handle = (call: InferenceCall) => modelRoute(context, call, `${a}/${b}`);
+		return { route: 'model', model: `${a}/${b}`, handle } as const;
+	}
+	return undefined;
+}
 
+async function route(
+	hosted: Hosted,
+	req: http.IncomingMessage,
+	res: http.ServerResponse,
+	url: URL,
+	parts: string[],
+) {
+	const { context, dataset, images } = hosted;
+	const [a, b, c, d] = parts;
+	if (req.method === 'GET' && a === 'images' && parts.length === 2) {
+		const image = images.get(b);
+		if (!image) return send(context, res, 404, { message: 'No such image' });
+		res.writeHead(200, { 'Content-Type': image.mimeType, 'Content-Length': image.bytes.length });
+		return res.end(image.bytes);
+	}
+	const upload = (parts.length === 3 && c === 'upload') || (parts.length === 4 && c === 'annotate');
+	if (req.method === 'POST' && a === 'dataset' && upload)
+		return await datasetRoute(context, dataset, req, res, {
+			route: c,
+			project: b,
+			imageId: d ?? null,
+			url,
+		});
+	// api.roboflow.com's GETs; a second segment of digits is a model version instead.
+	const management =
+		parts.length <= 1 ||
+		(b === 'workflows' && parts.length <= 3) ||
+		(parts.length === 2 && a === WORKSPACE && !/^\d+$/.test(b));
+	if (req.method === 'GET' && management) return managementRoute(context, req, res, url, parts);
+	const inference = inferenceRoute(hosted, req.method, parts);
+	if (!inference) return send(context, res, 404, { detail: 'Not Found' });
+	const call = await beginCall(context, req, res, url, inference);
+	if (call) await inference.handle(call);
+}
+
+export function createRoboflowServer(options: RoboflowServerOptions = {}) {
+	const state = { stats: newStats(), plan: {} as FaultPlan };
+	const context = serverContext(options, state);
+	const hosted: Hosted = {
+		context,
+		options,
+		dataset: createDataset(context.rules),
+		images: new Map(),
+	};
 	const server = http.createServer((req, res) => {
 		const url = new URL(req.url ?? '/', 'http://localhost');
-		const parts = url.pathname.split('/').filter(Boolean).map(decode);
-		route(req, res, url, parts).catch(() => {
+		route(hosted, req, res, url, url.pathname.split('/').filter(Boolean).map(decode)).catch(() => {
 			if (!res.headersSent) send(context, res, 500, internalError().body);
 		});
 	});
@@ -175,25 +189,25 @@ export function createRoboflowServer(options: RoboflowServerOptions = {}) {
 		server,
 		url: '',
 		get stats(): ServerStats {
-			return stats;
+			return state.stats;
 		},
 		/** Inference requests as they happen (`ServerEvents`), for tests that act on them. */
 		events: context.events,
 		/** Replaces the fault plan; `{}` turns every fault off. */
 		setFaults(faults: FaultPlan | null | undefined): void {
-			plan = faults ?? {};
+			state.plan = faults ?? {};
 		},
 		/** Clears the stats, the images already seen and what the projects received. */
 		reset(): void {
-			stats = newStats();
-			injector.reset();
-			dataset.reset();
+			state.stats = newStats();
+			context.injector.reset();
+			hosted.dataset.reset();
 		},
 		/** What the projects received through the dataset routes (one project's, or all). */
-		received: dataset.received,
+		received: hosted.dataset.received,
 		/** Serves `bytes` at `${url}/images/${name}` (needs `SELF_HOSTED_URL_OPTIONS` for image URLs). */
 		addImage(name: string, bytes: Buffer, mimeType = 'image/png'): string {
-			images.set(name, { bytes, mimeType });
+			hosted.images.set(name, { bytes, mimeType });
 			return `${this.url}/images/${encodeURIComponent(name)}`;
 		},
 		async start(port = 0, host = '127.0.0.1'): Promise<string> {

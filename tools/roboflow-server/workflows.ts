@@ -277,8 +277,7 @@ const SINK_DISABLED = {
  * false: the webhook sink's `disable_sink`) and `note` (no kind, null); outputs `matches`
  * (|difference| <= tolerance), `label`, `note` and the sink's `notification`.
  */
-function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
-	const v2 = version === '2';
+function compareSpecification(v2: boolean): WorkflowDefinition['specification'] {
 	const counter = (name: string, input: string) =>
 		model(name, `$inputs.${input}`, {
 			confidence: '$inputs.confidence',
@@ -299,52 +298,94 @@ function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
 		back_count: '$steps.compare.back_count',
 		difference: '$steps.compare.difference',
 	};
+	const more = {
+		matches: '$steps.compare.matches',
+		label: '$inputs.label',
+		note: '$inputs.note',
+		notification: '$steps.notify.*',
+	};
+	return {
+		version: '1.0',
+		inputs: [
+			image('front'),
+			image('back'),
+			parameter('confidence', 'float_zero_to_one', v2 ? 0.4 : 0.5),
+			...(v2
+				? [
+						parameter('tolerance', 'integer', 0),
+						parameter('classes', 'list_of_values', null),
+						parameter('label', 'string'),
+						parameter('quiet', 'boolean', false),
+						parameter('note', undefined, null),
+					]
+				: []),
+		],
+		steps: [
+			counter('front_model', 'front'),
+			counter('back_model', 'back'),
+			step('expression@v1', 'compare', { data: compare }),
+			...(v2 ? [sink] : []),
+		],
+		outputs: outputs(v2 ? { ...counts, ...more } : counts),
+	};
+}
+
+/** Counts both images; version 2 also compares with the tolerance and fires its sink unless quiet. */
+const compareRun =
+	(v2: boolean): WorkflowDefinition['run'] =>
+	({ images, params, disableSinks, deliver }) =>
+		images.front.map((front, i) => {
+			const [frontCount, backCount] = [front, images.back[i]].map(
+				(input) => detect(input.pixels, params.confidence as number, params.classes).shapes.length,
+			);
+			const counted = {
+				front_count: frontCount,
+				back_count: backCount,
+				difference: frontCount - backCount,
+			};
+			if (!v2) return counted;
+			const quiet = disableSinks
+				? SINK_DISABLED.policy
+				: params.quiet === true
+					? SINK_DISABLED.parameter
+					: undefined;
+			if (!quiet)
+				deliver({
+					block: 'notify',
+					blockType: WEBHOOK_SINK,
+					payload: { label: params.label, front_count: frontCount, back_count: backCount },
+				});
+			const notification = {
+				error_status: false,
+				throttling_status: false,
+				message: quiet ?? 'Notification sent in the background task',
+			};
+			const matches = Math.abs(frontCount - backCount) <= (params.tolerance as number);
+			return {
+				...counted,
+				matches,
+				label: params.label ?? null,
+				note: params.note ?? null,
+				notification,
+			};
+		});
+
+function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
+	const v2 = version === '2';
+	const feeds: WorkflowDefinition['feeds'] = {
+		classes: ['front_model', 'class_filter'],
+		tolerance: ['compare', 'data'],
+		label: ['notify', 'json_payload'],
+		quiet: ['notify', 'disable_sink'],
+	};
 	return {
 		version,
 		url: 'compare-front-and-back',
 		name: 'Compare Front and Back',
-		specification: {
-			version: '1.0',
-			inputs: [
-				image('front'),
-				image('back'),
-				parameter('confidence', 'float_zero_to_one', v2 ? 0.4 : 0.5),
-				...(v2
-					? [
-							parameter('tolerance', 'integer', 0),
-							parameter('classes', 'list_of_values', null),
-							parameter('label', 'string'),
-							parameter('quiet', 'boolean', false),
-							parameter('note', undefined, null),
-						]
-					: []),
-			],
-			steps: [
-				counter('front_model', 'front'),
-				counter('back_model', 'back'),
-				step('expression@v1', 'compare', { data: compare }),
-				...(v2 ? [sink] : []),
-			],
-			outputs: outputs(
-				v2
-					? {
-							...counts,
-							matches: '$steps.compare.matches',
-							label: '$inputs.label',
-							note: '$inputs.note',
-							notification: '$steps.notify.*',
-						}
-					: counts,
-			),
-		},
+		specification: compareSpecification(v2),
 		feeds: {
 			confidence: ['front_model', 'confidence'],
-			...(v2 && {
-				classes: ['front_model', 'class_filter'],
-				tolerance: ['compare', 'data'],
-				label: ['notify', 'json_payload'],
-				quiet: ['notify', 'disable_sink'],
-			}),
+			...(v2 ? feeds : {}),
 		},
 		outputKinds: {
 			front_count: ['integer'],
@@ -354,42 +395,7 @@ function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
 			label: ['string'],
 			notification: ['boolean', 'string'],
 		},
-		run: ({ images, params, disableSinks, deliver }) =>
-			images.front.map((front, i) => {
-				const [frontCount, backCount] = [front, images.back[i]].map(
-					(input) =>
-						detect(input.pixels, params.confidence as number, params.classes).shapes.length,
-				);
-				const counted = {
-					front_count: frontCount,
-					back_count: backCount,
-					difference: frontCount - backCount,
-				};
-				if (!v2) return counted;
-				const quiet = disableSinks
-					? SINK_DISABLED.policy
-					: params.quiet === true
-						? SINK_DISABLED.parameter
-						: undefined;
-				if (!quiet)
-					deliver({
-						block: 'notify',
-						blockType: WEBHOOK_SINK,
-						payload: { label: params.label, front_count: frontCount, back_count: backCount },
-					});
-				const notification = {
-					error_status: false,
-					throttling_status: false,
-					message: quiet ?? 'Notification sent in the background task',
-				};
-				return {
-					...counted,
-					matches: Math.abs(frontCount - backCount) <= (params.tolerance as number),
-					label: params.label ?? null,
-					note: params.note ?? null,
-					notification,
-				};
-			}),
+		run: compareRun(v2),
 	};
 }
 
