@@ -30,8 +30,7 @@ import {
 } from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentials,
-	ICredentialType,
+	ICredentialsHelper,
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
@@ -47,12 +46,12 @@ import type {
 	NodeExecutionHint,
 	ResourceMapperFields,
 } from 'n8n-workflow';
-import { createRunExecutionData, ICredentialsHelper, Workflow } from 'n8n-workflow';
+import { createRunExecutionData, Workflow } from 'n8n-workflow';
 
 import { RoboflowApi } from '../../credentials/RoboflowApi.credentials';
 import { Roboflow } from '../../nodes/Roboflow/Roboflow.node';
 
-export const NODE_TYPE = 'n8n-nodes-roboflow.roboflow';
+const NODE_TYPE = 'n8n-nodes-roboflow.roboflow';
 const NODE_NAME = 'Roboflow';
 const SOURCE_TYPE = 'test.items';
 
@@ -91,81 +90,38 @@ function trackedRoboflow(started: (execution: Promise<unknown>) => void): INodeT
 	return node;
 }
 
-class TestNodeTypes implements INodeTypes {
-	private readonly types: Record<string, INodeType>;
-
-	constructor(items: INodeExecutionData[], roboflow: INodeType = new Roboflow()) {
-		this.types = { [NODE_TYPE]: roboflow, [SOURCE_TYPE]: sourceNodeType(items) };
-	}
-
-	getByName(name: string) {
-		return this.types[name];
-	}
-
-	getByNameAndVersion(name: string) {
-		return this.types[name];
-	}
-
-	getKnownTypes() {
-		return {};
-	}
+/** The node registry of a run: the items' source and the Roboflow node. */
+function nodeTypes(items: INodeExecutionData[], roboflow: INodeType = new Roboflow()): INodeTypes {
+	const types: Record<string, INodeType> = {
+		[NODE_TYPE]: roboflow,
+		[SOURCE_TYPE]: sourceNodeType(items),
+	};
+	return {
+		getByName: (name) => types[name],
+		getByNameAndVersion: (name) => types[name],
+		getKnownTypes: () => ({}),
+	};
 }
 
-const credentialTypes: Record<string, ICredentialType> = { roboflowApi: new RoboflowApi() };
+const roboflowApi = new RoboflowApi();
 
-/** Stores credentials in memory and applies a credential's `authenticate` as n8n's CLI does. */
-class TestCredentialsHelper extends ICredentialsHelper {
-	constructor(private readonly stored: Record<string, ICredentialDataDecryptedObject>) {
-		super();
-	}
-
-	getParentTypes() {
-		return [];
-	}
-
-	isCredentialUsableByNode() {
-		return true;
-	}
-
-	async authenticate(
-		credentials: ICredentialDataDecryptedObject,
-		typeName: string,
-		requestOptions: IHttpRequestOptions,
-	): Promise<IHttpRequestOptions> {
-		const { authenticate } = credentialTypes[typeName];
-		// Our credential's authenticate is a function; n8n calls it the same way.
-		if (typeof authenticate !== 'function')
-			throw new Error(`${typeName}: expected an authenticate function`);
-		return await authenticate(credentials, requestOptions);
-	}
-
-	async preAuthentication() {
-		return undefined;
-	}
-
-	async runPreAuthentication() {
-		return undefined;
-	}
-
-	async getCredentials(): Promise<ICredentials> {
-		throw new Error('not used by the Roboflow node');
-	}
-
-	async getDecrypted(
-		_additionalData: IWorkflowExecuteAdditionalData,
-		_nodeCredentials: unknown,
-		type: string,
-	): Promise<ICredentialDataDecryptedObject> {
-		return { ...this.stored[type] };
-	}
-
-	async updateCredentials() {}
-
-	async updateCredentialsOauthTokenData() {}
-
-	getCredentialsProperties(type: string) {
-		return credentialTypes[type].properties;
-	}
+/**
+ * Holds the stored credential and applies its `authenticate` as n8n's CLI does: what the engine
+ * asks of the credentials helper for this node (it has no pre-authentication and no OAuth).
+ */
+function credentialsHelper(stored: ICredentialDataDecryptedObject): ICredentialsHelper {
+	return {
+		getParentTypes: () => [],
+		preAuthentication: async () => undefined,
+		isCredentialUsableByNode: () => true,
+		getDecrypted: async () => ({ ...stored }),
+		getCredentialsProperties: () => roboflowApi.properties,
+		authenticate: async (
+			credentials: ICredentialDataDecryptedObject,
+			_type: string,
+			request: IHttpRequestOptions,
+		) => await roboflowApi.authenticate(credentials, request),
+	} as unknown as ICredentialsHelper;
 }
 
 let binaryReady: Promise<BinaryDataService> | undefined;
@@ -235,7 +191,7 @@ function additionalDataFor(
 ): IWorkflowExecuteAdditionalData {
 	return {
 		hooks,
-		credentialsHelper: new TestCredentialsHelper({ roboflowApi: credentials }),
+		credentialsHelper: credentialsHelper(credentials),
 		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
 		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
 		currentNodeExecutionIndex: 0,
@@ -304,7 +260,7 @@ function testWorkflow(options: RunOptions, roboflow: INodeType) {
 		id: 'test',
 		nodes,
 		connections,
-		nodeTypes: new TestNodeTypes(options.items, roboflow),
+		nodeTypes: nodeTypes(options.items, roboflow),
 		active: false,
 		settings: { executionOrder: 'v1' },
 	});
@@ -386,7 +342,7 @@ function loadOptionsContext(
 		id: 'test',
 		nodes: [node],
 		connections: {},
-		nodeTypes: new TestNodeTypes([]),
+		nodeTypes: nodeTypes([]),
 		active: false,
 		settings: { executionOrder: 'v1' },
 	});

@@ -196,13 +196,17 @@ export async function run(
 	});
 }
 
-/** An item whose `data` binary is a PNG of coloured rectangles, as the local shape models read them. */
+/** A PNG of coloured rectangles (120 x 90 unless `spec` says otherwise), as the shape models read them. */
+export function shapesBytes(spec: Partial<ShapesSpec> & Pick<ShapesSpec, 'rects'>): Buffer {
+	const full = { width: 120, height: 90, ...spec };
+	return once(full, () => makeShapesPng(full));
+}
+
+/** An item whose `data` binary is `shapesBytes(spec)`. */
 export async function shapesItem(
 	spec: Partial<ShapesSpec> & Pick<ShapesSpec, 'rects'>,
 	json: IDataObject = {},
 	fileName = 'shapes.png',
 ): Promise<INodeExecutionData> {
-	const full = { width: 120, height: 90, ...spec };
-	const bytes = once(full, () => makeShapesPng(full));
-	return { json, binary: await storeBinary(bytes, 'image/png', fileName) };
+	return { json, binary: await storeBinary(shapesBytes(spec), 'image/png', fileName) };
 }

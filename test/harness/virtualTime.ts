@@ -42,6 +42,8 @@ async function quiet(): Promise<void> {
 
 let driving = false;
 let driver = Promise.resolve();
+/** A timer callback's error: it fails the test at its end, and virtual time goes on meanwhile. */
+let timerError: unknown;
 /** Who waits for the process to be idle (`passTime`). */
 let idleWaiters: Array<() => void> = [];
 
@@ -57,9 +59,13 @@ async function drive(): Promise<void> {
 			await realDelay(5);
 			continue;
 		}
-		await jest.advanceTimersToNextTimerAsync();
-		// Timers due at the same instant fire together, as on a real clock.
-		await jest.advanceTimersByTimeAsync(0);
+		try {
+			await jest.advanceTimersToNextTimerAsync();
+			// Timers due at the same instant fire together, as on a real clock.
+			await jest.advanceTimersByTimeAsync(0);
+		} catch (error) {
+			timerError ??= error;
+		}
 	}
 }
 
@@ -76,6 +82,9 @@ export async function stopVirtualTime(): Promise<void> {
 	driving = false;
 	await driver;
 	jest.useRealTimers();
+	const error = timerError;
+	timerError = undefined;
+	if (error) throw error;
 }
 
 /**
