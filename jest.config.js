@@ -23,13 +23,11 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
-	// For tests that wait on nothing but the node and the local server. A scenario whose fault plan
-	// injects pauses (Retry-After, backoff) sets its own timeout derived from them
-	// (scenarioTimeout in test/harness/roboflowNode.ts); no test passes or fails on speed.
+	// Node tests run in virtual time (test/harness/virtualTime.ts): a timeout bounds real work only.
+	// Long scenarios derive theirs from the requests they make (scenarioTimeout).
 	testTimeout: 60_000,
-	// The slow suites (faults.test.ts, accountLimit.test.ts, once per project) mostly wait on
-	// Retry-After and backoff timers, not the CPU. Jest's default (cores - 1) runs everything in
-	// band on a 2-core machine; two workers let the two projects' slow suites overlap.
+	// Jest's default (cores - 1) runs everything in band on a 2-core machine, where the main
+	// process only waits on its workers: two workers use both cores.
 	maxWorkers: Math.max(2, availableParallelism() - 1),
 	projects: [
 		{

@@ -182,7 +182,7 @@ describe('upload: the image', () => {
 			options: { splitImages: false },
 		});
 		const results = combined.outputs[0][0].json.results as Array<Record<string, unknown>>;
-		// The same bytes again: duplicates of the first run's images, with their ids.
+		// The same bytes again: duplicates of the first run's images with their ids, not errors.
 		expect(results.map((r) => [r.binary_field, r.image_id, r.duplicate])).toEqual([
 			['photo_a', ids[0], true],
 			['photo_b', ids[1], true],
@@ -203,19 +203,6 @@ describe('upload: binary data objects in Input Binary Field (an expression)', ()
 			bytes: imageBytes('blue').length,
 		});
 		expect(outputs[0][0].json).toMatchObject({ image_id: stored.id, chatInput: 'add this' });
-	});
-});
-
-describe('upload: duplicates', () => {
-	test('the same image again is a duplicate with the first id, not an error', async () => {
-		const first = await upload([await imageItem('red')]);
-		const again = await upload([await imageItem('red', { second: true })]);
-		expect(again.error).toBeUndefined();
-		expect(again.outputs[0][0].json).toMatchObject({
-			image_id: first.outputs[0][0].json.image_id,
-			duplicate: true,
-		});
-		expect(images()).toHaveLength(1);
 	});
 });
 

@@ -104,6 +104,7 @@ test("an empty Workspace is the key's, looked up once per run", async () => {
 	const { outputs, error } = await run(withManagement(), items, workflow({ workspace: '' }));
 	expect(error).toBeUndefined();
 	expect(outputs[0].map((i) => i.json.count_objects)).toEqual([3, 3, 3]);
+	expect(server.stats.managementCalls.map((call) => call.path)).toEqual(['/']);
 });
 
 describe('Workflow errors quote Roboflow', () => {

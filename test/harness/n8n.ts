@@ -215,15 +215,11 @@ function roboflowNode(parameters: INodeParameters, onError?: INode['onError']): 
 	};
 }
 
-/** A run that has not wound down yet: how to stop it, and when it has. */
-interface LiveRun {
-	cancel: () => void;
-	/** The engine reported the run and every execute() of the node has returned or thrown. */
-	finished: Promise<void>;
-}
-
-/** The test file's runs that have not wound down (jest loads this module once per test file). */
-const liveRuns = new Set<LiveRun>();
+/**
+ * The test file's runs that have not wound down: how to stop each, and when the engine reported it
+ * and every execute() of the node returned (jest loads this module once per test file).
+ */
+const liveRuns = new Set<{ cancel: () => void; finished: Promise<void> }>();
 
 /**
  * Resolves once every run started so far has wound down: the engine reported it and the node
@@ -233,11 +229,7 @@ export async function runsFinished(): Promise<void> {
 	await Promise.all([...liveRuns].map(async (run) => await run.finished));
 }
 
-/**
- * Stops every run still going, as the UI's stop button does, so that a test that failed or timed
- * out leaves nothing sending requests into the next test. Then stop the servers those runs talk
- * to (which ends requests held there) and wait for `runsFinished`.
- */
+/** Stops every run still going, as the UI's stop button does: a failed test leaves nothing sending. */
 export function stopRuns(): void {
 	for (const run of liveRuns) run.cancel();
 }
@@ -311,7 +303,7 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 		'manual',
 		runExecutionData,
 	).processRunExecutionData(workflow);
-	const live: LiveRun = {
+	const live = {
 		cancel: () => execution.cancel(),
 		finished: (async () => {
 			await reported;
