@@ -2,7 +2,7 @@
  * Several images per item (an email with attachments): Input Binary Field as a list or `*`,
  * split into one item per image or combined into one item with `results`.
  */
-import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IBinaryKeyData, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { storeBinary } from './harness/n8n';
 import { inRounds } from './harness/localServer';
@@ -10,36 +10,23 @@ import { imageItem, run, shapesItem, useLocalServer } from './harness/roboflowNo
 
 const { server, credentials } = useLocalServer();
 
-/** A Gmail-like item: three photos and a PDF as attachment_0..3. */
+/** A square of `colour` at (x, y): one object for the shapes model. */
+const square = (colour: 'red' | 'blue', x: number, y: number) => ({
+	colour,
+	x,
+	y,
+	width: 20,
+	height: 20,
+});
+
+/** A Gmail-like item: photos of 1, 2 and 0 objects and a PDF as attachment_0..3. */
 async function email(): Promise<INodeExecutionData> {
-	const photos = [
-		await shapesItem(
-			{ rects: [{ colour: 'red', x: 5, y: 5, width: 20, height: 20 }] },
-			{},
-			'one.png',
-		),
-		await shapesItem(
-			{
-				rects: [
-					{ colour: 'blue', x: 5, y: 5, width: 20, height: 20 },
-					{ colour: 'blue', x: 60, y: 40, width: 20, height: 20 },
-				],
-			},
-			{},
-			'two.png',
-		),
-		await shapesItem({ rects: [] }, {}, 'three.png'),
-	];
+	const scenes = [[square('red', 5, 5)], [square('blue', 5, 5), square('blue', 60, 40)], []];
+	const binary: IBinaryKeyData = {};
+	for (const [index, rects] of scenes.entries())
+		binary[`attachment_${index}`] = (await shapesItem({ rects }, {}, `${index}.png`)).binary!.data;
 	const pdf = await storeBinary(Buffer.from('%PDF-1.7 invoice'), 'application/pdf', 'invoice.pdf');
-	return {
-		json: { subject: 'Site photos' },
-		binary: {
-			attachment_0: photos[0].binary!.data,
-			attachment_1: photos[1].binary!.data,
-			attachment_2: photos[2].binary!.data,
-			attachment_3: pdf!.data,
-		},
-	};
+	return { json: { subject: 'Site photos' }, binary: { ...binary, attachment_3: pdf!.data } };
 }
 
 const detectAll = (options: INodeParameters = {}): INodeParameters => ({

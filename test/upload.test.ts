@@ -41,6 +41,9 @@ const uploadParams = (extra: INodeParameters = {}): INodeParameters => ({
 	...extra,
 });
 
+/** Continue-on-fail: the failed item carries its error. */
+const CONTINUE = { continueOnFail: true };
+
 async function upload(
 	items: INodeExecutionData[],
 	extra: INodeParameters = {},
@@ -150,7 +153,7 @@ describe('upload: the image', () => {
 		const { outputs } = await upload(
 			[{ json: { url: `${server.url}/images/missing.png` } }],
 			{ inputType: 'imageUrl', imageUrl: '={{ $json.url }}' },
-			{ continueOnFail: true },
+			CONTINUE,
 		);
 		const json = outputs[0][0].json;
 		expect(json.error).toBe('Roboflow could not fetch or read the image URL [item 0]');
@@ -280,13 +283,7 @@ describe('upload: the prediction as a pre-annotation', () => {
 	test('an item without a prediction fails before anything is uploaded, naming the fix; other items go on', async () => {
 		const scene = await detected();
 		const plain = await imageItem('green');
-		const { outputs } = await upload(
-			[plain, ...scene],
-			{ annotation: 'prediction' },
-			{
-				continueOnFail: true,
-			},
-		);
+		const { outputs } = await upload([plain, ...scene], { annotation: 'prediction' }, CONTINUE);
 		expect(outputs[0][0].json.error).toBe(
 			"The item has no Roboflow prediction at the item's top level [item 0]",
 		);
@@ -344,7 +341,7 @@ describe('upload: a custom annotation file', () => {
 		const noExtension = await upload(
 			[item],
 			{ annotation: 'custom', annotationFile: '<annotation/>', annotationFileName: 'voc' },
-			{ continueOnFail: true },
+			CONTINUE,
 		);
 		expect(noExtension.outputs[0][0].json.error).toBe(
 			'The annotation file name "voc" has no extension [item 0]',
@@ -357,7 +354,7 @@ describe('upload: a custom annotation file', () => {
 				annotationFileName: 'a.txt',
 				labelmap: '{0: red}',
 			},
-			{ continueOnFail: true },
+			CONTINUE,
 		);
 		expect(badMap.outputs[0][0].json.error).toBe('The labelmap is not a JSON object [item 0]');
 		expect(calls('upload')).toHaveLength(0);
@@ -367,7 +364,7 @@ describe('upload: a custom annotation file', () => {
 		const { outputs } = await upload(
 			[await imageItem('red')],
 			{ annotation: 'custom', annotationFile: 'not json', annotationFileName: 'a.json' },
-			{ continueOnFail: true },
+			CONTINUE,
 		);
 		const json = outputs[0][0].json;
 		expect(json.error).toBe('Roboflow refused the annotation [item 0]');
@@ -411,7 +408,7 @@ describe('upload: faults', () => {
 		const { outputs } = await upload(
 			scene,
 			{ annotation: 'prediction', options: { maxRetries: 2 } },
-			{ continueOnFail: true },
+			CONTINUE,
 		);
 		const json = outputs[0][0].json;
 		expect(json.error).toBe('Roboflow is unavailable right now [item 0]');
@@ -481,14 +478,7 @@ describe('upload: refusals', () => {
 			outputs,
 		});
 		expect(shown).not.toContain(wrong);
-		const failed = await upload(
-			[await imageItem('red')],
-			{},
-			{
-				apiKey: wrong,
-				continueOnFail: true,
-			},
-		);
+		const failed = await upload([await imageItem('red')], {}, { ...CONTINUE, apiKey: wrong });
 		expect(JSON.stringify(failed.outputs)).not.toContain(wrong);
 	});
 
