@@ -159,6 +159,7 @@ describe('segment and keypoints', () => {
 			const item = modelId === 'colors/1' ? await imageItem('red') : await shapesItem(SCENE);
 			const { error } = await run(credentials(), [item], { operation, modelId });
 			expect(error?.message).toBe(`Roboflow's answer is not ${task} result [item 0]`);
+			expect(error?.description).toContain(`Check that the Model ID names ${task} model`);
 		},
 	);
 
