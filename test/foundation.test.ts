@@ -6,8 +6,7 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { makeShapesPng } from '../tools/images';
-import { imageItem, run, shapesItem, useLocalServer } from './harness/roboflowNode';
+import { imageItem, run, shapesBytes, shapesItem, useLocalServer } from './harness/roboflowNode';
 
 const { server, credentials } = useLocalServer();
 
@@ -340,7 +339,7 @@ describe('Describe Image (Florence-2)', () => {
 describe('shared with every operation', () => {
 	test('an image URL goes as {type: url}; several images per item split into items; one request each', async () => {
 		const bodies = recordBodies();
-		const url = server.addImage('scene.png', makeShapesPng({ width: 120, height: 90, ...SCENE }));
+		const url = server.addImage('scene.png', shapesBytes(SCENE));
 		const byUrl = await run(
 			credentials(),
 			[{ json: {} }],
