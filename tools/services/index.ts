@@ -11,7 +11,6 @@
 import type { ExecFileSyncOptions } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -52,18 +51,22 @@ export function ensureServicePackages(log: (message: string) => void): void {
 	execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], options);
 }
 
-/** Resolves once `started` accepts TCP connections on 127.0.0.1:port. */
-async function listening(what: string, port: number, started: Started): Promise<void> {
-	const connects = () =>
-		new Promise<true | undefined>((resolve) => {
-			const socket = net.connect(port, '127.0.0.1');
-			socket.once('connect', () => {
-				socket.destroy();
-				resolve(true);
-			});
-			socket.once('error', () => resolve(undefined));
-		});
-	await until(what, connects, { timeoutMs: START_TIMEOUT_MS, started });
+/** Starts a server program and resolves once its output says it takes connections. */
+async function serve(
+	what: string,
+	command: string,
+	args: string[],
+	options = {},
+): Promise<Started> {
+	const started = startProcess(command, args, {
+		...options,
+		readyLine: /ready to accept connections/i,
+	});
+	await until(what, async () => started.ready() || undefined, {
+		timeoutMs: START_TIMEOUT_MS,
+		started,
+	});
+	return started;
 }
 
 export interface Service {
@@ -75,9 +78,8 @@ export interface Service {
 export async function startRedis(): Promise<Service> {
 	const port = await freePort();
 	const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-	const started = startProcess(REDIS, args);
-	await listening('Redis', port, started);
-	return { port, stop: async () => await stopProcess(started.child) };
+	const { child } = await serve('Redis', REDIS, args);
+	return { port, stop: async () => await stopProcess(child) };
 }
 
 export interface Postgres extends Service {
@@ -99,38 +101,22 @@ export async function startPostgres(database = 'n8n'): Promise<Postgres> {
 	const id = (flag: string) => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }));
 	const ids = isRoot() ? { uid: id('-u'), gid: id('-g') } : {};
 	if (ids.uid !== undefined) fs.chownSync(dir, ids.uid, ids.gid);
-	const data = path.join(dir, 'data');
-	const initdb = ['-D', data, '-U', user, '-A', 'trust', '-E', 'UTF8', '--no-sync'];
-	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- the package's initdb with fixed arguments
-	execFileSync(path.join(bin, 'initdb'), initdb, { stdio: 'ignore', cwd: dir, ...ids });
-	const port = await freePort();
+	const [data, port] = [path.join(dir, 'data'), await freePort()];
+	const run = (program: string, args: string[]) =>
+		// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- the package's programs with fixed arguments
+		execFileSync(path.join(bin, program), args, { stdio: 'ignore', cwd: dir, ...ids });
+	run('initdb', ['-D', data, '-U', user, '-A', 'trust', '-E', 'UTF8', '--no-sync']);
 	const settings = ['listen_addresses=127.0.0.1', 'fsync=off', 'max_connections=200'];
 	const args = ['-D', data, '-p', String(port), '-k', dir, ...settings.flatMap((s) => ['-c', s])];
-	const started = startProcess(path.join(bin, 'postgres'), args, ids);
+	let started: Started | undefined;
 	const stop = async () => {
-		await stopProcess(started.child);
+		if (started) await stopProcess(started.child);
 		fs.rmSync(dir, { recursive: true, force: true });
 	};
 	let ready = false;
 	try {
-		await listening('PostgreSQL', port, started);
-		// It accepts connections a moment before it accepts logins ("the database system is starting up").
-		const createdb = [
-			path.join(bin, 'createdb'),
-			'-h',
-			'127.0.0.1',
-			'-p',
-			String(port),
-			'-U',
-			user,
-			database,
-		];
-		const create = async () => {
-			// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- the package's createdb with fixed arguments
-			execFileSync(createdb[0], createdb.slice(1), { stdio: 'ignore' });
-			return true;
-		};
-		await until(`createdb ${database}`, create, { timeoutMs: START_TIMEOUT_MS, started });
+		started = await serve('PostgreSQL', path.join(bin, 'postgres'), args, ids);
+		run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', user, database]);
 		ready = true;
 	} finally {
 		if (!ready) await stop();
