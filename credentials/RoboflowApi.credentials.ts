@@ -13,6 +13,12 @@ import {
 	ROBOFLOW_HOSTED_URLS,
 } from '../nodes/Roboflow/transport/endpoint';
 import { DEFAULT_MAX_REQUESTS_IN_FLIGHT } from '../nodes/Roboflow/transport/accountLimiter';
+import type { RoboflowCredentials } from '../nodes/Roboflow/transport/credentials';
+import {
+	DEFAULT_KEY_TRANSPORT,
+	inferenceKeyTransport,
+	managementBaseUrl,
+} from '../nodes/Roboflow/transport/credentials';
 
 export class RoboflowApi implements ICredentialType {
 	name = 'roboflowApi';
@@ -45,6 +51,27 @@ export class RoboflowApi implements ICredentialType {
 				"Where requests go. Keep the default for Roboflow's Serverless Cloud API (every model type and Workflows), or use your Dedicated Cloud API URL (https://<name>.roboflow.cloud) or self-hosted Roboflow Inference server (e.g. http://localhost:9001). A Hosted API (Legacy) URL such as https://classify.roboflow.com still works: each model type then goes to its own legacy host.",
 		},
 		{
+			displayName: 'Send API Key As',
+			name: 'keyTransport',
+			type: 'options',
+			options: [
+				{
+					name: 'Authorization Header',
+					value: 'header',
+					description:
+						"Roboflow's recommendation: the key stays out of URLs and the logs of proxies (self-hosted Inference 1.5.0 or later)",
+				},
+				{
+					name: 'Query Parameter',
+					value: 'query',
+					description: 'For self-hosted Inference servers older than 1.5.0',
+				},
+			],
+			default: DEFAULT_KEY_TRANSPORT,
+			description:
+				'How the key travels to the API URL. The management API and the Hosted API (Legacy) hosts always get it as the api_key query parameter.',
+		},
+		{
 			displayName: 'Management API URL',
 			name: 'managementUrl',
 			type: 'string',
@@ -64,20 +91,28 @@ export class RoboflowApi implements ICredentialType {
 		},
 	];
 
-	// Roboflow reads the key from the `api_key` query parameter on its model, management and upload
-	// routes (docs/roboflow-api.md §2, §7, §10); the Workflow routes read it from the JSON body,
-	// which Run Workflow also sends (§6.1). A function, not
-	// the generic `={{$credentials.apiKey}}` form: n8n evaluates that expression on every request,
-	// which measured as a fifth of the node's time per image (see bench/RESULTS.md).
+	// The key goes where Roboflow reads it: the management API's `api_key` query parameter, the
+	// inference hosts' Authorization header or, per Send API Key As and on legacy hosts, their query
+	// parameter (docs/roboflow-api.md §2). The node's own requests place it the same way in its
+	// transport (which also knows the Workflow routes' JSON body); this serves the credential's
+	// Test and other nodes using the credential.
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		return { ...requestOptions, qs: { ...requestOptions.qs, api_key: credentials.apiKey } };
+		const fields = credentials as RoboflowCredentials;
+		const url = `${requestOptions.baseURL ?? ''}${requestOptions.url}`;
+		const header =
+			!url.startsWith(managementBaseUrl(fields)) && inferenceKeyTransport(fields, url) === 'header';
+		if (header) {
+			const headers = { ...requestOptions.headers, Authorization: `Bearer ${fields.apiKey}` };
+			return { ...requestOptions, headers };
+		}
+		return { ...requestOptions, qs: { ...requestOptions.qs, api_key: fields.apiKey } };
 	}
 
 	// The key is checked against the management API (`GET /` names the key's workspace and refuses
-	// a bad key with 401, docs/roboflow-api.md §7), for every API URL: Inference servers,
+	// a bad key with 401), for every API URL: Inference servers,
 	// self-hosted ones included, have no key check of their own. Error statuses are read as answers,
 	// not thrown: n8n 1.x loses a thrown answer's status (only its generic "Authorization failed"
 	// reaches the user), so the rules below judge the body on both majors.

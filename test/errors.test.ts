@@ -38,29 +38,22 @@ describe('bad input gets a clear error naming the item, and nothing is sent', ()
 		expect(error?.description).toMatch(/no binary data at all/);
 	});
 
-	test('a file that is not an image, by MIME type', async () => {
-		const pdf = await storeBinary(Buffer.from('%PDF-1.7 ...'), 'application/pdf', 'invoice.pdf');
-		const { error } = await run(credentials(), [{ json: {}, binary: pdf }]);
-		expect(error?.message).toMatch(
-			/\(invoice\.pdf\) is not an image: its type is application\/pdf \[item 0\]/,
-		);
-		expect(server.stats.requests).toBe(0);
-	});
-
-	test('an octet-stream whose bytes are not an image', async () => {
-		const html = await storeBinary(
-			Buffer.from('<html>404</html>'),
+	test.each([
+		[
+			'%PDF-1.7',
+			'application/pdf',
+			'The file in "data" (invoice.pdf) is not an image: its type is application/pdf [item 0]',
+		],
+		[
+			'<html>404</html>',
 			'application/octet-stream',
-			'x.bin',
-		);
-		const { error } = await run(credentials(), [{ json: {}, binary: html }]);
-		expect(error?.message).toMatch(/is not an image/);
-	});
-
-	test('an empty file', async () => {
-		const empty = await storeBinary(Buffer.alloc(0), 'image/png', 'empty.png');
-		const { error } = await run(credentials(), [{ json: {}, binary: empty }]);
-		expect(error?.message).toMatch(/is empty \(0 bytes\) \[item 0\]/);
+			'The file in "data" is not an image: its type is application/octet-stream and its content is not a known image format [item 0]',
+		],
+		['', 'image/png', 'The binary field "data" is empty (0 bytes) [item 0]'],
+	])('a file that is no image: %p as %s', async (text, mimeType, message) => {
+		const binary = await storeBinary(Buffer.from(text), mimeType, 'invoice.pdf');
+		const { error } = await run(credentials(), [{ json: {}, binary }]);
+		expect(error?.message).toBe(message);
 		expect(server.stats.requests).toBe(0);
 	});
 
@@ -93,7 +86,8 @@ describe('bad input gets a clear error naming the item, and nothing is sent', ()
 
 	test('a self-hosted server gets any size: no limit is imposed', async () => {
 		const { error } = await run(credentials(), [await pngOfSize(16)]);
-		expect(error?.message).not.toMatch(/MB request/);
+		// Sent; the server then finds the bytes are no image.
+		expect(error?.message).toBe('Roboflow could not read the image [item 0]');
 		expect(server.stats.requests).toBe(1);
 	});
 
@@ -121,23 +115,6 @@ describe('bad input gets a clear error naming the item, and nothing is sent', ()
 });
 
 describe('Roboflow error answers are mapped to plain messages', () => {
-	test('404: unknown model', async () => {
-		const { error } = await run(credentials(), [await imageItem('red')], { modelId: 'nope/7' });
-		expect(error?.message).toMatch(/found no model with this ID/);
-		expect(error?.description).toMatch(/Requested Roboflow resource not found/);
-	});
-
-	test('400: bytes labelled as an image that do not decode (a corrupted upload)', async () => {
-		const corrupt = await storeBinary(
-			Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(64, 7)]),
-			'image/png',
-			'broken.png',
-		);
-		const { error } = await run(credentials(), [{ json: {}, binary: corrupt }]);
-		expect(error?.message).toMatch(/could not read the image/);
-		expect(error?.description).toMatch(/Could not load input image/);
-	});
-
 	test.each([
 		[402, /out of credits/],
 		[413, /too large/],
@@ -218,7 +195,6 @@ describe('continue on fail', () => {
 		expect(failed[0].json.error).toMatch(/no binary field "data" \[item 1\]/);
 		expect(failed[1].binary).toEqual(items[3].binary);
 		expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 1 }, { item: 3 }]);
-		expect(main.length + failed.length).toBe(items.length);
 	});
 
 	test('without it, the first bad item fails the node with its index', async () => {
@@ -266,15 +242,17 @@ describe('the API key never leaves the credential', () => {
 			runs.push(
 				await run({ ...credentials(), apiUrl: 'http://127.0.0.1:9' }, [await imageItem('red')]),
 			);
+			server.setFaults({ always: { kind: 'hang' } });
 			runs.push(
 				await run(credentials(), [await imageItem('red')], {
-					options: { timeout: 50, maxRetries: 0 },
+					options: { timeout: 10_000, maxRetries: 0 },
 				}),
 			);
 
 			expect(runs[2].outputs[0][0].json.message).toContain('API key *** is not valid');
 			expect(runs[3].error?.message).toMatch(/connection to Roboflow was dropped/);
 			expect(runs[4].error?.message).toMatch(/Could not connect/);
+			expect(runs[5].error?.message).toMatch(/did not answer in time/);
 			const text = everything(runs) + logged.join('\n');
 			expect(text.length).toBeGreaterThan(1000);
 			expect(text).not.toContain(API_KEY);

@@ -125,47 +125,43 @@ describe('detect', () => {
 		expect(server.stats.calls[2].query.max_detections).toBe('2');
 	});
 
-	test('annotated image: a JPEG binary named after the input, the base64 never in the JSON', async () => {
+	test('annotated image: a JPEG binary named after the input under Annotated Image Field, the base64 never in the JSON', async () => {
 		const item = await shapesItem(SCENE, {}, 'yard-cam.png');
 		const { outputs } = await run(
 			credentials(),
 			[item],
-			detect({ options: { annotatedImage: true } }),
+			detect({ options: { annotatedImage: true, annotatedBinaryProperty: 'boxes' } }),
 		);
 		const out = outputs[0][0];
 		expect(server.stats.calls[0].query.format).toBe('image_and_json');
 		expect(out.json.count).toBe(4);
 		expect(out.json).not.toHaveProperty('visualization');
 		expect(JSON.stringify(out.json).length).toBeLessThan(4000);
+		expect(Object.keys(out.binary ?? {}).sort()).toEqual(['boxes', 'data']);
 		expect(out.binary?.data).toEqual(item.binary?.data);
-		const annotated = out.binary?.annotated;
+		const annotated = out.binary!.boxes;
 		expect(annotated).toMatchObject({ mimeType: 'image/jpeg', fileName: 'yard-cam-annotated.jpg' });
-		expect(annotated?.id).toMatch(/^filesystem/);
-		const bytes = await (await binaryDataService()).getAsBuffer(annotated!);
+		// Stored through n8n's binary data service, not inline.
+		expect(annotated.id).toMatch(/^filesystem/);
+		const bytes = await (await binaryDataService()).getAsBuffer(annotated);
 		expect(decodeImage(bytes)).toMatchObject({ width: 120, height: 90 });
-	});
-
-	test('Annotated Image Field names the binary field', async () => {
-		const { outputs } = await run(
-			credentials(),
-			[await shapesItem(SCENE)],
-			detect({ options: { annotatedImage: true, annotatedBinaryProperty: 'boxes' } }),
-		);
-		expect(Object.keys(outputs[0][0].binary ?? {}).sort()).toEqual(['boxes', 'data']);
-	});
-
-	test('a classification model on Detect Objects is refused, not passed off as detections', async () => {
-		const { error } = await run(
-			credentials(),
-			[await imageItem('red')],
-			detect({ modelId: 'colors/1' }),
-		);
-		expect(error?.message).toBe("Roboflow's answer is not an object detection result [item 0]");
-		expect(error?.description).toMatch(/object detection model/);
 	});
 });
 
 describe('segment and keypoints', () => {
+	test.each([
+		['Detect Objects', 'detect', 'colors/1', 'an object detection'],
+		['Segment Instances', 'segment', 'shapes/1', 'an instance segmentation'],
+	])(
+		'a model of another task on %s is refused, not passed off as its result',
+		async (_name, operation, modelId, task) => {
+			// Each model sees an image it finds something in.
+			const item = modelId === 'colors/1' ? await imageItem('red') : await shapesItem(SCENE);
+			const { error } = await run(credentials(), [item], { operation, modelId });
+			expect(error?.message).toBe(`Roboflow's answer is not ${task} result [item 0]`);
+		},
+	);
+
 	test('segment: each prediction has its polygon', async () => {
 		const { outputs } = await run(credentials(), [await shapesItem(SCENE)], {
 			operation: 'segment',
@@ -192,17 +188,9 @@ describe('segment and keypoints', () => {
 			expect.arrayContaining(['top_left', 'center']),
 		);
 	});
-
-	test('a detection model on Segment Instances is refused', async () => {
-		const { error } = await run(credentials(), [await shapesItem(SCENE)], {
-			operation: 'segment',
-			modelId: 'shapes/1',
-		});
-		expect(error?.message).toMatch(/not an instance segmentation result \[item 0\]/);
-	});
 });
 
-describe('classify: new options, old outputs', () => {
+describe('classify: Output Field and Annotated Image', () => {
 	test("Output Field puts the result under a key and leaves the item's own fields alone", async () => {
 		const item = await imageItem('red', { top: 'mine', confidence: 'high', image: 'drive-id' });
 		const { outputs } = await run(credentials(), [item], { options: { outputField: 'roboflow' } });
@@ -229,13 +217,5 @@ describe('classify: new options, old outputs', () => {
 		});
 		expect(error?.message).toBe('Roboflow failed to process the request [item 0]');
 		expect(error?.description).toMatch(/no class reaches the Confidence Threshold/);
-	});
-
-	test('Confidence Threshold 1 is sent as 0.9999, not as a percentage', async () => {
-		const { outputs } = await run(credentials(), [await imageItem('red')], {
-			options: { confidence: 1 },
-		});
-		expect(server.stats.calls[0].query.confidence).toBe('0.9999');
-		expect(outputs[0][0].json).toMatchObject({ top: '', predictions: [] });
 	});
 });

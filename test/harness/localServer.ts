@@ -1,9 +1,7 @@
 /**
- * The local Roboflow server (tools/roboflow-server) as the jest tests use it: a fresh server for
- * every test of the node (`useLocalServer` in roboflowNode.ts), servers for the server's own
- * HTTP tests (`useServers`), and what tests use to act on the server's events instead of on
- * timers: a gate that holds answers until something happens, waiting for an event, reading an
- * answer.
+ * The local Roboflow server (tools/roboflow-server) as the jest tests use it: servers for the
+ * server's own HTTP tests (`useServers`, `ask`), and what tests use to act on the server's events
+ * instead of on timers: a gate that holds answers until something happens, waiting for an event.
  */
 import { sleep } from 'n8n-workflow';
 
@@ -16,19 +14,18 @@ import type {
 import { createRoboflowServer } from '../../tools/roboflow-server';
 
 export type Server = ReturnType<typeof createRoboflowServer>;
+/** Roboflow's ids (`inference_id`, `detection_id`, ...). */
+export const UUID = /^[0-9a-f-]{36}$/;
 /** An answer's JSON, read loosely: the tests assert on its shape. */
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/**
- * Returns a starter for servers (key `k`, `defaults` under each call's options: Inference-style
- * auth unless said otherwise), all stopped after the test file.
- */
+/** A starter of servers (key `k`, `defaults` under each call's options), all stopped after the file. */
 export function useServers(
-	defaults: RoboflowServerOptions = { auth: 'inference' },
+	defaults: RoboflowServerOptions = {},
 ): (options?: RoboflowServerOptions) => Promise<Server> {
 	const servers: Server[] = [];
 	afterAll(async () => {
-		await Promise.all(servers.map((s) => s.stop()));
+		await Promise.all(servers.map(async (s) => await s.stop()));
 	});
 	return async (options = {}) => {
 		const server = createRoboflowServer({ apiKeys: ['k'], ...defaults, ...options });
@@ -38,18 +35,44 @@ export function useServers(
 	};
 }
 
-/** Status, JSON (empty when the body is not JSON) and text of an answer. */
-export async function readAnswer(
-	response: Response,
-): Promise<{ status: number; json: Json; text: string }> {
-	const text = await response.text();
+export interface Ask {
+	/** A Buffer or string is sent as is, FormData as multipart, anything else as JSON. */
+	body?: unknown;
+	headers?: Record<string, string>;
+	method?: string;
+}
+
+/**
+ * One request to a server (a POST when it has a body): status, JSON (empty when not JSON), the
+ * bytes, the Content-Type and the Retry-After header of the answer.
+ */
+export async function ask(
+	server: Pick<Server, 'url'>,
+	path: string,
+	{ body, headers = {}, method }: Ask = {},
+) {
+	const raw = Buffer.isBuffer(body) || typeof body === 'string' || body instanceof FormData;
+	const response = await fetch(`${server.url}${path}`, {
+		method: method ?? (body === undefined ? 'GET' : 'POST'),
+		body:
+			body === undefined ? undefined : raw ? (body as RequestInit['body']) : JSON.stringify(body),
+		headers:
+			raw || body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
+	});
+	const bytes = Buffer.from(await response.arrayBuffer());
 	let json: Json = {};
 	try {
-		json = JSON.parse(text) as Json;
+		json = JSON.parse(bytes.toString('utf8')) as Json;
 	} catch {
-		// not JSON: json stays empty, text says what came
+		// not JSON: json stays empty
 	}
-	return { status: response.status, json, text };
+	return {
+		status: response.status,
+		json,
+		bytes,
+		type: response.headers.get('content-type'),
+		retryAfter: response.headers.get('retry-after'),
+	};
 }
 
 /** A promise and the function that settles it: answers held until an event opens it. */
@@ -78,10 +101,7 @@ export async function when(
 	});
 }
 
-/**
- * How long a full round of `inRounds` stays held for requests beyond it to show up. Only a node
- * that sends too many can be caught by it; a slow machine can make it miss one, never fail one.
- */
+/** How long a full round of `inRounds` stays held for requests beyond it to show up. */
 const ROUND_GRACE_MS = 100;
 
 /**

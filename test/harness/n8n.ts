@@ -6,7 +6,7 @@
  * stored credentials) is provided here, the way n8n's own nodes-testing harness does.
  *
  * The same code drives n8n 2.x and 1.x: the "n8n 1.x" jest project maps `n8n-core`,
- * `n8n-workflow` and `@n8n/di` to n8n 1.123.81's packages; `RUNTIME` says which one is loaded.
+ * `n8n-workflow` and `@n8n/di` to n8n 1.123.81's packages (runtimes.js).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +30,7 @@ import {
 } from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentials,
-	ICredentialType,
+	ICredentialsHelper,
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
@@ -46,17 +45,13 @@ import type {
 	IWorkflowExecuteAdditionalData,
 	NodeExecutionHint,
 	ResourceMapperFields,
-	WorkflowExecuteMode,
 } from 'n8n-workflow';
-import { createRunExecutionData, ICredentialsHelper, Workflow } from 'n8n-workflow';
+import { createRunExecutionData, Workflow } from 'n8n-workflow';
 
 import { RoboflowApi } from '../../credentials/RoboflowApi.credentials';
 import { Roboflow } from '../../nodes/Roboflow/Roboflow.node';
-import { releaseEngineTimers } from './runtime';
 
-export { N8N_VERSIONS, RUNTIME } from './runtime';
-
-export const NODE_TYPE = 'n8n-nodes-roboflow.roboflow';
+const NODE_TYPE = 'n8n-nodes-roboflow.roboflow';
 const NODE_NAME = 'Roboflow';
 const SOURCE_TYPE = 'test.items';
 
@@ -95,91 +90,58 @@ function trackedRoboflow(started: (execution: Promise<unknown>) => void): INodeT
 	return node;
 }
 
-class TestNodeTypes implements INodeTypes {
-	private readonly types: Record<string, INodeType>;
-
-	constructor(items: INodeExecutionData[], roboflow: INodeType = new Roboflow()) {
-		this.types = { [NODE_TYPE]: roboflow, [SOURCE_TYPE]: sourceNodeType(items) };
-	}
-
-	getByName(name: string) {
-		return this.types[name];
-	}
-
-	getByNameAndVersion(name: string) {
-		return this.types[name];
-	}
-
-	getKnownTypes() {
-		return {};
-	}
+/** The node registry of a run: the items' source and the Roboflow node. */
+function nodeTypes(items: INodeExecutionData[], roboflow: INodeType = new Roboflow()): INodeTypes {
+	const types: Record<string, INodeType> = {
+		[NODE_TYPE]: roboflow,
+		[SOURCE_TYPE]: sourceNodeType(items),
+	};
+	return {
+		getByName: (name) => types[name],
+		getByNameAndVersion: (name) => types[name],
+		getKnownTypes: () => ({}),
+	};
 }
 
-const credentialTypes: Record<string, ICredentialType> = { roboflowApi: new RoboflowApi() };
+const roboflowApi = new RoboflowApi();
 
-/** Stores credentials in memory and applies a credential's `authenticate` as n8n's CLI does. */
-class TestCredentialsHelper extends ICredentialsHelper {
-	constructor(private readonly stored: Record<string, ICredentialDataDecryptedObject>) {
-		super();
-	}
-
-	getParentTypes() {
-		return [];
-	}
-
-	isCredentialUsableByNode() {
-		return true;
-	}
-
-	async authenticate(
-		credentials: ICredentialDataDecryptedObject,
-		typeName: string,
-		requestOptions: IHttpRequestOptions,
-	): Promise<IHttpRequestOptions> {
-		const { authenticate } = credentialTypes[typeName];
-		// Our credential's authenticate is a function; n8n calls it the same way.
-		if (typeof authenticate !== 'function')
-			throw new Error(`${typeName}: expected an authenticate function`);
-		return await authenticate(credentials, requestOptions);
-	}
-
-	async preAuthentication() {
-		return undefined;
-	}
-
-	async runPreAuthentication() {
-		return undefined;
-	}
-
-	async getCredentials(): Promise<ICredentials> {
-		throw new Error('not used by the Roboflow node');
-	}
-
-	async getDecrypted(
-		_additionalData: IWorkflowExecuteAdditionalData,
-		_nodeCredentials: unknown,
-		type: string,
-	): Promise<ICredentialDataDecryptedObject> {
-		return { ...this.stored[type] };
-	}
-
-	async updateCredentials() {}
-
-	async updateCredentialsOauthTokenData() {}
-
-	getCredentialsProperties(type: string) {
-		return credentialTypes[type].properties;
-	}
+/**
+ * Holds the stored credential and applies its `authenticate` as n8n's CLI does: what the engine
+ * asks of the credentials helper for this node (it has no pre-authentication and no OAuth).
+ */
+function credentialsHelper(stored: ICredentialDataDecryptedObject): ICredentialsHelper {
+	return {
+		getParentTypes: () => [],
+		preAuthentication: async () => undefined,
+		isCredentialUsableByNode: () => true,
+		getDecrypted: async () => ({ ...stored }),
+		getCredentialsProperties: () => roboflowApi.properties,
+		authenticate: async (
+			credentials: ICredentialDataDecryptedObject,
+			_type: string,
+			request: IHttpRequestOptions,
+		) => await roboflowApi.authenticate(credentials, request),
+	} as unknown as ICredentialsHelper;
 }
 
 let binaryReady: Promise<BinaryDataService> | undefined;
 
-/** n8n's binary data service, initialised once in filesystem mode (n8n 2.x's default). */
+/**
+ * n8n's binary data service, initialised once in filesystem mode (n8n 2.x's default). n8n-core
+ * 1.x's SSH tunnel manager, built with every ExecuteContext, starts a ref'd 60 s cleanup interval
+ * that only n8n's shutdown clears (2.x unrefs it): built here first and unref'd, it lets the test
+ * process exit.
+ */
 export async function binaryDataService(): Promise<BinaryDataService> {
 	binaryReady ??= (async () => {
 		const service = Container.get(BinaryDataService);
 		await service.init();
-		await releaseEngineTimers();
+		const { SSHClientsManager } = await import(
+			'n8n-core/dist/execution-engine/ssh-clients-manager'
+		);
+		(
+			Container.get(SSHClientsManager) as unknown as { cleanupTimer?: NodeJS.Timeout }
+		).cleanupTimer?.unref();
 		return service;
 	})();
 	return await binaryReady;
@@ -209,7 +171,6 @@ export interface RunOptions {
 	asTool?: boolean;
 	/** Called once the run has started, with a function that stops the execution as the UI's stop button does. */
 	onStarted?: (cancel: () => void) => void;
-	mode?: WorkflowExecuteMode;
 }
 
 export interface RunResult {
@@ -220,33 +181,24 @@ export interface RunResult {
 	hints: NodeExecutionHint[];
 }
 
-/** What the engine gets around a run: stored credentials, URLs, hooks; anything else absent. */
+/**
+ * What the engine gets around a run: the stored credential, the hooks, and the waiting URLs it
+ * builds `$execution.resumeUrl` from; nothing else is read.
+ */
 function additionalDataFor(
-	credentials: ICredentialDataDecryptedObject | undefined,
+	credentials: ICredentialDataDecryptedObject,
 	hooks?: ExecutionLifecycleHooks,
 ): IWorkflowExecuteAdditionalData {
-	const base = {
+	return {
 		hooks,
-		credentialsHelper: new TestCredentialsHelper({ roboflowApi: credentials ?? {} }),
+		credentialsHelper: credentialsHelper(credentials),
+		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
+		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
 		currentNodeExecutionIndex: 0,
-		restApiUrl: 'http://127.0.0.1/rest',
-		instanceBaseUrl: 'http://127.0.0.1/',
-		formBaseUrl: 'http://127.0.0.1/formBaseUrl',
-		formWaitingBaseUrl: 'http://127.0.0.1/formWaitingBaseUrl',
-		formTestBaseUrl: 'http://127.0.0.1/formTestBaseUrl',
-		webhookBaseUrl: 'http://127.0.0.1/webhookBaseUrl',
-		webhookWaitingBaseUrl: 'http://127.0.0.1/webhookWaitingBaseUrl',
-		webhookTestBaseUrl: 'http://127.0.0.1/webhookTestBaseUrl',
-		mcpBaseUrl: 'http://127.0.0.1/mcpBaseUrl',
-		mcpTestBaseUrl: 'http://127.0.0.1/mcpTestBaseUrl',
 		variables: {},
 		executionId: 'execution-1',
 		logAiEvent: () => {},
-	};
-	// Anything else the engine asks for is absent, as it would be for a plain manual run.
-	return new Proxy(base, {
-		get: (target, key) => (target as Record<string | symbol, unknown>)[key],
-	}) as unknown as IWorkflowExecuteAdditionalData;
+	} as unknown as IWorkflowExecuteAdditionalData;
 }
 
 /** The Roboflow node as a workflow holds it, with its stored credential. */
@@ -290,8 +242,8 @@ export function stopRuns(): void {
 	for (const run of liveRuns) run.cancel();
 }
 
-/** Executes a one-node workflow (the Roboflow node) with `items` as its input. */
-export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
+/** The workflow of a run: the items' source, then the Roboflow node; and its lifecycle hooks. */
+function testWorkflow(options: RunOptions, roboflow: INodeType) {
 	const node = roboflowNode(options.parameters, options.onError);
 	if (options.asTool) node.rewireOutputLogTo = 'ai_tool';
 	const source: INode = {
@@ -303,61 +255,31 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 		parameters: {},
 	};
 	const connections = { Items: { main: [[{ node: NODE_NAME, type: 'main' as const, index: 0 }]] } };
-	const nodeExecutions: Array<Promise<unknown>> = [];
-	const roboflow = trackedRoboflow((execution) => nodeExecutions.push(execution));
+	const nodes = [source, node];
 	const workflow = new Workflow({
 		id: 'test',
-		nodes: [source, node],
+		nodes,
 		connections,
-		nodeTypes: new TestNodeTypes(options.items, roboflow),
+		nodeTypes: nodeTypes(options.items, roboflow),
 		active: false,
 		settings: { executionOrder: 'v1' },
 	});
-
-	const mode = options.mode ?? 'manual';
-	const hooks = new ExecutionLifecycleHooks(mode, 'execution-1', {
+	const hooks = new ExecutionLifecycleHooks('manual', 'execution-1', {
 		id: 'test',
 		name: 'test',
 		active: false,
 		isArchived: false,
+		activeVersionId: null,
 		createdAt: new Date(),
 		updatedAt: new Date(),
-		nodes: [source, node],
+		nodes,
 		connections,
-		activeVersionId: null,
 	});
-	let resolveFinished: (run: IRun) => void = () => {};
-	const finished = new Promise<IRun>((resolve) => (resolveFinished = resolve));
-	hooks.addHandler('workflowExecuteAfter', (run) => resolveFinished(run));
+	return { source, workflow, hooks };
+}
 
-	const additionalData = additionalDataFor(options.credentials, hooks);
-
-	const runExecutionData: IRunExecutionData = createRunExecutionData({
-		executionData: {
-			nodeExecutionStack: [{ node: source, data: { main: [[{ json: {} }]] }, source: null }],
-		},
-	});
-	await binaryDataService();
-	const execution = new WorkflowExecute(
-		additionalData,
-		mode,
-		runExecutionData,
-	).processRunExecutionData(workflow);
-	const live: LiveRun = {
-		cancel: () => execution.cancel(),
-		finished: (async () => {
-			await finished;
-			await Promise.allSettled(nodeExecutions);
-		})(),
-	};
-	liveRuns.add(live);
-	void live.finished.then(() => liveRuns.delete(live));
-	options.onStarted?.(live.cancel);
-	// The first workflowExecuteAfter is the run as n8n reports it; after a stop that is the
-	// canceled run, while the node winds down in the background (`runsFinished` waits for it).
-	execution.catch(() => {});
-	const run = await finished;
-
+/** What a run gave: the Roboflow node's outputs, error and hints. */
+function resultOf(run: IRun): RunResult {
 	const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
 	const outputs = (taskData?.data?.main ?? taskData?.data?.ai_tool ?? []).map(
 		(items) => items ?? [],
@@ -368,6 +290,41 @@ export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
 		error: (taskData?.error ?? run.data.resultData.error) as RunResult['error'],
 		hints: taskData?.hints ?? [],
 	};
+}
+
+/** Executes a one-node workflow (the Roboflow node) with `items` as its input. */
+export async function runRoboflowNode(options: RunOptions): Promise<RunResult> {
+	const nodeExecutions: Array<Promise<unknown>> = [];
+	const roboflow = trackedRoboflow((execution) => nodeExecutions.push(execution));
+	const { source, workflow, hooks } = testWorkflow(options, roboflow);
+	const reported = new Promise<IRun>((resolve) =>
+		hooks.addHandler('workflowExecuteAfter', resolve),
+	);
+	const runExecutionData: IRunExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node: source, data: { main: [[{ json: {} }]] }, source: null }],
+		},
+	});
+	await binaryDataService();
+	const execution = new WorkflowExecute(
+		additionalDataFor(options.credentials ?? {}, hooks),
+		'manual',
+		runExecutionData,
+	).processRunExecutionData(workflow);
+	const live: LiveRun = {
+		cancel: () => execution.cancel(),
+		finished: (async () => {
+			await reported;
+			await Promise.allSettled(nodeExecutions);
+		})(),
+	};
+	liveRuns.add(live);
+	void live.finished.then(() => liveRuns.delete(live));
+	options.onStarted?.(live.cancel);
+	// The first workflowExecuteAfter is the run as n8n reports it; after a stop that is the
+	// canceled run, while the node winds down in the background (`runsFinished` waits for it).
+	execution.catch(() => {});
+	return resultOf(await reported);
 }
 
 /**
@@ -385,7 +342,7 @@ function loadOptionsContext(
 		id: 'test',
 		nodes: [node],
 		connections: {},
-		nodeTypes: new TestNodeTypes([]),
+		nodeTypes: nodeTypes([]),
 		active: false,
 		settings: { executionOrder: 'v1' },
 	});

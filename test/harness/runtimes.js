@@ -69,4 +69,4 @@ function v1ModuleNameMapper(rootDir) {
 	return mapper;
 }
 
-module.exports = { packageDir, v1ModuleNameMapper, V1_VERSIONS };
+module.exports = { v1ModuleNameMapper };

@@ -3,7 +3,7 @@ import { sleep } from 'n8n-workflow';
 import { redact, RoboflowInputError } from '../../nodes/Roboflow/helpers/errors';
 import { mapWithConcurrency } from '../../nodes/Roboflow/batch/pool';
 import { parseImageUrl, sniffImageType } from '../../nodes/Roboflow/input/imageSource';
-import { parseModelId } from '../../nodes/Roboflow/input/modelId';
+import { parseModelId } from '../../nodes/Roboflow/input/identifiers';
 import {
 	apiErrorFromNetwork,
 	apiErrorFromStatus,

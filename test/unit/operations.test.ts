@@ -1,14 +1,10 @@
 /** The pure pieces the operations are built from: normalisers, parameters, endpoints. */
 import { evaluateExpression } from '../harness/expression';
-import { OPERATIONS, subtitle } from '../../nodes/Roboflow/actions/router';
-import { parseClassList } from '../../nodes/Roboflow/actions/shared/detectionOperation';
-import { workflowInputValue } from '../../nodes/Roboflow/actions/runWorkflow/runWorkflow.operation';
-import {
-	fractionParameter,
-	HIGHEST_FRACTION,
-	wholeNumberParameter,
-} from '../../nodes/Roboflow/input/fraction';
-import { base64Length, checkRequestSize } from '../../nodes/Roboflow/input/imageSource';
+import { subtitle } from '../../nodes/Roboflow/actions/router';
+import { fractionParameter, wholeNumberParameter } from '../../nodes/Roboflow/input/fraction';
+import { Roboflow } from '../../nodes/Roboflow/Roboflow.node';
+import { checkRequestSize } from '../../nodes/Roboflow/input/imageSource';
+import { jsonOrText } from '../../nodes/Roboflow/input/workflowInputs';
 import { UnexpectedResponseError } from '../../nodes/Roboflow/response/common';
 import { normalizeDetections } from '../../nodes/Roboflow/response/detection';
 import { extractWorkflowImages, readWorkflowOutputs } from '../../nodes/Roboflow/response/workflow';
@@ -112,9 +108,8 @@ describe('normalizeDetections', () => {
 });
 
 describe('parameters', () => {
-	test('a threshold of 1 is sent as the highest fraction below 1, never as 1 (Roboflow reads >= 1 as a percentage)', () => {
-		expect(fractionParameter(1, 'Confidence threshold')).toBe(HIGHEST_FRACTION);
-		expect(HIGHEST_FRACTION).toBeLessThan(1);
+	test('a threshold of 1 is sent as 0.9999, never as 1 (Roboflow reads >= 1 as a percentage)', () => {
+		expect(fractionParameter(1, 'Confidence threshold')).toBe(0.9999);
 		expect(fractionParameter(0.5, 'x')).toBe(0.5);
 		expect(fractionParameter('0.25', 'x')).toBe(0.25);
 		expect(fractionParameter(0, 'x')).toBe(0);
@@ -125,28 +120,24 @@ describe('parameters', () => {
 		expect(() => fractionParameter(-0.1, 'x')).toThrow(/outside 0 to 1/);
 	});
 
-	test('whole numbers in range', () => {
+	test('whole numbers in a range (Max Detections)', () => {
 		expect(wholeNumberParameter(5, 'Max Detections', 1, 10)).toBe(5);
+		expect(wholeNumberParameter('10', 'Max Detections', 1, 10)).toBe(10);
 		expect(() => wholeNumberParameter(0, 'Max Detections', 1, 10)).toThrow(
-			/whole number from 1 to 10/,
+			/Max Detections 0 is not a whole number from 1 to 10/,
 		);
-		expect(() => wholeNumberParameter(2.5, 'Max Detections', 1, 10)).toThrow(/whole number/);
-	});
-
-	test('class lists', () => {
-		expect(parseClassList(' car, person ,,')).toEqual(new Set(['car', 'person']));
-		expect(parseClassList('')).toBeUndefined();
-		expect(parseClassList(undefined)).toBeUndefined();
+		expect(() => wholeNumberParameter(11, 'x', 1, 10)).toThrow(/whole number from 1 to 10/);
+		expect(() => wholeNumberParameter(2.5, 'x', 1, 10)).toThrow(/whole number/);
 	});
 
 	test('Workflow input values: JSON when they read as JSON, text otherwise', () => {
-		expect(workflowInputValue('0.5')).toBe(0.5);
-		expect(workflowInputValue('true')).toBe(true);
-		expect(workflowInputValue('["car","bus"]')).toEqual(['car', 'bus']);
-		expect(workflowInputValue('{"a":1}')).toEqual({ a: 1 });
-		expect(workflowInputValue('car')).toBe('car');
-		expect(workflowInputValue('')).toBe('');
-		expect(workflowInputValue(7)).toBe(7);
+		expect(jsonOrText('0.5')).toBe(0.5);
+		expect(jsonOrText('true')).toBe(true);
+		expect(jsonOrText('["car","bus"]')).toEqual(['car', 'bus']);
+		expect(jsonOrText('{"a":1}')).toEqual({ a: 1 });
+		expect(jsonOrText('car')).toBe('car');
+		expect(jsonOrText('')).toBe('');
+		expect(jsonOrText(7)).toBe(7);
 	});
 });
 
@@ -193,12 +184,10 @@ describe('endpoints', () => {
 		);
 	});
 
-	test('the size checked is the base64 request, a third larger than the file', () => {
-		expect(base64Length(3)).toBe(4);
-		expect(base64Length(15 * 1024 * 1024)).toBe(20 * 1024 * 1024);
+	test("the size checked is what is sent, against the endpoint's limit", () => {
 		const serverless = endpointFor('', 'detection');
-		expect(() => checkRequestSize(base64Length(15 * 1024 * 1024), serverless, 'x')).not.toThrow();
-		expect(() => checkRequestSize(base64Length(15 * 1024 * 1024 + 3), serverless, 'x')).toThrow(
+		expect(() => checkRequestSize(20 * 1024 * 1024, serverless, 'x')).not.toThrow();
+		expect(() => checkRequestSize(20 * 1024 * 1024 + 1, serverless, 'x')).toThrow(
 			/over the 20\.0 MB/,
 		);
 		expect(() =>
@@ -247,14 +236,19 @@ describe('Workflow results', () => {
 
 describe('the node in the editor', () => {
 	test("its subtitle names the operation as its action, through n8n's expression engine", () => {
-		const shown = OPERATIONS.map((operation) =>
-			evaluateExpression(subtitle, { parameters: { operation: operation.option.value } }),
+		const operation = new Roboflow().description.properties.find((p) => p.name === 'operation');
+		const shown = (operation?.options as Array<{ value: string }>).map(({ value }) =>
+			evaluateExpression(subtitle, { parameters: { operation: value } }),
 		);
 		expect(shown).toEqual([
 			'Classify image',
 			'Detect objects',
 			'Segment instances',
 			'Detect keypoints',
+			'Classify image by text labels',
+			'Find objects by text',
+			'Read text in image',
+			'Describe image',
 			'Run workflow',
 			'Upload image',
 		]);

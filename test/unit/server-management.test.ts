@@ -1,356 +1,444 @@
-/** The local Roboflow server's management API (api.roboflow.com routes) over HTTP, and its routing next to the model route. */
+/** The local server's api.roboflow.com routes (docs/roboflow-api.md §7, §10): workspace, projects, Workflows, uploads. */
+import crypto from 'node:crypto';
+
 import {
 	COLOURS,
+	DROP_AFTER_STORE,
+	isAnnotateRequest,
+	isUploadRequest,
+	makeJpeg,
 	makePng,
 	makeShapesPng,
-	MODEL_KINDS,
-	PROJECTS,
 	SELF_HOSTED_URL_OPTIONS,
-	WORKFLOWS,
 } from '../../tools/roboflow-server';
 import type { Json, Server } from '../harness/localServer';
-import { readAnswer, useServers } from '../harness/localServer';
+import { ask, useServers } from '../harness/localServer';
 
 const startServer = useServers();
-
-async function get(server: Server, path: string) {
-	const { status, json } = await readAnswer(await fetch(`${server.url}${path}`));
-	return { status, json };
-}
-
-const BAD_KEY = 'This API key does not exist (or has been revoked).';
 const WS = 'local-workspace';
+const BAD_KEY = 'This API key does not exist (or has been revoked).';
+const names = (list: Json[], key = 'name') => list.map((each) => each[key]).join();
 
-describe('management API: workspace and projects', () => {
+describe('workspace, projects and Workflows', () => {
 	let server: Server;
 	beforeAll(async () => {
 		server = await startServer();
 	});
 
-	test("GET / names the key's workspace; a bad key is 401 {error: {message}}", async () => {
-		expect(await get(server, '/?api_key=k')).toMatchObject({
-			status: 200,
-			json: { workspace: WS },
-		});
-		expect(await get(server, '/?api_key=nope')).toEqual({
+	test("GET / names the key's workspace; a wrong key is 401, echoing it", async () => {
+		expect((await ask(server, '/?api_key=k')).json.workspace).toBe(WS);
+		const refusal = {
+			message: BAD_KEY,
 			status: 401,
-			json: {
-				error: {
-					message: BAD_KEY,
-					status: 401,
-					type: 'OAuthException',
-					hint: expect.any(String),
-					key: 'nope',
-				},
-			},
-		});
+			type: 'OAuthException',
+			hint: expect.any(String),
+			key: 'nope',
+		};
+		expect(await ask(server, '/?api_key=nope')).toEqual(
+			expect.objectContaining({ status: 401, json: { error: refusal } }),
+		);
+		expect((await ask(server, '/')).json.error).not.toHaveProperty('key');
 	});
 
 	test('GET /{workspace}: every project with the fields pickers read', async () => {
-		const { status, json } = await get(server, `/${WS}?api_key=k`);
-		expect(status).toBe(200);
-		expect(json.workspace).toMatchObject({ name: WS, url: WS, members: 1 });
-		const projects = json.workspace.projects as Json[];
-		expect(projects.map((p) => [p.id, p.type, p.versions])).toEqual([
-			[`${WS}/colors`, 'classification', 1],
-			[`${WS}/tones`, 'classification', 1],
-			[`${WS}/shapes`, 'object-detection', 1],
-			[`${WS}/shapes-seg`, 'instance-segmentation', 1],
-			[`${WS}/shapes-pose`, 'keypoint-detection', 1],
-			[`${WS}/shapes-retrained`, 'object-detection', 2],
-			[`${WS}/shapes-untrained`, 'object-detection', 1],
-			[`${WS}/shapes-semantic`, 'semantic-segmentation', 1],
+		const projects = (await ask(server, `/${WS}?api_key=k`)).json.workspace.projects as Json[];
+		expect(
+			projects.map((p) => `${p.id} ${p.type} ${p.versions}${p.multilabel ? ' multilabel' : ''}`),
+		).toEqual([
+			`${WS}/colors classification 1`,
+			`${WS}/tones classification 1 multilabel`,
+			`${WS}/shapes object-detection 1`,
+			`${WS}/shapes-seg instance-segmentation 1`,
+			`${WS}/shapes-pose keypoint-detection 1`,
+			`${WS}/shapes-retrained object-detection 2`,
+			`${WS}/shapes-untrained object-detection 1`,
+			`${WS}/shapes-semantic semantic-segmentation 1`,
+			`${WS}/shape-captions text-image-pairs 1`,
 		]);
-		expect(projects[1].multilabel).toBe(true);
-		expect(projects[0].multilabel).toBeUndefined();
-		for (const project of projects) {
-			expect(project).toEqual({
-				id: expect.any(String),
-				type: expect.any(String),
-				name: expect.any(String),
-				created: expect.any(Number),
-				updated: expect.any(Number),
-				images: expect.any(Number),
-				unannotated: expect.any(Number),
-				annotation: expect.any(String),
-				versions: expect.any(Number),
+		expect(projects[0]).toEqual({
+			...{
+				id: `${WS}/colors`,
+				type: 'classification',
+				name: 'Colors',
+				annotation: 'colors',
+				versions: 1,
 				public: false,
-				splits: { train: expect.any(Number), test: expect.any(Number), valid: expect.any(Number) },
-				colors: expect.any(Object),
-				classes: expect.any(Object),
-				...(project.multilabel ? { multilabel: true } : {}),
-			});
-		}
-		expect(projects[0].classes).toEqual({ red: 48, green: 52, blue: 50 });
-		expect(Object.keys(projects[2].classes)).toEqual([...MODEL_KINDS.shapes.classes]);
-	});
-
-	test('GET /{workspace}/{project}: versions newest first, model only where trained', async () => {
-		const retrained = await get(server, `/${WS}/shapes-retrained?api_key=k`);
-		expect(retrained.status).toBe(200);
-		expect(retrained.json.workspace).toEqual({ name: WS, url: WS, members: 1 });
-		expect(retrained.json.project).toMatchObject({
-			id: `${WS}/shapes-retrained`,
-			type: 'object-detection',
-			versions: 2,
-		});
-		const [v2, v1] = retrained.json.versions as Json[];
-		expect(v2).toMatchObject({
-			id: `${WS}/shapes-retrained/2`,
-			name: expect.any(String),
-			created: expect.any(Number),
-			images: expect.any(Number),
-			splits: expect.any(Object),
-			model: {
-				id: 'shapes-retrained/2',
-				endpoint: 'https://detect.roboflow.com/shapes-retrained/2',
-				start: expect.any(Number),
-				end: expect.any(Number),
-				recall: expect.any(String),
-				precision: expect.any(String),
-				map: expect.any(String),
 			},
+			...{ created: expect.any(Number), updated: expect.any(Number), images: 100, unannotated: 0 },
+			splits: { train: 70, test: 10, valid: 20 },
+			colors: { red: '#DC1E1E', green: '#1EC828', blue: '#1E28DC' },
+			classes: { red: 40, green: 41, blue: 42 },
 		});
-		expect(v1.id).toBe(`${WS}/shapes-retrained/1`);
-		expect(v1.model).toBeUndefined();
-		const untrained = (await get(server, `/${WS}/shapes-untrained?api_key=k`)).json
-			.versions as Json[];
-		expect(untrained.map((v) => Boolean(v.model))).toEqual([false]);
-		const colors = (await get(server, `/${WS}/colors?api_key=k`)).json.versions as Json[];
-		expect(colors[0].model.endpoint).toBe('https://classify.roboflow.com/colors/1');
 	});
 
-	test('every listed trained model id answers on the model route; untrained and semantic ones 404', async () => {
-		const projects = (await get(server, `/${WS}?api_key=k`)).json.workspace.projects as Json[];
-		const trained: string[] = [];
-		const idle: string[] = [];
-		for (const project of projects) {
-			const versions = (await get(server, `/${project.id}?api_key=k`)).json.versions as Json[];
-			for (const version of versions) {
-				const modelId = version.id.split('/').slice(1).join('/');
-				if (version.model && project.type !== 'semantic-segmentation') {
-					expect(version.model.id).toBe(modelId);
-					trained.push(modelId);
-				} else idle.push(modelId);
-			}
-		}
-		expect(trained.sort()).toEqual(
-			[
-				'colors/1',
-				'tones/1',
-				'shapes/1',
-				'shapes-seg/1',
-				'shapes-pose/1',
-				'shapes-retrained/2',
-			].sort(),
-		);
-		expect(idle.sort()).toEqual(['shapes-retrained/1', 'shapes-semantic/1', 'shapes-untrained/1']);
+	test('GET /{workspace}/{project}: versions newest first, a model only where trained', async () => {
+		const { json } = await ask(server, `/${WS}/shapes-retrained?api_key=k`);
+		expect(json.workspace).toEqual({ name: WS, url: WS, members: 1 });
+		expect(json.versions.map((v: Json) => `${v.id} ${v.model?.endpoint}`)).toEqual([
+			`${WS}/shapes-retrained/2 https://detect.roboflow.com/shapes-retrained/2`,
+			`${WS}/shapes-retrained/1 undefined`,
+		]);
+	});
+
+	test('every listed model answers on the model route; untrained, semantic and Florence-2 ones are 404', async () => {
 		const scene = makeShapesPng({
-			width: 60,
-			height: 60,
+			width: 40,
+			height: 40,
 			rects: [{ colour: 'red', x: 5, y: 5, width: 20, height: 20 }],
 		});
-		const infer = (modelId: string) =>
-			fetch(`${server.url}/${modelId}?api_key=k`, {
-				method: 'POST',
-				body: scene.toString('base64'),
-				headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-			});
-		for (const modelId of trained) expect((await infer(modelId)).status).toBe(200);
-		const retrained = (await (await infer('shapes-retrained/2')).json()) as Json;
-		expect(retrained.predictions).toEqual([
-			expect.objectContaining({ class: 'red', x: 15, y: 15 }),
-		]);
-		for (const modelId of idle) expect((await infer(modelId)).status).toBe(404);
+		const statuses: string[] = [];
+		for (const project of (await ask(server, `/${WS}?api_key=k`)).json.workspace.projects as Json[])
+			for (const version of (await ask(server, `/${project.id}?api_key=k`)).json
+				.versions as Json[]) {
+				const id = version.id.slice(WS.length + 1);
+				const answer = await ask(server, `/${id}?api_key=k`, {
+					body: scene.toString('base64'),
+					headers: { 'Content-Type': 'text/plain' },
+				});
+				statuses.push(`${id} ${answer.status}`);
+			}
+		expect(statuses.join(', ')).toBe(
+			'colors/1 200, tones/1 200, shapes/1 200, shapes-seg/1 200, shapes-pose/1 200, shapes-retrained/2 200, shapes-retrained/1 404, shapes-untrained/1 404, shapes-semantic/1 404, shape-captions/1 404',
+		);
 	});
 
-	test('the table matches what the routes serve', () => {
-		expect(PROJECTS.map((p) => p.slug)).toEqual([
-			'colors',
-			'tones',
-			'shapes',
-			'shapes-seg',
-			'shapes-pose',
-			'shapes-retrained',
-			'shapes-untrained',
-			'shapes-semantic',
-		]);
-	});
-});
-
-describe('management API: workflows', () => {
-	test('GET /{workspace}/workflows and /{workspace}/workflows/{url} with the declared inputs', async () => {
-		const server = await startServer();
-		const list = await get(server, `/${WS}/workflows?api_key=k`);
-		expect(list.status).toBe(200);
-		expect(list.json).toEqual({
-			workflows: WORKFLOWS.map((w) => ({
-				id: expect.stringMatching(/^wf_/),
-				name: w.name,
-				url: w.url,
-				createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-			})),
-			status: 'ok',
+	test('GET /{workspace}/workflows and each Workflow with its specification; ?workflow_version=', async () => {
+		const { workflows } = (await ask(server, `/${WS}/workflows?api_key=k`)).json;
+		expect(names(workflows, 'url')).toBe(
+			'detect-count-and-visualize,crop-and-classify,always-fails,compare-front-and-back',
+		);
+		expect(workflows[3]).toEqual({
+			id: expect.stringMatching(/^wf_/),
+			name: 'Compare Front and Back',
+			url: 'compare-front-and-back',
+			createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
 		});
-		expect(list.json.workflows.map((w: Json) => w.url)).toEqual([
-			'detect-count-and-visualize',
-			'crop-and-classify',
-			'always-fails',
-			'compare-front-and-back',
-		]);
-		for (const entry of list.json.workflows as Json[]) {
-			const detail = await get(server, `/${WS}/workflows/${entry.url}?api_key=k`);
-			expect(detail.status).toBe(200);
-			expect(detail.json).toMatchObject({
-				workflow: { id: entry.id, name: entry.name, url: entry.url, config: expect.any(String) },
-				status: 'ok',
-			});
-			const config = JSON.parse(detail.json.workflow.config as string);
-			expect(Object.keys(config.specification)).toEqual(['version', 'inputs', 'steps', 'outputs']);
-			expect(config.specification.inputs).toEqual(
-				WORKFLOWS.find((w) => w.url === entry.url)!.specification.inputs,
+		const config = async (query = '') =>
+			JSON.parse(
+				(await ask(server, `/${WS}/workflows/compare-front-and-back?api_key=k${query}`)).json
+					.workflow.config,
+			).specification;
+		const { inputs } = await config();
+		expect(names(inputs)).toBe('front,back,confidence,tolerance,classes,label,quiet,note');
+		expect(inputs[5]).toEqual({ type: 'WorkflowParameter', name: 'label', kind: ['string'] });
+		expect(names((await config('&workflow_version=1')).inputs)).toBe('front,back,confidence');
+	});
+
+	test.each([`/${WS}`, `/${WS}/shapes`, `/${WS}/workflows`, `/${WS}/workflows/always-fails`])(
+		'%s: 401 without a key, with a wrong one, with one only in the header',
+		async (path) => {
+			const answers = [
+				await ask(server, path),
+				await ask(server, `${path}?api_key=nope`),
+				await ask(server, path, { headers: { Authorization: 'Bearer k' } }),
+			];
+			expect(answers.map((a) => `${a.status} ${a.json.error.message}`)).toEqual(
+				Array(3).fill(`401 ${BAD_KEY}`),
 			);
-		}
-		const detect = JSON.parse(
-			(await get(server, `/${WS}/workflows/detect-count-and-visualize?api_key=k`)).json.workflow
-				.config,
-		);
-		expect(detect.specification.inputs).toEqual([
-			{ type: 'WorkflowImage', name: 'image' },
-			{
-				type: 'WorkflowParameter',
-				name: 'confidence',
-				kind: ['float_zero_to_one'],
-				default_value: 0.4,
-			},
-			{ type: 'WorkflowParameter', name: 'classes', kind: ['list_of_values'], default_value: null },
-		]);
-		expect(detect.specification.outputs.map((o: Json) => o.name)).toEqual([
-			'count_objects',
-			'predictions',
-			'output_image',
-		]);
+		},
+	);
+
+	test.each([
+		'/someone-else?',
+		'/someone-else/workflows?',
+		`/${WS}/no-such-project?`,
+		`/${WS}/workflows/no-such-workflow?`,
+		`/${WS}/workflows/always-fails?workflow_version=5&`,
+	])('%s: 404 {error}', async (path) => {
+		expect(await ask(server, `${path}api_key=k`)).toMatchObject({
+			status: 404,
+			json: { error: { message: expect.any(String), status: 404 } },
+		});
 	});
 
-	test('errors: 401 bad key, 404 unknown workspace / project / workflow, 403 without workflow:read', async () => {
-		const server = await startServer({
-			keyScopes: { projects: ['project:read'], reader: ['workflow:read'] },
-		});
-		for (const path of [
-			`/${WS}`,
-			`/${WS}/shapes`,
-			`/${WS}/workflows`,
-			`/${WS}/workflows/always-fails`,
-		]) {
-			expect(await get(server, `${path}?api_key=nope`)).toMatchObject({
-				status: 401,
-				json: { error: { message: BAD_KEY } },
-			});
-			expect(await get(server, path)).toMatchObject({
-				status: 401,
-				json: { error: { message: BAD_KEY } },
-			});
-		}
-		const notFound = { status: 404, json: { error: { message: expect.any(String), status: 404 } } };
-		expect(await get(server, '/someone-else?api_key=k')).toMatchObject(notFound);
-		expect(await get(server, '/someone-else/workflows?api_key=k')).toMatchObject(notFound);
-		expect(await get(server, '/someone-else/workflows/always-fails?api_key=k')).toMatchObject(
-			notFound,
+	test('routing: GET /{project}/{digits} is the model route; management calls are recorded apart', async () => {
+		const own = await startServer(SELF_HOSTED_URL_OPTIONS);
+		const imageUrl = own.addImage('red.png', makePng(8, 8, COLOURS.red));
+		expect(
+			(await ask(own, `/colors/1?api_key=k&image=${encodeURIComponent(imageUrl)}`)).json.top,
+		).toBe('red');
+		expect((await ask(own, `/${WS}/1?api_key=k`)).json.message).toBe(
+			'Content-Type header not provided with request.',
 		);
-		expect(await get(server, `/${WS}/no-such-project?api_key=k`)).toMatchObject(notFound);
-		expect(await get(server, `/${WS}/workflows/no-such-workflow?api_key=k`)).toMatchObject(
-			notFound,
-		);
-		const forbidden = {
-			status: 403,
-			json: { error: { message: expect.stringContaining('workflow:read'), status: 403 } },
-		};
-		expect(await get(server, `/${WS}/workflows?api_key=projects`)).toMatchObject(forbidden);
-		expect(await get(server, `/${WS}/workflows/always-fails?api_key=projects`)).toMatchObject(
-			forbidden,
-		);
-		// Without workflow:read the projects are still listed; with only workflow:read the workflows are.
-		expect((await get(server, `/${WS}?api_key=projects`)).status).toBe(200);
-		expect((await get(server, `/${WS}/workflows?api_key=reader`)).status).toBe(200);
-		expect(server.stats.requests).toBe(0);
-		expect(server.stats.managementCalls.length).toBeGreaterThan(10);
-		expect(server.stats.managementCalls[0]).toEqual({
-			at: expect.any(Number),
-			path: `/${WS}`,
-			status: 401,
-		});
+		expect((await ask(own, `/${WS}?api_key=k`)).status).toBe(200);
+		expect(own.stats.requests).toBe(2);
+		expect(own.stats.managementCalls).toEqual([
+			{
+				at: expect.any(Number),
+				path: `/${WS}`,
+				keySource: 'query',
+				keyPlaces: ['query'],
+				status: 200,
+			},
+		]);
 	});
 });
 
-describe('routing: management GETs next to the model route', () => {
-	test('GET /{project}/{version}?image= is still the model route, even when the workspace has that name', async () => {
-		for (const workspace of ['local-workspace', 'colors']) {
-			const server = await startServer({ ...SELF_HOSTED_URL_OPTIONS, workspace });
-			const imageUrl = server.addImage('red.png', makePng(8, 8, COLOURS.red));
-			const answer = await get(server, `/colors/1?api_key=k&image=${encodeURIComponent(imageUrl)}`);
-			expect(answer.status).toBe(200);
-			expect(answer.json.top).toBe('red');
-			expect(server.stats.requests).toBe(1);
-		}
-		// With workspace "colors", a non-numeric second segment is a management path.
-		const server = await startServer({ workspace: 'colors' });
-		expect(await get(server, '/colors/tones?api_key=k')).toMatchObject({
-			status: 200,
-			json: { project: { id: 'colors/tones' } },
-		});
-		expect((await get(server, '/colors/nothing?api_key=k')).status).toBe(404);
-		expect((await get(server, '/colors?api_key=k')).json.workspace.projects[0].id).toBe(
-			'colors/colors',
+let nextImage = 0;
+/** A PNG of its own (by its width), so each test uploads new images. */
+const newPng = () => makePng(8 + nextImage++, 6, COLOURS.green);
+const sha1 = (bytes: Buffer) => crypto.createHash('sha1').update(bytes).digest('hex');
+const form = (bytes: Buffer, fields: Record<string, string> = {}, filename = 'photo.png') => {
+	const body = new FormData();
+	for (const [name, value] of Object.entries(fields)) body.append(name, value);
+	body.append('file', new Blob([bytes], { type: 'image/png' }), filename);
+	return body;
+};
+const upload = (server: Server, query: string, body?: unknown, project = 'shapes') =>
+	ask(server, `/dataset/${project}/upload?${query}`, { body, method: 'POST' });
+const DETECTION = JSON.stringify({
+	image: { width: 40, height: 30 },
+	predictions: [{ x: 10, y: 8, width: 6, height: 4, confidence: 0.95, class: 'red' }],
+});
+const annotation = (file: unknown = DETECTION, labelmap: unknown = null) => ({
+	annotationFile: file,
+	labelmap,
+});
+const annotate = (server: Server, id: string, query: string, body: unknown = annotation()) =>
+	ask(server, `/dataset/shapes/annotate/${id}?api_key=k&${query}`, {
+		body,
+		headers: typeof body === 'string' ? { 'Content-Type': 'text/plain' } : undefined,
+	});
+
+describe('uploads', () => {
+	let server: Server;
+	beforeAll(async () => {
+		server = await startServer({ ...SELF_HOSTED_URL_OPTIONS, maxBodyBytes: 4096 });
+	});
+	const stored = (id: string) => server.received().images.find((image) => image.id === id);
+
+	test("roboflow-python's form: name, split, metadata in the body; batch, tags, inference_id in the query", async () => {
+		const bytes = newPng();
+		const fields = { name: 'door.png', split: 'valid', metadata: '{"camera_id":"cam001"}' };
+		const { json } = await upload(
+			server,
+			'api_key=k&batch=From%20n8n&tag=camera-1&tag=night&inference_id=inf-1',
+			form(bytes, fields),
 		);
-		expect(server.stats.requests).toBe(0);
+		expect(json).toEqual({ success: true, id: expect.stringMatching(/^[A-Za-z0-9]{20}$/) });
+		expect(stored(json.id)).toEqual({
+			...{
+				id: json.id,
+				project: 'shapes',
+				name: 'door.png',
+				split: 'valid',
+				batch: 'From n8n',
+				tags: ['camera-1', 'night'],
+			},
+			...{
+				metadata: { camera_id: 'cam001' },
+				inferenceId: 'inf-1',
+				source: 'file',
+				url: null,
+				format: 'png',
+			},
+			...{ bytes: bytes.length, sha1: sha1(bytes), annotation: null },
+		});
 	});
 
-	test('other paths keep their meaning: POST /{a}/{b} and GET /{project}/{digits} are the model route', async () => {
-		const server = await startServer();
-		// GET without image= on the model route: Content-Type missing (400), not a management answer.
-		expect(await get(server, '/shapes/1?api_key=k')).toMatchObject({
-			status: 400,
-			json: { message: 'Content-Type header not provided with request.' },
+	test('defaults: named after the file part; the URL form, after its file', async () => {
+		const file = await upload(
+			server,
+			'api_key=k',
+			form(makeJpeg(12, 9, COLOURS.blue), {}, 'gate.jpg'),
+			'shapes-semantic',
+		);
+		expect(stored(file.json.id)).toMatchObject({
+			project: 'shapes-semantic',
+			name: 'gate.jpg',
+			split: 'train',
+			batch: null,
+			tags: [],
+			metadata: null,
+			format: 'jpeg',
 		});
-		expect(await get(server, `/${WS}/1?api_key=k`)).toMatchObject({ status: 400 });
-		const posted = await fetch(`${server.url}/${WS}/shapes?api_key=k`, {
-			method: 'POST',
-			body: makePng(4, 4, COLOURS.red).toString('base64'),
-			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+		const bytes = newPng();
+		const url = server.addImage('from-url.png', bytes);
+		const fetched = await upload(server, `api_key=k&image=${encodeURIComponent(url)}&split=test`);
+		expect(stored(fetched.json.id)).toMatchObject({
+			source: 'url',
+			url,
+			name: 'from-url.png',
+			split: 'test',
+			sha1: sha1(bytes),
 		});
-		expect(posted.status).toBe(404);
-		expect(server.stats.requests).toBe(3);
-		expect(server.stats.managementCalls).toEqual([]);
 	});
 
-	test('options.models adds its project or version to the workspace, listed and served', async () => {
-		const server = await startServer({
-			models: { 'fruit/3': 'shapes', 'shapes/2': 'shapes-seg', odd: 'colors' },
+	test('the same bytes again: {duplicate: true} with the first id, the first upload kept; per project', async () => {
+		const bytes = newPng();
+		const first = (await upload(server, 'api_key=k&batch=one', form(bytes))).json;
+		expect((await upload(server, 'api_key=k&batch=two', form(bytes, {}, 'b.png'))).json).toEqual({
+			duplicate: true,
+			id: first.id,
 		});
-		const projects = (await get(server, `/${WS}?api_key=k`)).json.workspace.projects as Json[];
-		expect(projects.find((p) => p.id === `${WS}/fruit`)).toMatchObject({
-			type: 'object-detection',
-			versions: 1,
+		expect(stored(first.id)).toMatchObject({ batch: 'one', name: 'photo.png' });
+		expect((await upload(server, 'api_key=k', form(bytes), 'colors')).json).toEqual({
+			success: true,
+			id: expect.not.stringMatching(first.id),
 		});
-		expect(projects.find((p) => p.id === `${WS}/shapes`)).toMatchObject({ versions: 2 });
-		const versions = (await get(server, `/${WS}/fruit?api_key=k`)).json.versions as Json[];
-		expect(versions).toEqual([
-			expect.objectContaining({
-				id: `${WS}/fruit/3`,
-				model: expect.objectContaining({ id: 'fruit/3' }),
-			}),
+	});
+
+	const url = (value: string) => `api_key=k&image=${encodeURIComponent(value)}`;
+	test.each`
+		name                        | query                              | body                                                       | status | message
+		${'a wrong key (echoed)'}   | ${'api_key=nope'}                  | ${() => form(newPng())}                                    | ${401} | ${BAD_KEY}
+		${'no key'}                 | ${'batch=x'}                       | ${() => form(newPng())}                                    | ${401} | ${BAD_KEY}
+		${'no image'}               | ${'api_key=k'}                     | ${() => ''}                                                | ${400} | ${'No image'}
+		${'a form without a file'}  | ${'api_key=k'}                     | ${() => new FormData()}                                    | ${400} | ${'No image'}
+		${'text as the file'}       | ${'api_key=k'}                     | ${() => form(Buffer.from('not an image'))}                 | ${400} | ${'Invalid image.'}
+		${'a bad split'}            | ${'api_key=k&split=training'}      | ${() => form(newPng())}                                    | ${400} | ${'Invalid split "training"'}
+		${'metadata not an object'} | ${'api_key=k&metadata=%5B1%5D'}    | ${() => form(newPng())}                                    | ${400} | ${'Invalid metadata'}
+		${'a tag with "/"'}         | ${'api_key=k&tag=ok&tag=shapes/1'} | ${() => form(newPng())}                                    | ${400} | ${'Invalid tag "shapes/1"'}
+		${'a body over the limit'}  | ${'api_key=nope'}                  | ${() => form(makePng(80, 80, COLOURS.red, { noise: 40 }))} | ${413} | ${'Request body too large'}
+		${'an unknown project'}     | ${'api_key=k'}                     | ${() => form(newPng())}                                    | ${404} | ${'Project "nowhere"'}
+		${'an ftp URL'}             | ${url('ftp://example.com/a.png')}  | ${() => undefined}                                         | ${400} | ${'Could not fetch image URL: only'}
+		${'a URL answering 404'}    | ${'404'}                           | ${() => undefined}                                         | ${400} | ${'Could not fetch image URL: the host answered HTTP 404.'}
+		${'an unreachable host'}    | ${url('http://127.0.0.1:9/a.png')} | ${() => undefined}                                         | ${502} | ${'Could not fetch image URL: the host could not be reached.'}
+	`('$name: $status, nothing stored', async ({ name, query, body, status, message }) => {
+		const before = server.received().images.length;
+		const path = query === '404' ? url(`${server.url}/images/none.png`) : query;
+		const project = name === 'an unknown project' ? 'nowhere' : 'shapes';
+		const { json, ...answer } = await upload(server, path, body(), project);
+		expect([answer.status, json.error.message]).toEqual([status, expect.stringContaining(message)]);
+		expect(server.received().images).toHaveLength(before);
+	});
+
+	test('a private URL on a hosted server is 400; a 5xx host is 502 retryable', async () => {
+		const hosted = await startServer();
+		const refused = await upload(hosted, url(server.addImage('p.png', newPng())));
+		expect(refused.json.error.message).toMatch(/is not a public address/);
+		const busy = await startServer();
+		busy.setFaults({ always: { kind: '503' } });
+		expect(
+			(await upload(server, url(`${busy.url}/colors/1?api_key=k&image=x`))).json.error,
+		).toMatchObject({ status: 502, retryable: true });
+	});
+});
+
+describe('annotations', () => {
+	let server: Server;
+	let id: string;
+	beforeEach(async () => {
+		server ??= await startServer();
+		id = (await upload(server, 'api_key=k', form(newPng()))).json.id;
+	});
+	const saved = () => server.received().images.find((image) => image.id === id)?.annotation;
+
+	test("roboflow-python's JSON body, then 409 already annotated, then overwrite=true with a text body", async () => {
+		expect(
+			await annotate(
+				server,
+				id,
+				'name=door.json&jobName=Review',
+				annotation(DETECTION, { 0: 'red' }),
+			),
+		).toMatchObject({ status: 200, json: { success: true } });
+		expect(saved()).toEqual({
+			name: 'door.json',
+			text: DETECTION,
+			bodyForm: 'json',
+			labelmap: { 0: 'red' },
+			prediction: false,
+			jobName: 'Review',
+			saves: 1,
+		});
+		expect(await annotate(server, id, 'name=door.json')).toMatchObject({
+			status: 409,
+			json: { error: { message: expect.stringContaining('already annotated') } },
+		});
+		expect(
+			(await annotate(server, id, 'name=door.txt&prediction=true&overwrite=true', 'blue')).status,
+		).toBe(200);
+		expect(saved()).toEqual({
+			name: 'door.txt',
+			text: 'blue',
+			bodyForm: 'text',
+			labelmap: null,
+			prediction: true,
+			jobName: null,
+			saves: 2,
+		});
+	});
+
+	test.each`
+		name                          | image             | query                         | body                               | status
+		${'an unknown image'}         | ${'notAnImageId'} | ${'name=a.json'}              | ${annotation()}                    | ${404}
+		${'no name'}                  | ${undefined}      | ${''}                         | ${annotation()}                    | ${400}
+		${'no annotationFile'}        | ${undefined}      | ${'name=a.json'}              | ${{ labelmap: null }}              | ${400}
+		${'an empty text'}            | ${undefined}      | ${'name=a.txt'}               | ${''}                              | ${400}
+		${'a .json that is not JSON'} | ${undefined}      | ${'name=a.json'}              | ${annotation('{"predictions": [')} | ${400}
+		${'a wrong key'}              | ${undefined}      | ${'api_key=nope&name=a.json'} | ${annotation()}                    | ${401}
+	`('$name: $status, nothing saved', async ({ image, query, body, status }) => {
+		expect((await annotate(server, image ?? id, query, body)).status).toBe(status);
+		expect(saved()).toBeNull();
+	});
+});
+
+describe('faults on uploads and annotations', () => {
+	let server: Server;
+	beforeEach(async () => {
+		server ??= await startServer();
+		server.reset();
+	});
+	const calls = () =>
+		server.received().calls.map((call) => `${call.route} ${call.status ?? 'none'} ${call.outcome}`);
+
+	test('a 503 on the annotation only; a retry of it succeeds', async () => {
+		server.setFaults({ firstAttempt: [{ kind: '503', share: 1, when: isAnnotateRequest }] });
+		const { id } = (await upload(server, 'api_key=k', form(newPng()))).json;
+		for (let i = 0; i < 2; i++) await annotate(server, id, 'name=a.json');
+		expect(calls()).toEqual(['upload 200 stored', 'annotate 503 fault', 'annotate 200 annotated']);
+	});
+
+	test('a 429 on uploads (with Retry-After) and a drop store nothing: the retry is a new image', async () => {
+		server.setFaults({ always: { kind: '429', retryAfter: 2, when: isUploadRequest } });
+		const limited = await upload(server, 'api_key=k', form(newPng()));
+		expect([limited.status, limited.retryAfter]).toEqual([429, '2']);
+		server.setFaults({ firstAttempt: [{ kind: 'drop', share: 1, when: isUploadRequest }] });
+		const bytes = newPng();
+		await expect(upload(server, 'api_key=k', form(bytes))).rejects.toThrow();
+		expect((await upload(server, 'api_key=k', form(bytes))).json).toEqual({
+			success: true,
+			id: expect.any(String),
+		});
+		expect(server.stats.injected).toMatchObject({ 429: 1, drop: 1 });
+	});
+
+	test('dropAfterStore: the upload is stored unanswered, its retry a duplicate; an annotation, then 409', async () => {
+		server.setFaults({ firstAttempt: [{ kind: DROP_AFTER_STORE, share: 1 }] });
+		const bytes = newPng();
+		await expect(upload(server, 'api_key=k', form(bytes))).rejects.toThrow();
+		const [image] = server.received().images;
+		expect((await upload(server, 'api_key=k', form(bytes))).json).toEqual({
+			duplicate: true,
+			id: image.id,
+		});
+		await expect(annotate(server, image.id, 'name=a.json')).rejects.toThrow();
+		expect((await annotate(server, image.id, 'name=a.json')).status).toBe(409);
+		expect(calls()).toEqual([
+			'upload none stored',
+			'upload 200 duplicate',
+			'annotate none annotated',
+			'annotate 409 refused',
 		]);
-		const shapes = (await get(server, `/${WS}/shapes?api_key=k`)).json.versions as Json[];
-		expect(shapes.map((v) => v.id)).toEqual([`${WS}/shapes/2`, `${WS}/shapes/1`]);
-		const infer = await fetch(`${server.url}/fruit/3?api_key=k`, {
-			method: 'POST',
-			body: makeShapesPng({
-				width: 30,
-				height: 30,
-				rects: [{ colour: 'blue', x: 2, y: 2, width: 10, height: 10 }],
-			}).toString('base64'),
-			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+		expect(server.received().calls[0]).toMatchObject({
+			fault: DROP_AFTER_STORE,
+			imageId: image.id,
+			query: {},
 		});
-		expect(infer.status).toBe(200);
+	});
+
+	test('latencyMs applies to the dataset routes; received() is a copy; reset() empties it', async () => {
+		const delayed: string[] = [];
+		server.setFaults({ latencyMs: (_body, url) => (delayed.push(url.pathname), 0) });
+		await upload(server, 'api_key=k&tag=t', form(newPng()));
+		expect(delayed).toEqual(['/dataset/shapes/upload']);
+		server.received().images[0].tags.push('changed');
+		expect([server.received('shapes').images[0].tags, server.received('colors')]).toEqual([
+			['t'],
+			{ images: [], calls: [] },
+		]);
+		server.reset();
+		expect(server.received()).toEqual({ images: [], calls: [] });
 	});
 });

@@ -1,164 +1,134 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local test server runs in Node, never inside n8n: the request type of node:http */
 /**
- * API keys and the three ways Roboflow's hosts answer a bad one (docs/roboflow-api.md §2, §5):
- *
- * - `legacy` (v1 hosts such as classify.roboflow.com, and this server's historic behaviour):
- *   no key -> 401 `{"message":"Unauthorized api_key"}`; unknown key, or a key without access to
- *   the model -> 403 `{"message":"Forbidden"}`.
- * - `inference` (a current Roboflow Inference server, e.g. self-hosted): no key or unknown key ->
- *   401 "Unauthorized access to roboflow API - check API key ..."; a valid key without access to
- *   the model -> 403 "... have required scopes ...".
- * - `serverless` (serverless.roboflow.com's gateway, before the route runs): no key -> 401
- *   `{"status":401,"message":"Unauthorized api_key"}`; unknown key -> 401 `{"status":401,
- *   "message":"Unauthorized api_key. This key is not authorized for serverless inference."}`;
- *   then the route itself answers 403 like `inference` for a key without access to the model.
- *
- * Key lookup: `api_key` query parameter (last value), else `Authorization: Bearer <key>`; the
- * serverless gateway also reads `api_key` from a JSON body sent as `application/json`, and the
- * Workflows route (like Inference's `api_key_override`) falls back to the body's `api_key`.
- *
- * Scopes (`keyScopes`): a key listed there has exactly the scopes listed (e.g. `workflow:read`);
- * every other known key has all scopes. The server checks `workflow:read` on the Workflows
- * routes (running one fetches its definition with the key) and on the management API's
- * workflow routes.
+ * API keys: where each route reads one (docs/roboflow-api.md §2; roboflow/inference
+ * `inference/core/interfaces/http/api_key_resolution.py`) and how each deployment refuses one.
  */
 import type { IncomingMessage } from 'node:http';
 
 import { HttpError, MESSAGES } from './errors.ts';
-import { lastValue } from './params.ts';
 
+/**
+ * `legacy`: the Hosted API (Legacy) v1 hosts; `inference`: an Inference server (self-hosted,
+ * dedicated); `serverless`: the Serverless Cloud API, whose gateway checks keys first.
+ */
 export type AuthStyle = 'legacy' | 'inference' | 'serverless';
-export const AUTH_STYLES: readonly AuthStyle[] = ['legacy', 'inference', 'serverless'];
+export type KeyPlace = 'query' | 'header' | 'body';
+export type KeySource = KeyPlace | 'none';
 
-export interface KeyTable {
-	/** Keys with access to every model. */
-	keys: ReadonlySet<string>;
-	/** Keys limited to the listed model ids (`project/version`); they are valid keys too. */
-	modelAccess: ReadonlyMap<string, ReadonlySet<string>>;
-	/** Keys with only the listed scopes (valid keys too); keys not listed have every scope. */
-	scopes: ReadonlyMap<string, ReadonlySet<string>>;
+/**
+ * Where each kind of route looks for the key, in order. The model route and the foundation
+ * routes use `api_key_fallback` (query, then Bearer; foundation routes then their body field);
+ * Workflow routes use `api_key_override` (Bearer, then body: never the query); the management
+ * API documents only the query parameter.
+ */
+export const KEY_ORDER = {
+	model: ['query', 'header'],
+	foundation: ['query', 'header', 'body'],
+	workflow: ['header', 'body'],
+	management: ['query'],
+} as const satisfies Record<string, readonly KeyPlace[]>;
+
+export interface KeyFound {
+	key?: string;
+	/** Where the route found the key it uses. */
+	source: KeySource;
+	/** Every place the request carried a key, whether the route reads it there or not. */
+	places: KeyPlace[];
 }
 
-/** The scope a key needs to read (and so to run) a Workflow. */
-export const WORKFLOW_READ_SCOPE = 'workflow:read';
+/** The `Authorization: Bearer <key>` header's key (Inference splits at the first space). */
+const bearer = (req: IncomingMessage): string | undefined => {
+	const [scheme, ...rest] = (req.headers.authorization ?? '').split(' ');
+	const token = rest.join(' ').trim();
+	return scheme.toLowerCase() === 'bearer' && token ? token : undefined;
+};
 
-export function makeKeyTable(
-	apiKeys: readonly string[],
-	modelAccess: Record<string, readonly string[]> = {},
-	keyScopes: Record<string, readonly string[]> = {},
-): KeyTable {
+/**
+ * The key a route reads, in `order`; `json` is the request's JSON body. The v1 hosts predate
+ * the header, so `legacy` never reads it.
+ */
+export function findKey(
+	req: IncomingMessage,
+	url: URL,
+	json: Record<string, unknown> | undefined,
+	order: readonly KeyPlace[],
+	style: AuthStyle,
+): KeyFound {
+	const query = url.searchParams.getAll('api_key');
+	const sent: Record<KeyPlace, string | undefined> = {
+		query: query.length ? query[query.length - 1] : undefined,
+		header: bearer(req),
+		body: typeof json?.api_key === 'string' ? json.api_key : undefined,
+	};
+	const places = (['query', 'header', 'body'] as const).filter(
+		(place) => sent[place] !== undefined,
+	);
+	const readable = order.filter((place) => style !== 'legacy' || place !== 'header');
+	const source = readable.find((place) => sent[place] !== undefined) ?? 'none';
+	return { key: source === 'none' ? undefined : sent[source], source, places };
+}
+
+type Refusal = readonly [status: number, body: Record<string, unknown>];
+
+/** How each deployment refuses a key: none sent, unknown, or without access to the resource. */
+const REFUSALS: Record<'legacy' | 'inference' | 'gateway', Record<string, Refusal>> = {
+	legacy: {
+		missing: [401, { message: 'Unauthorized api_key' }],
+		unknown: [403, { message: 'Forbidden' }],
+		noAccess: [403, { message: 'Forbidden' }],
+	},
+	inference: {
+		missing: [401, { message: MESSAGES.unauthorized }],
+		unknown: [401, { message: MESSAGES.unauthorized }],
+		noAccess: [403, { message: MESSAGES.forbidden }],
+	},
+	gateway: {
+		missing: [401, { status: 401, message: MESSAGES.gatewayMissingKey }],
+		unknown: [401, { status: 401, message: MESSAGES.gatewayRejectedKey }],
+	},
+};
+
+const refuse = ([status, body]: Refusal) => new HttpError(status, body);
+
+export interface Keys {
+	known: (key: string) => boolean;
+	/** Whether a known key may use a model (`project/version`). */
+	mayUse: (key: string, modelId: string) => boolean;
+}
+
+/** `apiKeys` reach every model; `modelAccess` keys only theirs. */
+export function makeKeys(apiKeys: readonly string[], modelAccess: Record<string, string[]>): Keys {
+	const all = new Set(apiKeys);
 	return {
-		keys: new Set(apiKeys),
-		modelAccess: new Map(
-			Object.entries(modelAccess).map(([key, models]) => [key, new Set(models)]),
-		),
-		scopes: new Map(Object.entries(keyScopes).map(([key, scopes]) => [key, new Set(scopes)])),
+		known: (key) => all.has(key) || Object.hasOwn(modelAccess, key),
+		mayUse: (key, modelId) => all.has(key) || (modelAccess[key] ?? []).includes(modelId),
 	};
 }
 
-export const isKnownKey = (table: KeyTable, key: string): boolean =>
-	table.keys.has(key) || table.modelAccess.has(key) || table.scopes.has(key);
-
-/** Whether a known key has a scope (keys without a `keyScopes` entry have them all). */
-export const hasScope = (table: KeyTable, key: string, scope: string): boolean =>
-	table.scopes.get(key)?.has(scope) ?? true;
-
-/** The request's API key as the route sees it: query (last value), then Bearer header. */
-export function requestKey(req: IncomingMessage, query: URLSearchParams): string | undefined {
-	const fromQuery = lastValue(query, 'api_key');
-	if (fromQuery !== null) return fromQuery;
-	return bearerKey(req);
-}
-
 /**
- * The key of a `Authorization: Bearer` header. Inference's Workflow routes read the key from that
- * header or their JSON body, never from the query (docs/roboflow-api.md §6.1); only the serverless
- * gateway in front of them looks at the query.
- */
-export function bearerKey(req: IncomingMessage): string | undefined {
-	return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
-}
-
-/** The serverless gateway also looks in a JSON body (`Content-Type: application/json`). */
-function keyFromJsonBody(req: IncomingMessage, body: Buffer): string | undefined {
-	const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-	if (type !== 'application/json' || body.length === 0) return undefined;
-	try {
-		const parsed: unknown = JSON.parse(body.toString('utf8'));
-		if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-			const key = (parsed as Record<string, unknown>).api_key;
-			if (typeof key === 'string') return key;
-		}
-	} catch {
-		// Legacy routes abuse the Content-Type: not JSON is fine here.
-	}
-	return undefined;
-}
-
-/**
- * The serverless gateway's check, which runs before anything else on every route except `/`.
- * Returns the key the route should use, or throws the gateway's 401.
+ * The serverless gateway's check, before anything else on every inference route: a key in the
+ * query, the header or a JSON body, known.
  */
 export function gatewayCheck(
-	table: KeyTable,
+	keys: Keys,
 	req: IncomingMessage,
-	query: URLSearchParams,
-	body: Buffer,
-): string {
-	const key = requestKey(req, query) ?? keyFromJsonBody(req, body);
-	if (key === undefined)
-		throw new HttpError(401, { status: 401, message: MESSAGES.gatewayMissingKey });
-	if (!isKnownKey(table, key))
-		throw new HttpError(401, { status: 401, message: MESSAGES.gatewayRejectedKey });
-	return key;
-}
-
-/**
- * The route's own check when it loads the model (all styles): throws 401/403 in the style's
- * shape. Call after `gatewayCheck` for `serverless`.
- */
-export function modelAccessCheck(
-	style: AuthStyle,
-	table: KeyTable,
-	key: string | undefined,
-	modelId: string,
+	url: URL,
+	json: Record<string, unknown> | undefined,
 ): void {
-	if (style === 'legacy') {
-		if (!key) throw new HttpError(401, { message: 'Unauthorized api_key' });
-		if (!isKnownKey(table, key)) throw new HttpError(403, { message: 'Forbidden' });
-		if (!hasModelAccess(table, key, modelId)) throw new HttpError(403, { message: 'Forbidden' });
-		return;
-	}
-	if (!key || !isKnownKey(table, key)) throw new HttpError(401, { message: MESSAGES.unauthorized });
-	if (!hasModelAccess(table, key, modelId))
-		throw new HttpError(403, { message: MESSAGES.forbidden });
+	const key = findKey(req, url, json, KEY_ORDER.foundation, 'serverless').key;
+	if (key === undefined) throw refuse(REFUSALS.gateway.missing);
+	if (!keys.known(key)) throw refuse(REFUSALS.gateway.unknown);
 }
 
-function hasModelAccess(table: KeyTable, key: string, modelId: string): boolean {
-	if (table.keys.has(key)) return true;
-	const limited = table.modelAccess.get(key);
-	if (limited) return limited.has(modelId);
-	// A key known only through `keyScopes` reaches every model.
-	return table.scopes.has(key);
-}
-
-/**
- * The Workflows route's key check (after `gatewayCheck` for `serverless`): no key or an unknown
- * key answers 401 (legacy: 401 "Unauthorized api_key" / 403 "Forbidden"), a key without the
- * `workflow:read` scope 403, in the style's shape.
- */
-export function workflowAccessCheck(
+/** The route's own check of its key (after the gateway's on serverless), in the style's words. */
+export function checkKey(
 	style: AuthStyle,
-	table: KeyTable,
+	keys: Keys,
 	key: string | undefined,
+	modelId?: string,
 ): void {
-	if (style === 'legacy') {
-		if (!key) throw new HttpError(401, { message: 'Unauthorized api_key' });
-		if (!isKnownKey(table, key) || !hasScope(table, key, WORKFLOW_READ_SCOPE))
-			throw new HttpError(403, { message: 'Forbidden' });
-		return;
-	}
-	if (!key || !isKnownKey(table, key)) throw new HttpError(401, { message: MESSAGES.unauthorized });
-	if (!hasScope(table, key, WORKFLOW_READ_SCOPE))
-		throw new HttpError(403, { message: MESSAGES.forbidden });
+	const row = REFUSALS[style === 'legacy' ? 'legacy' : 'inference'];
+	if (key === undefined) throw refuse(row.missing);
+	if (!keys.known(key)) throw refuse(row.unknown);
+	if (modelId !== undefined && !keys.mayUse(key, modelId)) throw refuse(row.noAccess);
 }

@@ -1,100 +1,45 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- the local test server runs in Node, never inside n8n: node:http request types, and a timer that cuts a truncated answer's connection */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- the local test server runs in Node, never inside n8n: node:http types, and a timer that cuts a truncated answer's connection */
 /**
- * Fault injection for tests and the benchmark. A plan (`setFaults`) has:
- *
- * - `latencyMs`: a delay before answering every inference request, or a function of the
- *   request body and URL giving it.
- * - `capacity`: K, the requests in flight Roboflow's rate limit lets through; one more is
- *   answered 429 `{message: 'Rate limit exceeded'}` with `Retry-After: 1` at once.
- * - `hold(call)`: after the latency, the request waits until the returned promise settles
- *   (undefined: no wait). Tests release answers on the server's own events (`events` of the
- *   server: a request arrived, an answer went out, a connection closed) instead of on timers.
- * - `always`: a fault every inference request gets (after the key and model checks).
- * - `firstAttempt`: `[{ kind, share, ... }]`, the fault an image's FIRST request gets, picked
- *   stably by a hash of the image (so a client's retry of that image succeeds); `share`s are
- *   fractions of images (0..1, summing to at most 1). `failAttempts: n` (default 1) gives the
- *   fault to the image's first n requests ("fails twice, then succeeds" is `failAttempts: 2`).
- * - `when(call)` on an `always` or `firstAttempt` fault: the fault applies only to requests
- *   for which it returns true, `call` = `{ url, bodyBytes, body }` (e.g. target one image by
- *   its body size, or a query value). For `firstAttempt` it narrows the share pick: an image
- *   picked for the fault whose request does not match goes on normally. Attempts are counted
- *   per image over every request, matching or not.
- *
- * Inference requests are those of the model route and of the Workflows route (for a Workflow,
- * "the image" is the whole request body, so a retry of the same request is a repeat). The
- * dataset routes (uploads and annotations, dataset.ts) get the same plan: see its FAULTS.
- *
- * Fault kinds:
- * - `'429' | '502' | '503' | '504'`: that status with a Roboflow-like `{message}`, plus
- *   `Retry-After: <retryAfter>` when `retryAfter` is given (Roboflow's 503 uses 1).
- * - `'drop'`: the connection is destroyed without an answer.
- * - `'status'`: any `status` with `{message}` (default "Injected HTTP <status>") and optional `headers`.
- * - `'html'`: an HTML page with `status` (default 502), as a proxy in front would send.
- * - `'truncated'`: a 200 whose JSON body is cut off mid-way (Content-Length promises more).
- * - `'notJson'`: a 200 `application/json` whose body is not JSON.
- * - `'noPredictions'`: a 200 JSON object without `predictions`.
- * - `'huge'`: a 200 JSON body of `bytes` (default 64 MB) of whitespace.
- * - `'redirectLoop'`: a 307 to the same URL, forever.
- * - `'hang'`: never answers (the client's timeout has to end it).
- * - `'dropAfterStore'`: only on the dataset routes (dataset.ts): the upload or annotation is
- *   stored as usual, then the connection is dropped without an answer. Elsewhere ignored.
+ * Fault injection (`server.setFaults(plan)`) for every inference and dataset route. A plan has:
+ * - `latencyMs`: a delay before each answer (or a function of the body and URL giving it);
+ * - `capacity`: K; a request arriving while K are in flight gets 429 with `Retry-After: 1` at
+ *   once, as Roboflow's rate limit answers at its front end;
+ * - `hold(call)`: each request waits for the promise it returns (tests release answers on the
+ *   server's events instead of on timers);
+ * - `always`: a fault every request gets, after the key and model checks;
+ * - `firstAttempt`: faults given to an image's first request (its first `failAttempts`),
+ *   picked stably by a hash of the image for a `share` of images, so a client's retry succeeds.
+ * `when(call)` limits an `always` or `firstAttempt` fault to the requests it returns true for.
  */
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { MESSAGES } from './errors.ts';
 
-export type FaultKind =
-	| '429'
-	| '502'
-	| '503'
-	| '504'
-	| 'drop'
-	| 'status'
-	| 'html'
-	| 'truncated'
-	| 'notJson'
-	| 'noPredictions'
-	| 'huge'
-	| 'redirectLoop'
-	| 'hang'
-	| 'dropAfterStore';
-
-/** What a fault's `when` sees of a request. */
+/** What a fault's `when`, `hold` and `latencyMs` see of a request. */
 export interface FaultCall {
 	url: URL;
-	/** The request body's size in bytes. */
 	bodyBytes: number;
 	body: Buffer;
 }
 
 export interface Fault {
-	/** A `FaultKind`; any other string is ignored (the request goes on normally). */
+	/** Any other string is no fault: the request goes on. */
 	kind: FaultKind | (string & {});
-	/** For `firstAttempt` plans: the fraction of images that get this fault. */
+	/** `firstAttempt`: the fraction of images (0..1) that get this fault. */
 	share?: number;
-	/** For `firstAttempt` plans: how many consecutive attempts of a picked image get it (default 1). */
+	/** `firstAttempt`: how many attempts in a row a picked image gets it (default 1). */
 	failAttempts?: number;
-	/** Only requests for which this returns true get the fault (default: all). */
 	when?: (call: FaultCall) => boolean;
-	/** Seconds, sent as `Retry-After` (429/502/503/504). */
 	retryAfter?: number | string;
-	/** For `status` and `html`. */
 	status?: number;
-	/** For `status`. */
 	message?: string;
-	/** For `status`. */
 	headers?: Record<string, string>;
-	/** For `huge`. */
 	bytes?: number;
 }
 
 export interface FaultPlan {
 	latencyMs?: number | ((body: Buffer, url: URL) => number);
-	/**
-	 * The most inference requests in flight the server takes: one arriving while this many are
-	 * open gets 429 with `Retry-After: 1` at once (counted in `stats.rateLimited`).
-	 */
 	capacity?: number;
 	hold?: (call: FaultCall) => Promise<unknown> | undefined;
 	always?: Fault;
@@ -108,122 +53,123 @@ export interface InjectedCounts {
 	other: number;
 }
 
-/**
- * What makes two model-route requests "the same image" (the request body, or the `image=` URL):
- * the key of `pickFault` and of the attempt count, so a test can tell which images a plan picks.
- */
-export function imageIdentity(imageUrlOrBody: string | Buffer): string {
-	return crypto.createHash('sha1').update(imageUrlOrBody).digest('hex');
+export type Send = (status: number, body: unknown, headers?: Record<string, string>) => void;
+
+/** A request a fault may answer. */
+export interface FaultTarget extends FaultCall {
+	req: IncomingMessage;
+	res: ServerResponse;
+	reply: Send;
 }
 
-/** Which injected fault (if any) an image's first attempt gets: a stable pick by content hash. */
-export function pickFault(plan: Fault[] | undefined, key: string): Fault | undefined {
-	if (!plan?.length) return undefined;
-	const hash = crypto.createHash('sha1').update(key).digest();
-	const position = hash.readUInt32BE(0) / 0x1_0000_0000;
+/** Waits the plan's latency for a request. */
+export async function waitLatency(plan: FaultPlan, body: Buffer, url: URL): Promise<void> {
+	const delay = typeof plan.latencyMs === 'function' ? plan.latencyMs(body, url) : plan.latencyMs;
+	if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+}
+
+/** What makes two requests "the same image": the key of `pickFault` and of attempt counts. */
+export const imageIdentity = (imageUrlOrBody: string | Buffer): string =>
+	crypto.createHash('sha1').update(imageUrlOrBody).digest('hex');
+
+/** The `firstAttempt` fault an image gets, if any: a stable pick by hash of its identity. */
+export function pickFault(plan: Fault[] | undefined, identity: string): Fault | undefined {
+	const position = crypto.createHash('sha1').update(identity).digest().readUInt32BE(0) / 2 ** 32;
 	let edge = 0;
-	for (const fault of plan) {
+	for (const fault of plan ?? []) {
 		edge += fault.share ?? 0;
 		if (position < edge) return fault;
 	}
 	return undefined;
 }
 
-/**
- * The faults a request gets, in the order to try them (`applyFault` may decline an unknown
- * kind): `always` (when it matches), then the image's `firstAttempt` pick while `attempt`
- * (1 = the image's first request) is within its `failAttempts` and it matches.
- */
-export function faultsFor(
-	plan: FaultPlan,
-	identity: string,
-	attempt: number,
-	call: FaultCall,
-): Fault[] {
-	const matches = (fault: Fault) => !fault.when || fault.when(call);
-	const faults: Fault[] = [];
-	if (plan.always && matches(plan.always)) faults.push(plan.always);
-	const picked = pickFault(plan.firstAttempt, identity);
-	if (picked && attempt <= (picked.failAttempts ?? 1) && matches(picked)) faults.push(picked);
-	return faults;
-}
-
-export type Send = (status: number, body: unknown, headers?: Record<string, string>) => void;
-
-/** Answers with the fault; false when the kind is unknown (the request then goes on normally). */
-export function applyFault(
-	fault: Fault,
-	req: IncomingMessage,
-	res: ServerResponse,
-	injected: InjectedCounts,
-	send: Send,
-): boolean {
-	const kind = fault.kind;
-	if (kind === '429' || kind === '503' || kind === '502' || kind === '504') {
-		const status = Number(kind);
-		if (status === 429 || status === 503) injected[status]++;
-		else injected.other++;
-		const message =
-			status === 429
-				? 'Rate limit exceeded'
-				: status === 503
-					? MESSAGES.notReady
-					: 'Upstream failure';
-		send(
-			status,
+const status =
+	(message: string) =>
+	(fault: Fault, { reply }: FaultTarget) =>
+		reply(
+			Number(fault.kind),
 			{ message },
-			fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {},
+			fault.retryAfter === undefined ? {} : { 'Retry-After': `${fault.retryAfter}` },
 		);
-		return true;
-	}
-	if (kind === 'drop') {
-		injected.drop++;
-		req.socket.destroy();
-		return true;
-	}
-	injected.other++;
-	if (kind === 'status') {
-		const status = fault.status ?? 500;
-		send(status, { message: fault.message ?? `Injected HTTP ${status}` }, fault.headers ?? {});
-	} else if (kind === 'html') {
-		send(fault.status ?? 502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
-	} else if (kind === 'truncated') {
-		const text = '{"inference_id":"x","predictions":[{"class":"red","confid';
+
+/** How each kind of fault answers (Roboflow's texts for its statuses). */
+const ANSWERS = {
+	429: status(MESSAGES.rateLimited),
+	502: status('Upstream failure'),
+	503: status(MESSAGES.notReady),
+	504: status('Upstream failure'),
+	/** Any status, with `message` and `headers`. */
+	status: (fault: Fault, { reply }: FaultTarget) =>
+		reply(
+			fault.status ?? 500,
+			{ message: fault.message ?? `Injected HTTP ${fault.status ?? 500}` },
+			fault.headers,
+		),
+	/** The connection destroyed without an answer. */
+	drop: (_fault: Fault, { req }: FaultTarget) => req.socket.destroy(),
+	/** A proxy's page instead of JSON. */
+	html: (fault: Fault, { reply }: FaultTarget) =>
+		reply(fault.status ?? 502, '<html><body><h1>502 Bad Gateway</h1></body></html>'),
+	truncated: (_fault: Fault, { req, res }: FaultTarget) => {
 		res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 400 });
-		res.write(text);
+		res.write('{"inference_id":"x","predictions":[{"class":"red","confid');
 		setTimeout(() => req.socket.destroy(), 20);
-	} else if (kind === 'notJson') {
+	},
+	notJson: (_fault: Fault, { res }: FaultTarget) => {
 		res.writeHead(200, { 'Content-Type': 'application/json' });
 		res.end('this is not json');
-	} else if (kind === 'noPredictions') {
-		send(200, { inference_id: 'x', time: 0.01, image: { width: 1, height: 1 } });
-	} else if (kind === 'huge') {
-		const chunk = Buffer.alloc(64 * 1024, 0x20);
-		let left = fault.bytes ?? 64 * 1024 * 1024;
-		res.writeHead(200, { 'Content-Type': 'application/json' });
-		res.write('{"predictions":[');
-		const pump = () => {
-			while (left > 0) {
-				left -= chunk.length;
-				if (!res.write(chunk)) {
-					res.once('drain', pump);
-					return;
-				}
-			}
-			res.end(']}');
-		};
-		res.on('close', () => {
-			left = 0;
-		});
-		pump();
-	} else if (kind === 'redirectLoop') {
+	},
+	noPredictions: (_fault: Fault, { reply }: FaultTarget) =>
+		reply(200, { inference_id: 'x', time: 0.01, image: { width: 1, height: 1 } }),
+	/** A 200 JSON body of `bytes` (default 64 MB). */
+	huge: (fault: Fault, { res }: FaultTarget) => sendHuge(res, fault.bytes ?? 64 * 1024 * 1024),
+	redirectLoop: (_fault: Fault, { req, res }: FaultTarget) => {
 		res.writeHead(307, { Location: req.url });
 		res.end();
-	} else if (kind === 'hang') {
-		// Never answers; the client's timeout has to end it.
-	} else {
-		injected.other--;
-		return false;
-	}
-	return true;
+	},
+	/** Never answers: the client's timeout has to end it. */
+	hang: () => {},
+};
+
+/** A kind of `ANSWERS`, or `dropAfterStore` (dataset routes: stored, then dropped unanswered). */
+export type FaultKind = `${keyof typeof ANSWERS}` | 'dropAfterStore';
+
+/** A 200 JSON body of `bytes` of whitespace, written as fast as the client reads. */
+function sendHuge(res: ServerResponse, bytes: number): void {
+	const chunk = Buffer.alloc(64 * 1024, 0x20);
+	let left = bytes;
+	res.writeHead(200, { 'Content-Type': 'application/json' });
+	res.write('{"predictions":[');
+	const pump = () => {
+		for (; left > 0; left -= chunk.length)
+			if (!res.write(chunk)) return void res.once('drain', pump);
+		res.end(']}');
+	};
+	res.on('close', () => (left = 0));
+	pump();
+}
+
+/**
+ * Counts each image's attempts and answers the ones the plan picks. `apply` returns the kind of
+ * the fault that answered, `dropAfterStore` when the route is to store and then drop, or undefined.
+ */
+export function faultInjector(stats: () => { injected: InjectedCounts; repeats: number }) {
+	const attempts = new Map<string, number>();
+	return {
+		apply(plan: FaultPlan, identity: string, target: FaultTarget): FaultKind | undefined {
+			const attempt = (attempts.get(identity) ?? 0) + 1;
+			attempts.set(identity, attempt);
+			if (attempt > 1) stats().repeats++;
+			const picked = pickFault(plan.firstAttempt, identity);
+			const faults = [plan.always, attempt <= (picked?.failAttempts ?? 1) ? picked : undefined];
+			const fault = faults.find((each) => each && (!each.when || each.when(target)));
+			const kind = fault?.kind as FaultKind | undefined;
+			if (kind === 'dropAfterStore') return kind;
+			if (!fault || !kind || !(kind in ANSWERS)) return undefined;
+			ANSWERS[kind as keyof typeof ANSWERS](fault, target);
+			stats().injected[kind === '429' || kind === '503' || kind === 'drop' ? kind : 'other']++;
+			return kind;
+		},
+		reset: () => attempts.clear(),
+	};
 }

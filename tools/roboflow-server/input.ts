@@ -1,33 +1,36 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local test server runs in Node, never inside n8n: the request type of node:http */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local test server runs in Node, never inside n8n: it reads request bodies and downloads image URLs with node:http/https/net */
 /**
- * The request body of the legacy model route (docs/roboflow-api.md §3.1): read with an optional size limit,
- * then turned into image bytes the way Inference does: multipart `file` part (raw bytes), or any
- * other Content-Type holding bare base64 text (a `data:image/...;base64,` prefix is stripped;
- * characters outside the base64 alphabet are skipped, as Python's non-validating b64decode does).
+ * Image input as Inference reads it (docs/roboflow-api.md §3.1): request bodies (bare base64,
+ * `data:` prefix allowed; multipart `file` parts) and image URLs under Inference's URL rules
+ * (`inference/core/utils/image_utils.py`). The rules' defaults are every hosted deployment's.
  */
-import type { IncomingMessage } from 'node:http';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 
-import { IMAGE_CAUSES } from './errors.ts';
+import { attempt, IMAGE_CAUSES, imageLoadError } from './errors.ts';
+import type { RgbaImage } from './image.ts';
+import { decodeImage } from './image.ts';
 
-export interface ReadBody {
-	/** The body, or its first `limit` bytes when it was larger. */
-	body: Buffer;
-	/** Bytes received in total. */
-	bytes: number;
-	tooLarge: boolean;
+/** Inference's URL flags that relax its rules (`ALLOW_NON_HTTPS_URL_INPUT`, `ALLOW_URL_INPUT_WITHOUT_FQDN`). */
+export interface UrlRules {
+	allowNonHttps: boolean;
+	allowWithoutFqdn: boolean;
 }
 
 /** Reads the whole body; past `limit` bytes it keeps counting but stops storing. */
-export function readBody(req: IncomingMessage, limit = Infinity): Promise<ReadBody> {
+export function readBody(
+	req: http.IncomingMessage,
+	limit: number,
+): Promise<{ body: Buffer; bytes: number }> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
 		let bytes = 0;
 		req.on('data', (chunk: Buffer) => {
 			if (bytes + chunk.length <= limit) chunks.push(chunk);
-			else if (bytes < limit) chunks.push(chunk.subarray(0, limit - bytes));
 			bytes += chunk.length;
 		});
-		req.on('end', () => resolve({ body: Buffer.concat(chunks), bytes, tooLarge: bytes > limit }));
+		req.on('end', () => resolve({ body: Buffer.concat(chunks), bytes }));
 		req.on('error', reject);
 	});
 }
@@ -35,70 +38,137 @@ export function readBody(req: IncomingMessage, limit = Infinity): Promise<ReadBo
 export interface MultipartPart {
 	name?: string;
 	filename?: string;
-	contentType?: string;
 	data: Buffer;
 }
 
-/** Splits a `multipart/form-data` body into its parts (undefined when there is no boundary). */
-export function parseMultipart(contentType: string, body: Buffer): MultipartPart[] | undefined {
+/** The parts of a `multipart/form-data` body (none without a boundary). */
+export function parseMultipart(contentType: string, body: Buffer): MultipartPart[] {
 	const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-	if (!boundary) return undefined;
+	if (!boundary) return [];
 	const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
 	const parts: MultipartPart[] = [];
-	let position = body.indexOf(delimiter);
-	while (position >= 0) {
-		let start = position + delimiter.length;
-		if (body.subarray(start, start + 2).toString('latin1') === '--') break;
-		if (body.subarray(start, start + 2).toString('latin1') === '\r\n') start += 2;
+	for (let at = body.indexOf(delimiter); at >= 0; ) {
+		const start = at + delimiter.length + 2;
 		const next = body.indexOf(delimiter, start);
 		if (next < 0) break;
-		let end = next;
-		if (body.subarray(end - 2, end).toString('latin1') === '\r\n') end -= 2;
-		const raw = body.subarray(start, end);
+		const raw = body.subarray(start, next - 2);
 		const headerEnd = raw.indexOf('\r\n\r\n');
 		if (headerEnd >= 0) {
 			const headers = raw.subarray(0, headerEnd).toString('utf8');
-			const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? '';
 			parts.push({
-				name: /\bname="([^"]*)"/i.exec(disposition)?.[1],
-				filename: /\bfilename="([^"]*)"/i.exec(disposition)?.[1],
-				contentType: /content-type:\s*([^\r\n]*)/i.exec(headers)?.[1]?.trim(),
+				name: /\bname="([^"]*)"/i.exec(headers)?.[1],
+				filename: /\bfilename="([^"]*)"/i.exec(headers)?.[1],
 				data: raw.subarray(headerEnd + 4),
 			});
 		}
-		position = next;
+		at = next;
 	}
 	return parts;
 }
 
-const DATA_PREFIX = /^data:image\/[a-z]+;base64,/;
+/**
+ * Inference's `load_image_base64` up to decoding: raw bytes refused, `data:` prefix stripped,
+ * characters outside the alphabet skipped (Python's lenient b64decode), padding rules.
+ * `prefixOnly` decodes whole groups of the text only (the start of a longer body).
+ */
+export function decodeBase64(text: Buffer | string, prefixOnly = false): Buffer {
+	const utf8 = new TextDecoder('utf-8', { fatal: true });
+	const value =
+		typeof text === 'string' ? text : attempt(() => utf8.decode(text), IMAGE_CAUSES.rawBytes);
+	const compact = value.replace(/^data:image\/[a-z]+;base64,/, '').replace(/[^A-Za-z0-9+/=]/g, '');
+	const pad = compact.indexOf('=');
+	let data = pad < 0 ? compact : compact.slice(0, pad);
+	if (prefixOnly) data = data.slice(0, data.length - (data.length % 4));
+	const padding = pad < 0 ? 0 : /^=*/.exec(compact.slice(pad))![0].length;
+	const leftover = data.length % 4;
+	if (leftover === 1 || (leftover > 1 && leftover + padding < 4))
+		throw imageLoadError(IMAGE_CAUSES.malformedBase64);
+	const bytes = Buffer.from(data, 'base64');
+	if (bytes.length === 0) throw imageLoadError(IMAGE_CAUSES.empty);
+	return bytes;
+}
 
-export type Base64Result = { bytes: Buffer } | { cause: string };
+/** Pixels of image bytes; undecodable bytes get the cause of where they came from. */
+export const pixelsOf = (bytes: Buffer, from: 'url' | 'body'): RgbaImage =>
+	attempt(
+		() => decodeImage(bytes),
+		from === 'url' ? IMAGE_CAUSES.notImage : IMAGE_CAUSES.malformedBase64,
+	);
+
+/** Names without a public suffix (tldextract finds no FQDN in them); not the whole list. */
+const NOT_PUBLIC =
+	/^(localhost|local|internal|lan|home|corp|intranet|private|test|invalid|example|arpa)$/;
+
+/** True when Inference would find an FQDN in this host name (no IP, no `localhost`). */
+export function hasFqdn(hostname: string): boolean {
+	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+	const labels = host.split('.');
+	const tld = labels[labels.length - 1];
+	return (
+		!net.isIP(host) &&
+		labels.length >= 2 &&
+		labels.every(Boolean) &&
+		!NOT_PUBLIC.test(tld) &&
+		/^[a-z]{2,63}$|^xn--/.test(tld)
+	);
+}
+
+/** Why Inference refuses to fetch a URL, in its order of checks; undefined when it fetches it. */
+export function urlRefusal(value: string, rules: UrlRules): string | undefined {
+	if (!URL.canParse(value)) return IMAGE_CAUSES.urlInvalid;
+	const url = new URL(value);
+	if (url.protocol !== 'https:' && !rules.allowNonHttps) return IMAGE_CAUSES.urlNotHttps;
+	if (!hasFqdn(url.hostname) && !rules.allowWithoutFqdn) return IMAGE_CAUSES.urlNoFqdn;
+	return undefined;
+}
+
+/** Downloads a URL, following up to `redirects` redirects; rejects with `HTTP <status>` on >= 400. */
+export function fetchUrl(value: string, redirects = 30): Promise<Buffer> {
+	return new Promise((resolve, reject) => {
+		const url = new URL(value);
+		if (url.protocol !== 'http:' && url.protocol !== 'https:')
+			return reject(new Error(`No connection adapters were found for '${value}'`));
+		const request = (url.protocol === 'https:' ? https : http).get(url, (res) => {
+			const status = res.statusCode ?? 0;
+			res.on('error', reject);
+			if (status >= 300 && status < 400 && res.headers.location) {
+				res.resume();
+				if (redirects <= 0) return reject(new Error('Exceeded redirects.'));
+				const next = new URL(res.headers.location, url).toString();
+				return void fetchUrl(next, redirects - 1).then(resolve, reject);
+			}
+			if (status >= 400) {
+				res.resume();
+				return reject(new Error(`HTTP ${status}`));
+			}
+			const chunks: Buffer[] = [];
+			res.on('data', (chunk: Buffer) => chunks.push(chunk));
+			res.on('end', () => resolve(Buffer.concat(chunks)));
+		});
+		request.on('error', reject);
+		request.setTimeout(30_000, () => request.destroy(new Error('timed out')));
+	});
+}
+
+/** An image URL as the model route and the JSON routes load it: 400 for a refusal or a failure. */
+export async function loadUrl(value: string, rules: UrlRules): Promise<RgbaImage> {
+	const refusal = urlRefusal(value, rules);
+	if (refusal) throw imageLoadError(refusal);
+	const bytes = await fetchUrl(value).catch(() => {
+		throw imageLoadError(IMAGE_CAUSES.urlUnreachable);
+	});
+	return pixelsOf(bytes, 'url');
+}
 
 /**
- * Inference's `load_image_base64` up to the image decoding: UTF-8 check (raw image bytes are
- * refused), `data:` prefix, lenient base64 with padding rules, empty payload. `maxChars`
- * decodes only a prefix (header-only mode).
+ * An image object of a JSON route (`{type: 'url' | 'base64', value}`, docs/roboflow-api.md
+ * §11.0): loaded, or the 400 Inference answers.
  */
-export function decodeBase64Body(body: Buffer, maxChars = Infinity): Base64Result {
-	const raw = Number.isFinite(maxChars) ? body.subarray(0, maxChars) : body;
-	let text: string;
-	try {
-		text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
-	} catch {
-		// A prefix may end inside a multi-byte character; only a whole body is judged strictly.
-		if (raw !== body) text = raw.toString('latin1');
-		else return { cause: IMAGE_CAUSES.rawBytes };
-	}
-	const compact = text.replace(DATA_PREFIX, '').replace(/[^A-Za-z0-9+/=]/g, '');
-	const firstPad = compact.indexOf('=');
-	let data = firstPad < 0 ? compact : compact.slice(0, firstPad);
-	const padding = firstPad < 0 ? 0 : (/^=*/.exec(compact.slice(firstPad))?.[0].length ?? 0);
-	if (raw !== body) data = data.slice(0, data.length - (data.length % 4));
-	const leftover = data.length % 4;
-	if (leftover === 1) return { cause: IMAGE_CAUSES.malformedBase64 };
-	if (leftover > 1 && leftover + padding < 4) return { cause: IMAGE_CAUSES.malformedBase64 };
-	const bytes = Buffer.from(data, 'base64');
-	if (bytes.length === 0) return { cause: IMAGE_CAUSES.empty };
-	return { bytes };
+export async function loadImageObject(image: unknown, rules: UrlRules): Promise<RgbaImage> {
+	const { type, value } = (image ?? {}) as { type?: unknown; value?: unknown };
+	if (type === 'numpy') throw imageLoadError(IMAGE_CAUSES.numpy);
+	if (type !== 'url' && type !== 'base64') throw imageLoadError(IMAGE_CAUSES.imageType);
+	if (typeof value !== 'string')
+		throw imageLoadError(type === 'url' ? IMAGE_CAUSES.urlInvalid : IMAGE_CAUSES.malformedBase64);
+	return type === 'url' ? await loadUrl(value, rules) : pixelsOf(decodeBase64(value), 'body');
 }

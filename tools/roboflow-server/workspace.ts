@@ -1,311 +1,165 @@
 /**
- * The workspace behind the management API (api.roboflow.com, docs/roboflow-api.md §7): its projects, their
- * versions and which versions have a trained model, plus the answers of
- * `GET /{workspace}` and `GET /{workspace}/{project}`.
- *
- * Project slugs are the model route's project names: a version with a model answers on the
- * model route as `{slug}/{version}` (`workspaceModels`), so a model listed by a picker works.
- * `PROJECTS` (below) is the default workspace; `options.models` entries of the server add their
- * project (type from the model kind) or version when the table lacks it.
- *
- * Field values not used by clients (image counts, dates, metrics) are fixed, made-up numbers.
- * Metric formats (`map`, `recall`, `precision` as percentage strings) are unverified.
+ * The workspace behind the management API (api.roboflow.com, docs/roboflow-api.md §7): its
+ * projects and versions, and the answers of `GET /{workspace}` and `GET /{workspace}/{project}`.
+ * A version served as a model kind answers on the model route as `{slug}/{version}`, so a model
+ * a picker lists works. Counts, dates and metrics are made-up fixed values.
  */
 import { COLOURS, SHAPE_CLASSES } from '../images/index.ts';
-import type { ModelKindName } from './models.ts';
-import { MODEL_KINDS } from './models.ts';
+import type { ModelKind } from './models.ts';
 
-/** Roboflow's project types as the management API reports them (docs/roboflow-api.md §7). */
-export type ProjectType =
+export const WORKSPACE = 'local-workspace';
+
+type ProjectType =
 	| 'classification'
 	| 'object-detection'
 	| 'instance-segmentation'
 	| 'keypoint-detection'
-	| 'semantic-segmentation';
+	| 'semantic-segmentation'
+	| 'text-image-pairs';
 
-export interface VersionInfo {
-	version: number;
-	name: string;
-	images: number;
-	/** The version has a trained model (`model` in its management entry). */
-	trained: boolean;
-	/** How `{slug}/{version}` answers on the model route; none = 404 there (e.g. semantic segmentation). */
-	kind?: ModelKindName;
-}
+/**
+ * A version: served on the model route as a kind, a fine-tuned Florence-2 (served on
+ * `/infer/lmm`), trained but not served, or never trained (null).
+ */
+type Version = ModelKind | 'florence-2' | 'trained' | null;
 
 export interface ProjectInfo {
 	slug: string;
 	name: string;
 	type: ProjectType;
-	multilabel?: boolean;
-	annotation: string;
-	/** Class name -> number of annotations. */
-	classes: Record<string, number>;
-	images: number;
-	unannotated: number;
-	/** Oldest first. */
-	versions: VersionInfo[];
+	classes: readonly string[];
+	/** Oldest first: version 1, 2, ... */
+	versions: Version[];
+	multilabel?: true;
 }
 
-const SHAPE_COUNTS = [61, 58, 64, 55, 49, 52];
-const shapeClasses = (): Record<string, number> =>
-	Object.fromEntries(SHAPE_CLASSES.map((name, i) => [name, SHAPE_COUNTS[i]]));
+const project = (
+	slug: string,
+	name: string,
+	type: ProjectType,
+	classes: readonly string[],
+	versions: Version[],
+	multilabel?: true,
+): ProjectInfo => ({ slug, name, type, classes, versions, multilabel });
 
 /**
- * The default workspace: one project per task of the model route, plus the cases pickers must
- * handle (a project without a trained version, one whose older version has no model, a task no
- * model operation serves).
+ * One project per task of the model route, and what pickers must handle: a project whose older
+ * version has no model, one never trained, a task the model route does not serve.
  */
 export const PROJECTS: readonly ProjectInfo[] = [
-	{
-		slug: 'colors',
-		name: 'Colors',
-		type: 'classification',
-		annotation: 'colours',
-		classes: { red: 48, green: 52, blue: 50 },
-		images: 150,
-		unannotated: 0,
-		versions: [{ version: 1, name: 'raw', images: 150, trained: true, kind: 'colors' }],
-	},
-	{
-		slug: 'tones',
-		name: 'Tones',
-		type: 'classification',
-		multilabel: true,
-		annotation: 'tones',
-		classes: { bright: 70, dark: 66, colourful: 81 },
-		images: 120,
-		unannotated: 4,
-		versions: [{ version: 1, name: 'raw', images: 116, trained: true, kind: 'tones' }],
-	},
-	{
-		slug: 'shapes',
-		name: 'Shapes',
-		type: 'object-detection',
-		annotation: 'shapes',
-		classes: shapeClasses(),
-		images: 200,
-		unannotated: 3,
-		versions: [{ version: 1, name: 'raw', images: 197, trained: true, kind: 'shapes' }],
-	},
-	{
-		slug: 'shapes-seg',
-		name: 'Shape Outlines',
-		type: 'instance-segmentation',
-		annotation: 'shapes',
-		classes: shapeClasses(),
-		images: 180,
-		unannotated: 0,
-		versions: [{ version: 1, name: 'raw', images: 180, trained: true, kind: 'shapes-seg' }],
-	},
-	{
-		slug: 'shapes-pose',
-		name: 'Shape Corners',
-		type: 'keypoint-detection',
-		annotation: 'shapes',
-		classes: shapeClasses(),
-		images: 90,
-		unannotated: 0,
-		versions: [{ version: 1, name: 'raw', images: 90, trained: true, kind: 'shapes-pose' }],
-	},
-	{
-		slug: 'shapes-retrained',
-		name: 'Shapes Retrained',
-		type: 'object-detection',
-		annotation: 'shapes',
-		classes: shapeClasses(),
-		images: 240,
-		unannotated: 0,
-		versions: [
-			{ version: 1, name: 'raw', images: 200, trained: false },
-			{ version: 2, name: 'augmented-640x640', images: 480, trained: true, kind: 'shapes' },
-		],
-	},
-	{
-		slug: 'shapes-untrained',
-		name: 'Shapes Untrained',
-		type: 'object-detection',
-		annotation: 'shapes',
-		classes: shapeClasses(),
-		images: 40,
-		unannotated: 12,
-		versions: [{ version: 1, name: 'raw', images: 28, trained: false }],
-	},
-	{
-		slug: 'shapes-semantic',
-		name: 'Shape Areas',
-		type: 'semantic-segmentation',
-		annotation: 'areas',
-		classes: { background: 80, shape: 80 },
-		images: 80,
-		unannotated: 0,
-		versions: [{ version: 1, name: 'raw', images: 80, trained: true }],
-	},
+	project('colors', 'Colors', 'classification', ['red', 'green', 'blue'], ['colors']),
+	project('tones', 'Tones', 'classification', ['bright', 'dark', 'colourful'], ['tones'], true),
+	project('shapes', 'Shapes', 'object-detection', SHAPE_CLASSES, ['shapes']),
+	project('shapes-seg', 'Shape Outlines', 'instance-segmentation', SHAPE_CLASSES, ['shapes-seg']),
+	project('shapes-pose', 'Shape Corners', 'keypoint-detection', SHAPE_CLASSES, ['shapes-pose']),
+	project('shapes-retrained', 'Shapes Retrained', 'object-detection', SHAPE_CLASSES, [
+		null,
+		'shapes',
+	]),
+	project('shapes-untrained', 'Shapes Untrained', 'object-detection', SHAPE_CLASSES, [null]),
+	project(
+		'shapes-semantic',
+		'Shape Areas',
+		'semantic-segmentation',
+		['background', 'shape'],
+		['trained'],
+	),
+	project('shape-captions', 'Shape Captions', 'text-image-pairs', [], ['florence-2']),
 ];
 
-const projectTypeOf = (kind: ModelKindName): { type: ProjectType; multilabel?: boolean } => {
-	const info = MODEL_KINDS[kind];
-	return info.multiLabel ? { type: info.task, multilabel: true } : { type: info.task };
-};
+/** The model id (`slug/version`) of every trained version, with what it is. */
+export const TRAINED: Readonly<Record<string, Exclude<Version, null>>> = Object.fromEntries(
+	PROJECTS.flatMap(({ slug, versions }) =>
+		versions.flatMap((kind, i) => (kind ? [[`${slug}/${i + 1}`, kind]] : [])),
+	),
+);
 
-/** `PROJECTS` plus a project or version for each extra model (`options.models`) it lacks. */
-export function buildProjects(extraModels: Readonly<Record<string, ModelKindName>>): ProjectInfo[] {
-	const projects = PROJECTS.map((project) => ({
-		...project,
-		versions: project.versions.map((version) => ({ ...version })),
-	}));
-	for (const [id, kind] of Object.entries(extraModels)) {
-		const slash = id.lastIndexOf('/');
-		const slug = id.slice(0, slash);
-		const version = Number(id.slice(slash + 1));
-		// Only ids shaped like the management API's (`project/N`) can be listed.
-		if (slash <= 0 || !/^[1-9][0-9]*$/.test(id.slice(slash + 1)) || slug.includes('/')) continue;
-		let project = projects.find((p) => p.slug === slug);
-		if (!project) {
-			project = {
-				slug,
-				name: slug,
-				...projectTypeOf(kind),
-				annotation: slug,
-				classes: Object.fromEntries(MODEL_KINDS[kind].classes.map((name) => [name, 10])),
-				images: 10,
-				unannotated: 0,
-				versions: [],
-			};
-			projects.push(project);
-		}
-		const existing = project.versions.find((v) => v.version === version);
-		if (existing) Object.assign(existing, { trained: true, kind });
-		else project.versions.push({ version, name: `v${version}`, images: 10, trained: true, kind });
-		project.versions.sort((a, b) => a.version - b.version);
-	}
-	return projects;
-}
-
-/** Model ids (`slug/version`) the workspace's trained versions serve on the model route. */
-export function workspaceModels(projects: readonly ProjectInfo[]): Record<string, ModelKindName> {
-	const models: Record<string, ModelKindName> = {};
-	for (const project of projects)
-		for (const version of project.versions)
-			if (version.trained && version.kind)
-				models[`${project.slug}/${version.version}`] = version.kind;
-	return models;
-}
-
-const hex = (rgb: readonly number[]) =>
-	`#${rgb.map((c) => c.toString(16).padStart(2, '0').toUpperCase()).join('')}`;
-const OTHER_COLOURS = ['#8622FF', '#FE0056', '#00FFCE', '#FF8000', '#00B7EB', '#FFFF00'];
-
-/** The v1 host a task's models are served on (`model.endpoint`). */
-const ENDPOINT_HOSTS: Record<ProjectType, string> = {
-	classification: 'https://classify.roboflow.com',
-	'object-detection': 'https://detect.roboflow.com',
-	'instance-segmentation': 'https://outline.roboflow.com',
-	'keypoint-detection': 'https://detect.roboflow.com',
-	'semantic-segmentation': 'https://segment.roboflow.com',
+/** The v1 host each task's models are served on (`model.endpoint`). */
+const HOSTS: Record<ProjectType, string> = {
+	classification: 'classify',
+	'object-detection': 'detect',
+	'instance-segmentation': 'outline',
+	'keypoint-detection': 'detect',
+	'semantic-segmentation': 'segment',
+	'text-image-pairs': 'serverless',
 };
 
 const CREATED = 1_767_225_600.123; // 2026-01-01
 const DAY = 86_400;
+const splits = (images: number) => ({
+	train: Math.round(images * 0.7),
+	test: Math.round(images * 0.1),
+	valid: Math.round(images * 0.2),
+});
+const colour = (name: string) => {
+	const rgb: readonly number[] = COLOURS[name as keyof typeof COLOURS] ?? [134, 34, 255];
+	return `#${rgb
+		.map((c) => c.toString(16).padStart(2, '0'))
+		.join('')
+		.toUpperCase()}`;
+};
 
-/** A project as `GET /{workspace}` and `GET /{workspace}/{project}` describe it. */
-export function projectEntry(workspace: string, project: ProjectInfo, index: number) {
-	const train = Math.round(project.images * 0.7);
-	const valid = Math.round(project.images * 0.2);
+/** A project as both management routes describe it. */
+function projectEntry(
+	{ slug, name, type, classes, versions, multilabel }: ProjectInfo,
+	index: number,
+) {
+	const images = 100 + 10 * index;
 	return {
-		id: `${workspace}/${project.slug}`,
-		type: project.type,
-		name: project.name,
+		id: `${WORKSPACE}/${slug}`,
+		type,
+		name,
 		created: CREATED + index * DAY,
 		updated: CREATED + (index + 30) * DAY,
-		images: project.images,
-		unannotated: project.unannotated,
-		annotation: project.annotation,
-		versions: project.versions.length,
+		images,
+		unannotated: index % 3,
+		annotation: slug,
+		versions: versions.length,
 		public: false,
-		splits: { train, test: project.images - train - valid, valid },
-		colors: Object.fromEntries(
-			Object.keys(project.classes).map((name, i) => [
-				name,
-				name in COLOURS ? hex(COLOURS[name as keyof typeof COLOURS]) : OTHER_COLOURS[i % 6],
-			]),
-		),
-		classes: { ...project.classes },
-		...(project.multilabel ? { multilabel: true } : {}),
+		splits: splits(images),
+		colors: Object.fromEntries(classes.map((each) => [each, colour(each)])),
+		classes: Object.fromEntries(classes.map((each, i) => [each, 40 + i])),
+		...(multilabel ? { multilabel } : {}),
 	};
 }
 
-/** A version entry of `GET /{workspace}/{project}`; `model` only when trained. */
-export function versionEntry(
-	workspace: string,
-	project: ProjectInfo,
-	version: VersionInfo,
-	index: number,
-) {
-	const created = CREATED + (index + version.version) * DAY;
-	const train = Math.round(version.images * 0.7);
-	const valid = Math.round(version.images * 0.2);
-	const modelId = `${project.slug}/${version.version}`;
+/** A version of `GET /{workspace}/{project}`, with its `model` when trained. */
+function versionEntry({ slug, type }: ProjectInfo, kind: Version, version: number) {
+	const created = CREATED + version * DAY;
+	const id = `${slug}/${version}`;
+	const model = {
+		id,
+		endpoint: `https://${HOSTS[type]}.roboflow.com/${id}`,
+		start: created + 600,
+		end: created + 4200,
+		fromScratch: false,
+		map: '95.2',
+		recall: '93.8',
+		precision: '96.1',
+	};
 	return {
-		id: `${workspace}/${project.slug}/${version.version}`,
-		name: version.name,
+		id: `${WORKSPACE}/${id}`,
+		name: version === 1 ? 'raw' : 'augmented-640x640',
 		created,
-		images: version.images,
-		splits: { train, test: version.images - train - valid, valid },
+		images: 100,
+		splits: splits(100),
 		preprocessing: { 'auto-orient': { enabled: true } },
 		augmentation: {},
 		exports: [],
-		...(version.trained
-			? {
-					model: {
-						id: modelId,
-						endpoint: `${ENDPOINT_HOSTS[project.type]}/${modelId}`,
-						start: created + 600,
-						end: created + 4200,
-						fromScratch: false,
-						map: '95.2',
-						recall: '93.8',
-						precision: '96.1',
-					},
-				}
-			: {}),
+		...(kind ? { model } : {}),
 	};
 }
 
-export interface WorkspaceSummary {
-	name: string;
-	url: string;
-	members: number;
-}
-
-export const workspaceSummary = (workspace: string): WorkspaceSummary => ({
-	name: workspace,
-	url: workspace,
-	members: 1,
-});
+const summary = { name: WORKSPACE, url: WORKSPACE, members: 1 };
 
 /** `GET /{workspace}`. */
-export function workspaceAnswer(workspace: string, projects: readonly ProjectInfo[]) {
-	return {
-		workspace: {
-			...workspaceSummary(workspace),
-			projects: projects.map((project, i) => projectEntry(workspace, project, i)),
-		},
-	};
-}
+export const workspaceAnswer = () => ({
+	workspace: { ...summary, projects: PROJECTS.map(projectEntry) },
+});
 
 /** `GET /{workspace}/{project}`: versions newest first, as Roboflow lists them. */
-export function projectAnswer(
-	workspace: string,
-	projects: readonly ProjectInfo[],
-	project: ProjectInfo,
-) {
-	const index = projects.indexOf(project);
-	return {
-		workspace: workspaceSummary(workspace),
-		project: projectEntry(workspace, project, index),
-		versions: [...project.versions]
-			.sort((a, b) => b.version - a.version)
-			.map((version) => versionEntry(workspace, project, version, index)),
-	};
-}
+export const projectAnswer = (project: ProjectInfo) => ({
+	workspace: summary,
+	project: projectEntry(project, PROJECTS.indexOf(project)),
+	versions: project.versions.map((kind, i) => versionEntry(project, kind, i + 1)).reverse(),
+});

@@ -5,8 +5,12 @@ import type { RoboflowOperation } from '../batch/operation';
 import { runBatch } from '../batch/runBatch';
 import type { ModelTask } from '../transport/endpoint';
 import { classify } from './classify/classify.operation';
+import { classifyByText } from './classifyByText/classifyByText.operation';
+import { describe } from './describe/describe.operation';
 import { detect } from './detect/detect.operation';
+import { findByText } from './findByText/findByText.operation';
 import { keypoints } from './keypoints/keypoints.operation';
+import { readText } from './readText/readText.operation';
 import { runWorkflow } from './runWorkflow/runWorkflow.operation';
 import { segment } from './segment/segment.operation';
 import { upload } from './upload/upload.operation';
@@ -17,11 +21,22 @@ import {
 	toolDescriptionProperties,
 } from './shared/descriptions';
 
-/** The operations that run a model on the model route (and share Model ID and image inputs). */
+/** The operations that run a trained model on the model route (and share the Model parameter). */
 const MODEL_OPERATIONS: RoboflowOperation[] = [classify, detect, segment, keypoints];
 
+/** The operations of Roboflow's foundation models, which need no training. */
+const FOUNDATION_OPERATIONS: RoboflowOperation[] = [classifyByText, findByText, readText, describe];
+
 /** Every operation, in the order the Operation parameter lists them. Add one here. */
-export const OPERATIONS: RoboflowOperation[] = [...MODEL_OPERATIONS, runWorkflow, upload];
+const OPERATIONS: RoboflowOperation[] = [
+	...MODEL_OPERATIONS,
+	...FOUNDATION_OPERATIONS,
+	runWorkflow,
+	upload,
+];
+
+const valuesOf = (operations: RoboflowOperation[]) =>
+	operations.map((operation) => operation.option.value);
 
 /** The model task an operation runs (for the Model picker), or undefined for other operations. */
 export function modelTaskOf(value: string): ModelTask | undefined {
@@ -46,10 +61,9 @@ export const properties: INodeProperties[] = [
 		default: 'classify',
 	},
 	...toolDescriptionProperties(OPERATIONS),
-	...forOperations(
-		MODEL_OPERATIONS.map((operation) => operation.option.value),
-		[modelIdProperty, ...imageInputProperties],
-	),
+	...forOperations(valuesOf(MODEL_OPERATIONS), [modelIdProperty]),
+	// The image comes first; Run Workflow and Upload show it after what they run or fill.
+	...forOperations(valuesOf([...MODEL_OPERATIONS, ...FOUNDATION_OPERATIONS]), imageInputProperties),
 	...OPERATIONS.flatMap((operation) => operation.properties),
 ];
 

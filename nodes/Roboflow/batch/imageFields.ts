@@ -15,7 +15,8 @@ export interface SkippedField {
 export interface ImageSelection {
 	fields: string[];
 	skipped: SkippedField[];
-	several: boolean;
+	/** Given as a list (names with commas, `*`, several objects): one result per image. */
+	isList: boolean;
 	/** Set when the parameter held binary data objects: `data[i]` is the image named `fields[i]`. */
 	data?: IBinaryData[];
 }
@@ -51,7 +52,7 @@ function selectImageObjects(parameter: object): ImageSelection {
 		return {
 			fields: [parameter.fileName || 'image'],
 			skipped: [],
-			several: false,
+			isList: false,
 			data: [forBinaryHelpers(parameter)],
 		};
 	}
@@ -73,14 +74,17 @@ function selectImageObjects(parameter: object): ImageSelection {
 	return {
 		fields: entries.map(([name]) => name),
 		skipped: [],
-		several: true,
+		isList: true,
 		data: entries.map(([, value]) => forBinaryHelpers(value as IBinaryData)),
 	};
 }
 
+const NOTHING_HINT =
+	"Set it to the name of the binary field holding the image (data), or to an expression that gives a binary data object. An AI Agent tool receives no binary: read the upload from an earlier node, e.g. {{ $('When chat message received').first().binary.data0 }}.";
+
 /**
  * Which binary fields of an item to send, from Input Binary Field:
- * - one name (`data`): that field, exactly as the node always did (`several: false`);
+ * - one name (`data`): that field (`isList: false`);
  * - a comma-separated list (`attachment_0, attachment_2`): those fields, in that order;
  * - `*`: every field that holds an image, in the item's order; others are skipped and listed;
  * - an expression giving binary data objects (see selectImageObjects): those images.
@@ -90,7 +94,12 @@ export function selectImageFields(
 	binary: Record<string, IBinaryData> | undefined,
 ): ImageSelection {
 	if (typeof parameter === 'object' && parameter !== null) return selectImageObjects(parameter);
-	const text = String(parameter).trim();
+	const text = parameter === undefined || parameter === null ? '' : String(parameter).trim();
+	if (!text)
+		throw new RoboflowInputError(
+			`Input Binary Field is empty: it gave ${parameter === '' ? 'an empty text' : String(parameter)}`,
+			NOTHING_HINT,
+		);
 	if (text === '*') {
 		const fields: string[] = [];
 		const skipped: SkippedField[] = [];
@@ -101,9 +110,9 @@ export function selectImageFields(
 			else
 				skipped.push({ field, file_name: data.fileName ?? null, mime_type: data.mimeType ?? null });
 		}
-		return { fields, skipped, several: true };
+		return { fields, skipped, isList: true };
 	}
-	if (!text.includes(',')) return { fields: [text], skipped: [], several: false };
+	if (!text.includes(',')) return { fields: [text], skipped: [], isList: false };
 	const fields = [...new Set(commaList(text))];
 	if (!fields.length) {
 		throw new RoboflowInputError(
@@ -111,5 +120,5 @@ export function selectImageFields(
 			'Give a field name (data), several separated by commas (attachment_0, attachment_1), or * for every image of the item.',
 		);
 	}
-	return { fields, skipped: [], several: true };
+	return { fields, skipped: [], isList: true };
 }

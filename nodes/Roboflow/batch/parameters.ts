@@ -1,6 +1,6 @@
 /**
  * The parameters the batch machinery itself reads, defined here so that it owns them: which
- * binary fields hold the images, and the run options every operation has. The operations'
+ * binary fields hold the images, and the options every operation has. The operations'
  * descriptions (actions/shared/descriptions.ts) show them.
  */
 import type { INodeProperties } from 'n8n-workflow';
@@ -15,8 +15,8 @@ export const binaryPropertyNameProperty: INodeProperties = {
 	hint: 'The binary field holding the image. Several: separate them with commas (attachment_0, attachment_1), or * for every image of the item.',
 };
 
-/** The options every operation has, one definition each. */
-export const RUN_OPTION = {
+/** The options every operation has, read by the batch itself. */
+export const BATCH_OPTIONS = {
 	outputField: {
 		displayName: 'Output Field',
 		name: 'outputField',
@@ -62,8 +62,8 @@ export const RUN_OPTION = {
 	},
 } satisfies Record<string, INodeProperties>;
 
-/** The run options as the batch reads them from an item's Options collection. */
-export interface RunOptions {
+/** The batch's options as read from an item's Options collection. */
+export interface BatchOptions {
 	maxConcurrency?: number;
 	maxRetries?: number;
 	timeout?: number;
@@ -71,14 +71,11 @@ export interface RunOptions {
 	splitImages?: boolean;
 }
 
-/**
- * The defaults as the code reads them, taken from the parameter definitions above: each default
- * is written once, where n8n shows it.
- */
-export const RUN_DEFAULTS = {
+/** The defaults as the code reads them, taken from the definitions n8n shows. */
+export const BATCH_DEFAULTS = {
 	binaryPropertyName: binaryPropertyNameProperty.default as string,
-	maxConcurrency: RUN_OPTION.maxConcurrency.default,
-	maxRetries: RUN_OPTION.maxRetries.default,
-	timeout: RUN_OPTION.timeout.default,
-	splitImages: RUN_OPTION.splitImages.default,
+	maxConcurrency: BATCH_OPTIONS.maxConcurrency.default,
+	maxRetries: BATCH_OPTIONS.maxRetries.default,
+	timeout: BATCH_OPTIONS.timeout.default,
+	splitImages: BATCH_OPTIONS.splitImages.default,
 };

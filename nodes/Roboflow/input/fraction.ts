@@ -5,7 +5,7 @@ import { RoboflowInputError } from '../helpers/errors';
  * percentage (1 becomes 0.01), so a user asking for "only certain results" with 1 would get
  * nearly everything; this is the highest fraction its answers (rounded to 4 decimals) tell apart.
  */
-export const HIGHEST_FRACTION = 0.9999;
+const HIGHEST_FRACTION = 0.9999;
 
 /**
  * A 0..1 option (Confidence Threshold, Overlap) as it must be sent to Roboflow: checked, and

@@ -29,12 +29,12 @@ export function isGenericMimeType(mimeType: string | undefined): boolean {
 	return !mimeType || mimeType === 'application/octet-stream' || mimeType === 'binary/octet-stream';
 }
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
 	return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /** How many bytes `bytes` of data take as base64, the form in which they are sent. */
-export function base64Length(bytes: number): number {
+function base64Length(bytes: number): number {
 	return 4 * Math.ceil(bytes / 3);
 }
 
@@ -71,71 +71,96 @@ function checkNotEmpty(bytes: number, propertyName: string): void {
 }
 
 export interface BinaryImage {
-	/** The image as the bare base64 string Roboflow expects as the request body. */
-	base64: string;
 	/** The image's bytes, for requests that send the file itself (an upload's file form). */
 	bytes: Buffer;
+	/** The image as the bare base64 string Roboflow expects as a request body. */
+	readonly base64: string;
 	fileName?: string;
+	/** The binary's type, or what its bytes say when the binary's own type is a generic one. */
 	mimeType: string;
-	/** What the bytes say the image is, when the binary's own type is a generic one. */
-	sniffedType?: string;
+}
+
+/** The file extension for an image type: `image/jpeg` gives `jpg`, `image/svg+xml` gives `svg`. */
+export function extensionOf(mimeType: string): string {
+	const subtype = mimeType.split('/')[1]?.split(/[;+]/)[0] ?? '';
+	return subtype === 'jpeg' ? 'jpg' : subtype || 'jpg';
+}
+
+/** Where a binary field is read for, and what to set when the item lacks it. */
+export interface FieldUse {
+	/** Added to the message: `for the Workflow input "back"`. */
+	purpose?: string;
+	/** What to set: `Set "Input Binary Field" to the one that holds the image.` */
+	fix: string;
+}
+
+function missingFieldError(
+	propertyName: string,
+	binary: Record<string, IBinaryData> | undefined,
+	use: FieldUse,
+): RoboflowInputError {
+	const present = Object.keys(binary ?? {});
+	return new RoboflowInputError(
+		`The item has no binary field "${propertyName}"${use.purpose ? ` ${use.purpose}` : ''}`,
+		present.length
+			? `Its binary fields are: ${present.map((name) => `"${name}"`).join(', ')}. ${use.fix}`
+			: `It has no binary data at all: put a node that loads the image (Read/Write Files from Disk, HTTP Request, Gmail, Google Drive...) before this one. ${use.fix}`,
+	);
+}
+
+function notAnImageError(propertyName: string, metadata: IBinaryData): RoboflowInputError {
+	return new RoboflowInputError(
+		`The file in "${propertyName}"${metadata.fileName ? ` (${metadata.fileName})` : ''} is not an image: its type is ${metadata.mimeType}`,
+		'Roboflow reads images (JPEG, PNG, WebP, BMP...). Filter other files out before this node, e.g. with an If node on the MIME type.',
+	);
+}
+
+/** The bytes' image type when the binary's own type is generic; an error when they are no image. */
+function imageType(propertyName: string, declared: string, buffer: Buffer): string {
+	if (!isGenericMimeType(declared)) return declared;
+	const sniffed = sniffImageType(buffer);
+	if (sniffed) return sniffed;
+	throw new RoboflowInputError(
+		`The file in "${propertyName}" is not an image: its type is ${declared || 'unknown'} and its content is not a known image format`,
+		'Roboflow reads images (JPEG, PNG, WebP, BMP...). Check that the previous node delivers the image itself and not, e.g., an HTML error page.',
+	);
 }
 
 /**
  * Reads one item's image through n8n's binary helpers (so filesystem and S3 binary modes work),
  * checking on the way that it is an image and that the request it makes fits the endpoint.
+ * `data` is the image itself when an expression gave a binary data object (`propertyName` then
+ * only names it).
  */
 export async function readBinaryImage(
 	this: IExecuteFunctions,
-	itemIndex: number,
-	propertyName: string,
-	binary: Record<string, IBinaryData> | undefined,
+	image: { itemIndex: number; propertyName: string; binary?: Record<string, IBinaryData> },
 	endpoint: Endpoint,
-	/** The image itself, when Input Binary Field's expression gave a binary data object; `propertyName` then only names it. */
-	data?: IBinaryData,
+	use: FieldUse & { data?: IBinaryData },
 ): Promise<BinaryImage> {
-	if (!data && !binary?.[propertyName]) {
-		const present = Object.keys(binary ?? {});
-		throw new RoboflowInputError(
-			`The item has no binary field "${propertyName}"`,
-			present.length
-				? `Its binary fields are: ${present.map((name) => `"${name}"`).join(', ')}. Set "Input Binary Field" to the one that holds the image.`
-				: 'It has no binary data at all. Put a node that loads the image (Read/Write Files from Disk, HTTP Request, Gmail, Google Drive...) before this one, or switch "Input Type" to Image URL.',
-		);
-	}
+	const { itemIndex, propertyName, binary } = image;
+	const { data } = use;
+	if (!data && !binary?.[propertyName]) throw missingFieldError(propertyName, binary, use);
 	const metadata = this.helpers.assertBinaryData(itemIndex, data ?? propertyName);
-	if (!isGenericMimeType(metadata.mimeType) && !metadata.mimeType.startsWith('image/')) {
-		throw new RoboflowInputError(
-			`The file in "${propertyName}"${metadata.fileName ? ` (${metadata.fileName})` : ''} is not an image: its type is ${metadata.mimeType}`,
-			'Roboflow reads images (JPEG, PNG, WebP, BMP...). Filter other files out before this node, e.g. with an If node on the MIME type.',
-		);
-	}
+	if (!isGenericMimeType(metadata.mimeType) && !metadata.mimeType.startsWith('image/'))
+		throw notAnImageError(propertyName, metadata);
 	const what = `The image in "${propertyName}"`;
 	// Known sizes are checked before the file is read, so a huge file is refused without loading it.
 	if (typeof metadata.bytes === 'number') {
 		checkNotEmpty(metadata.bytes, propertyName);
 		checkRequestSize(base64Length(metadata.bytes), endpoint, what, metadata.bytes);
 	}
-
 	const buffer = await this.helpers.getBinaryDataBuffer(itemIndex, data ?? propertyName);
 	checkNotEmpty(buffer.length, propertyName);
 	checkRequestSize(base64Length(buffer.length), endpoint, what, buffer.length);
-	const sniffedType = isGenericMimeType(metadata.mimeType) ? sniffImageType(buffer) : undefined;
-	if (isGenericMimeType(metadata.mimeType) && !sniffedType) {
-		throw new RoboflowInputError(
-			`The file in "${propertyName}" is not an image: its type is ${metadata.mimeType || 'unknown'} and its content is not a known image format`,
-			'Roboflow reads images (JPEG, PNG, WebP, BMP...). Check that the previous node delivers the image itself and not, e.g., an HTML error page.',
-		);
-	}
 	return {
-		// Encoded only when read: an upload sends the bytes themselves.
+		bytes: buffer,
+		// Encoded only when asked for: an upload sends the bytes themselves.
 		get base64() {
 			return buffer.toString('base64');
 		},
-		bytes: buffer,
 		fileName: metadata.fileName,
-		mimeType: metadata.mimeType,
-		sniffedType,
+		mimeType: imageType(propertyName, metadata.mimeType, buffer),
 	};
 }
 

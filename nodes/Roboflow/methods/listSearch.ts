@@ -8,9 +8,10 @@ import { NodeOperationError } from 'n8n-workflow';
 import { mapWithConcurrency } from '../batch/pool';
 import { RoboflowApiError, nodeApiError, redact } from '../helpers/errors';
 import type { RoboflowCredentials } from '../transport/credentials';
-import { decryptedCredentials } from '../transport/credentials';
 import type { ModelTask } from '../transport/endpoint';
+import { InferenceClient } from '../transport/inference';
 import { ManagementClient, projectServesTask } from '../transport/management';
+import type { RoboflowRequest, Send } from '../transport/request';
 import { sendRoboflowRequest } from '../transport/request';
 import { SharedPause } from '../transport/retry';
 
@@ -25,39 +26,53 @@ function matches(filter: string | undefined, ...texts: string[]): boolean {
 	return !needle || texts.some((text) => text.toLowerCase().includes(needle));
 }
 
-export function currentParameter(context: ILoadOptionsFunctions, name: string): string {
+/** A parameter of the node as the editor has it now; empty when not shown for this operation. */
+export function currentParameter(
+	context: ILoadOptionsFunctions,
+	path: string,
+	options: { extractValue?: boolean } = {},
+): string {
 	try {
-		return String(context.getCurrentNodeParameter(name) ?? '').trim();
+		return String(context.getCurrentNodeParameter(path, options) ?? '').trim();
 	} catch {
-		// The parameter is not shown for this operation.
 		return '';
 	}
 }
 
+/** What the editor's calls talk to Roboflow through: both clients, with one send. */
+export interface EditorApi {
+	send: Send;
+	management: ManagementClient;
+	inference: InferenceClient;
+	/** The Workspace parameter's workspace, or the key's. */
+	workspace: string;
+}
+
 /**
- * Lists through the one management client, then turns its errors into n8n's, redacted: a
- * picker's error reaches the editor as it is, so nothing may carry the key.
+ * Lists through the one client per API, then turns their errors into n8n's, redacted: a picker's
+ * error reaches the editor as it is, so nothing may carry the key.
  */
-export async function withManagementClient<T>(
+export async function withEditorApi<T>(
 	context: ILoadOptionsFunctions,
-	list: (client: ManagementClient, workspace: string) => Promise<T>,
+	list: (api: EditorApi) => Promise<T>,
 ): Promise<T> {
-	const data = await context.getCredentials<RoboflowCredentials>('roboflowApi');
+	const credentials = await context.getCredentials<RoboflowCredentials>('roboflowApi');
 	const policy = {
-		credentials: decryptedCredentials(context.getNode(), data),
+		credentials,
 		timeoutMs: LIST_TIMEOUT_MS,
 		maxRetries: LIST_RETRIES,
 		pause: new SharedPause(),
 		onRetry: () => {},
 	};
-	const client = new ManagementClient(
-		data,
-		async (request) => await sendRoboflowRequest.call(context, request, policy),
-	);
+	const send = async (request: RoboflowRequest) =>
+		await sendRoboflowRequest.call(context, request, policy);
+	const management = new ManagementClient(credentials, send);
+	const inference = new InferenceClient(credentials.apiUrl);
 	try {
-		return await list(client, await client.workspace(currentParameter(context, 'workspace')));
+		const workspace = await management.workspace(currentParameter(context, 'workspace'));
+		return await list({ send, management, inference, workspace });
 	} catch (error) {
-		const secrets = [data.apiKey];
+		const secrets = [credentials.apiKey];
 		if (error instanceof RoboflowApiError) throw nodeApiError(context.getNode(), error, secrets);
 		const text = error instanceof Error ? error.message : String(error);
 		throw new NodeOperationError(context.getNode(), redact(text, secrets));
@@ -76,7 +91,7 @@ export function modelSearch(
 	return async function searchModels(this: ILoadOptionsFunctions, filter?: string) {
 		const task = taskOf(currentParameter(this, 'operation') || 'classify');
 		const wanted = (type: string) => task === undefined || projectServesTask(type, task);
-		return await withManagementClient(this, async (client, workspace) => {
+		return await withEditorApi(this, async ({ management: client, workspace }) => {
 			const projects = (await client.projects(workspace)).filter(
 				(project) => wanted(project.type) && matches(filter, project.name, project.slug),
 			);
@@ -106,7 +121,7 @@ export async function searchProjects(
 	this: ILoadOptionsFunctions,
 	filter?: string,
 ): Promise<INodeListSearchResult> {
-	return await withManagementClient(this, async (client, workspace) => ({
+	return await withEditorApi(this, async ({ management: client, workspace }) => ({
 		results: (await client.projects(workspace))
 			.filter((project) => matches(filter, project.name, project.slug))
 			.map((project) => ({
@@ -122,7 +137,7 @@ export async function searchWorkflows(
 	this: ILoadOptionsFunctions,
 	filter?: string,
 ): Promise<INodeListSearchResult> {
-	return await withManagementClient(this, async (client, workspace) => ({
+	return await withEditorApi(this, async ({ management: client, workspace }) => ({
 		results: (await client.workflows(workspace))
 			.filter((workflow) => matches(filter, workflow.name, workflow.id))
 			.map((workflow) => ({ name: workflow.name, value: workflow.id })),

@@ -1,54 +1,78 @@
 import type { ILoadOptionsFunctions, ResourceMapperFields } from 'n8n-workflow';
 
 import { workflowInputFields } from '../input/workflowInputs';
-import type { RoboflowCredentials } from '../transport/credentials';
-import { apiBaseUrl, isRoboflowHosted } from '../transport/endpoint';
-import type { ManagementClient } from '../transport/management';
 import type { WorkflowInterface } from '../response/workflowInterface';
-import { withManagementClient } from './listSearch';
+import { interfaceFromDescription } from '../response/workflowInterface';
+import { isRoboflowHosted } from '../transport/endpoint';
+import { interfaceOrError } from '../transport/management';
+import type { EditorApi } from './listSearch';
+import { currentParameter, withEditorApi } from './listSearch';
 
-const FALLBACK = 'Add its inputs under Workflow Inputs, by name and value.';
-
-function workflowParameter(context: ILoadOptionsFunctions, path: string): string {
-	try {
-		return String(context.getCurrentNodeParameter(path, { extractValue: true }) ?? '').trim();
-	} catch {
-		return '';
-	}
-}
+const FALLBACK =
+	'Give its inputs in Options: More Inputs by Name, and Image Input (Workflow Not Described) for its image.';
 
 /**
- * Where a Workflow's inputs are read (docs/roboflow-api.md §6.4): for Roboflow's hosted APIs its saved
- * specification from the management API; for a self-hosted Inference server that server's
+ * Where a Workflow's inputs are read (docs/roboflow-api.md §6.4): for Roboflow's hosted APIs its
+ * saved specification from the management API; for a self-hosted Inference server that server's
  * `describe_interface` (it may run Workflows of its own), and the specification when the server
  * cannot describe it (an older server without the route).
  */
 async function describeWorkflow(
-	client: ManagementClient,
-	apiUrl: unknown,
-	workspace: string,
+	api: EditorApi,
 	workflowId: string,
-	version: string,
+	version: string | undefined,
 ): Promise<WorkflowInterface> {
-	if (isRoboflowHosted(apiUrl))
-		return await client.workflowSpecification(workspace, workflowId, version || undefined);
-	let failure: unknown;
+	const specification = async () =>
+		await api.management.workflowSpecification(api.workspace, workflowId, version);
+	if (isRoboflowHosted(api.inference.baseUrl)) return await specification();
+	let described: WorkflowInterface;
 	try {
-		return await client.describeWorkflowInterface(
-			apiBaseUrl(apiUrl),
-			workspace,
-			workflowId,
-			version || undefined,
-		);
-	} catch (error) {
-		failure = error;
+		const request = api.inference.describeInterfaceRequest(api.workspace, workflowId, version);
+		described = interfaceOrError(interfaceFromDescription(await api.send(request)));
+	} catch (failure) {
+		// An older server without the route: the saved specification, if Roboflow knows it.
+		return await specificationOr(specification, failure);
 	}
+	// The server's description has no defaults: Roboflow's saved specification has them, when it
+	// knows the Workflow.
+	const saved = await specification().catch(() => undefined);
+	return saved ? withDefaults(described, saved) : described;
+}
+
+async function specificationOr(
+	specification: () => Promise<WorkflowInterface>,
+	failure: unknown,
+): Promise<WorkflowInterface> {
+	let saved: WorkflowInterface | undefined;
 	try {
-		return await client.workflowSpecification(workspace, workflowId, version || undefined);
+		saved = await specification();
 	} catch {
 		// The server's own answer says more than the management API's.
 	}
+	if (saved) return saved;
 	throw failure;
+}
+
+/** The server's inputs (its kinds, its order) with the defaults of Roboflow's saved specification. */
+function withDefaults(described: WorkflowInterface, saved: WorkflowInterface): WorkflowInterface {
+	const defaults = new Map(saved.inputs.map((input) => [input.name, input.default]));
+	return {
+		defaultsKnown: true,
+		inputs: described.inputs.map((input) => {
+			const value = defaults.get(input.name);
+			return value === undefined ? input : { ...input, default: value };
+		}),
+	};
+}
+
+/** What a caught error says, for the notice (Roboflow's errors are redacted by withEditorApi). */
+function reason(error: unknown): string {
+	if (!(error instanceof Error && 'description' in error))
+		return 'Roboflow did not answer as expected.';
+	const description = (error as { description?: unknown }).description;
+	return [error.message, typeof description === 'string' ? description : '']
+		.filter(Boolean)
+		.join('. ');
 }
 
 /**
@@ -59,30 +83,22 @@ async function describeWorkflow(
 export async function getWorkflowInputs(
 	this: ILoadOptionsFunctions,
 ): Promise<ResourceMapperFields> {
-	const workflowId = workflowParameter(this, 'workflowId');
+	const extractValue = { extractValue: true };
+	const workflowId = currentParameter(this, 'workflowId', extractValue);
 	if (!workflowId) return { fields: [], emptyFieldsNotice: 'Choose a Workflow to see its inputs.' };
-	const version = workflowParameter(this, 'options.workflowVersionId');
-	const { apiUrl } = await this.getCredentials<RoboflowCredentials>('roboflowApi');
+	const version = currentParameter(this, 'options.workflowVersionId', extractValue) || undefined;
 	try {
-		const described = await withManagementClient(this, async (client, workspace) =>
-			describeWorkflow(client, apiUrl, workspace, workflowId, version),
+		const workflow = await withEditorApi(this, async (api) =>
+			describeWorkflow(api, workflowId, version),
 		);
-		const fields = workflowInputFields(described);
+		const fields = workflowInputFields(workflow);
 		return fields.length
 			? { fields }
 			: { fields, emptyFieldsNotice: 'This Workflow declares no inputs.' };
 	} catch (error) {
-		// withManagementClient has redacted Roboflow's errors; anything else is not shown.
-		const description = (error as { description?: unknown }).description;
-		const why =
-			error instanceof Error && 'description' in error
-				? [error.message, typeof description === 'string' ? description : '']
-						.filter(Boolean)
-						.join('. ')
-				: 'Roboflow did not answer as expected.';
 		return {
 			fields: [],
-			emptyFieldsNotice: `Could not read the inputs of this Workflow: ${why.trim()} ${FALLBACK}`,
+			emptyFieldsNotice: `Could not read the inputs of this Workflow: ${reason(error).trim()} ${FALLBACK}`,
 		};
 	}
 }

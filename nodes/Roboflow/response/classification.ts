@@ -91,7 +91,9 @@ export function normalizeClassification(raw: unknown, modelId: string): Classifi
 }
 
 /** Simplify Output: what a reader (a model, a sheet row) needs of a classification. */
-export function simplifyClassification(result: Classification): IDataObject {
+export function simplifyClassification(
+	result: Pick<Classification, 'top' | 'confidence' | 'predicted_classes'>,
+): IDataObject {
 	return {
 		top: result.top,
 		confidence: result.confidence,

@@ -1,17 +1,8 @@
 /**
- * Reading the answers of the dataset routes (docs/roboflow-api.md §10), and turning a model's
- * prediction into the annotation file Roboflow's own active learning attaches (§10.2).
+ * Reading the answers of the dataset routes, and turning a model's prediction into the
+ * annotation file Roboflow's own active learning attaches.
  */
 import { isRecord, toNumber } from './common';
-
-/** What Roboflow said in a refusal: `error.message`, else `error`, else `message` (§10.1). */
-export function refusalText(answer: unknown): string | undefined {
-	if (!isRecord(answer)) return undefined;
-	const { error, message } = answer;
-	if (isRecord(error) && typeof error.message === 'string') return error.message;
-	if (typeof error === 'string') return error;
-	return typeof message === 'string' ? message : undefined;
-}
 
 /** An upload's answer: the image's id, and whether the project already had the image. */
 export interface UploadAnswer {
@@ -20,7 +11,7 @@ export interface UploadAnswer {
 }
 
 /**
- * `{"success": true, "id"}` or `{"duplicate": true, "id"}` (both success, §10.1); undefined for
+ * `{"success": true, "id"}` or `{"duplicate": true, "id"}` (both success, docs/roboflow-api.md §10.1); undefined for
  * any other 200, a refusal.
  */
 export function readUploadAnswer(answer: unknown): UploadAnswer | undefined {
@@ -29,7 +20,7 @@ export function readUploadAnswer(answer: unknown): UploadAnswer | undefined {
 	return answer.success === true ? { id: answer.id, duplicate: false } : undefined;
 }
 
-/** `{"success": true}`; a 200 that carries `error` or lacks `success` is a refusal (§10.2). */
+/** `{"success": true}`; a 200 that carries `error` or lacks `success` is a refusal (docs/roboflow-api.md §10.2). */
 export function annotateSucceeded(answer: unknown): boolean {
 	return isRecord(answer) && answer.success === true && answer.error === undefined;
 }
@@ -43,7 +34,7 @@ const hasBox = (entry: unknown): boolean =>
 	isRecord(entry) && ['x', 'y', 'width', 'height'].every((key) => toNumber(entry[key]) !== null);
 
 /**
- * The annotation Roboflow's active learning attaches for a prediction (§10.2), from what the
+ * The annotation Roboflow's active learning attaches for a prediction (docs/roboflow-api.md §10.2), from what the
  * classify, detect, segment and keypoints operations output or Roboflow's own answer:
  * classification as the class name (multi-label: the predicted classes joined by commas) in a
  * `.txt`; detection, segmentation and keypoints as `{"image", "predictions"}` JSON in a `.json`.

@@ -96,7 +96,7 @@ export function normalizeDetections(
 }
 
 /** How many objects Simplify Output keeps, the most confident first; `count` still counts all. */
-export const SIMPLIFIED_OBJECTS = 20;
+const SIMPLIFIED_OBJECTS = 20;
 
 /**
  * Simplify Output: counts and the top class, plus at most SIMPLIFIED_OBJECTS objects as class,

@@ -67,7 +67,7 @@ export function extractWorkflowImages(
 
 /**
  * The result for the one image the node sent: `outputs` holds one object per input image
- * (docs/roboflow-api.md §6.2), so a single-image run has exactly one.
+ * for each input image, so a single-image run has exactly one.
  */
 export function readWorkflowOutputs(raw: unknown): Record<string, unknown> {
 	if (!isRecord(raw) || !Array.isArray(raw.outputs)) {

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
-import { sleep } from 'n8n-workflow';
 
-import { SharedPause } from './retry';
+import type { Clock } from './retry';
+import { SharedPause, systemClock } from './retry';
 
 /**
  * How many requests one n8n process keeps in flight per Roboflow account when the credential
@@ -50,11 +50,15 @@ export class AccountWindow {
 	/** Requests waiting for a place; `grant` gets the requests in flight with it included. */
 	private readonly waiters: Array<{ grant: (inFlight: number) => void }> = [];
 	private drainScheduled = false;
-	readonly pause = new SharedPause();
+	readonly pause: SharedPause;
 
-	constructor(private limit: number) {
+	constructor(
+		private limit: number,
+		private readonly clock: Clock = systemClock,
+	) {
 		this.window = Math.min(limit, INITIAL_WINDOW);
 		this.accepted = limit;
+		this.pause = new SharedPause(clock);
 	}
 
 	/** The credential's limit; a change applies at once (the window shrinks to it if above). */
@@ -64,7 +68,7 @@ export class AccountWindow {
 		this.window = Math.min(this.window, limit);
 	}
 
-	/** What the window holds now, for tests and diagnostics. */
+	/** What the window holds now (diagnostics). */
 	get state(): { window: number; inFlight: number; waiting: number; limit: number } {
 		return {
 			window: Math.floor(this.window),
@@ -120,7 +124,7 @@ export class AccountWindow {
 		if (pausedMs > 0) {
 			if (this.waiters.length && !this.drainScheduled) {
 				this.drainScheduled = true;
-				void sleep(pausedMs).then(() => {
+				void this.clock.sleep(pausedMs).then(() => {
 					this.drainScheduled = false;
 					this.drain();
 				});
@@ -163,7 +167,7 @@ export class AccountWindow {
 const windows = new Map<string, { window: AccountWindow; runs: number }>();
 
 /** The map key of an account: the key is hashed, so no copy of it is kept in the clear here. */
-export function accountId(apiUrl: string, apiKey: string): string {
+function accountId(apiUrl: string, apiKey: string): string {
 	return `${apiUrl}\n${createHash('sha256').update(apiKey).digest('hex')}`;
 }
 
@@ -202,9 +206,4 @@ export function leaseAccountWindow(
 			if (held.runs === 0 && windows.get(id) === held) windows.delete(id);
 		},
 	};
-}
-
-/** How many accounts have a window in this process (0 once every run has ended). */
-export function accountWindowCount(): number {
-	return windows.size;
 }

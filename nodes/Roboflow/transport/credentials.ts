@@ -1,4 +1,9 @@
-import type { ICredentialsDecrypted, INode } from 'n8n-workflow';
+import { DEFAULT_MANAGEMENT_URL, isLegacyHost } from './endpoint';
+
+/** How the key travels to the inference hosts; the management API always takes the query. */
+export type KeyTransport = 'header' | 'query';
+
+export const DEFAULT_KEY_TRANSPORT: KeyTransport = 'header';
 
 /** The Roboflow API credential's fields, as n8n hands them to the node. */
 // A type alias, not an interface, so it fits n8n's indexed credential data type.
@@ -8,16 +13,26 @@ export type RoboflowCredentials = {
 	managementUrl?: string;
 	/** Per n8n process and account; absent in credentials saved before the field existed. */
 	maxRequestsInFlight?: number;
+	/** Absent in credentials saved before the field existed: the default applies. */
+	keyTransport?: KeyTransport;
 };
 
+/** The management API's base URL: the credential's (for self-hosted and tests) or Roboflow's. */
+export function managementBaseUrl(credentials: Partial<RoboflowCredentials>): string {
+	const text =
+		typeof credentials.managementUrl === 'string' ? credentials.managementUrl.trim() : '';
+	return (text || DEFAULT_MANAGEMENT_URL).replace(/\/+$/, '');
+}
+
 /**
- * The decrypted credential in the form n8n's request helper takes. Handing it over saves the
- * helper a database read and a decryption on every request.
+ * Where the key goes on a request to an inference host: the Authorization header, unless the
+ * credential asks for the query parameter (Inference servers before 1.5.0 read no header) or the
+ * host is a Hosted API (Legacy) one, which predates the header (docs/roboflow-api.md §2).
  */
-export function decryptedCredentials(
-	node: INode,
-	data: RoboflowCredentials,
-): ICredentialsDecrypted {
-	const ref = node.credentials?.roboflowApi;
-	return { id: ref?.id ?? '', name: ref?.name ?? '', type: 'roboflowApi', data };
+export function inferenceKeyTransport(
+	credentials: Partial<RoboflowCredentials>,
+	url: string,
+): KeyTransport {
+	if (isLegacyHost(url)) return 'query';
+	return credentials.keyTransport === 'query' ? 'query' : DEFAULT_KEY_TRANSPORT;
 }

@@ -13,8 +13,8 @@ export const DEFAULT_MANAGEMENT_URL = 'https://api.roboflow.com';
 /** The model tasks the legacy route serves; the server looks the task up itself. */
 export type ModelTask = 'classification' | 'detection' | 'segmentation' | 'keypoints';
 
-/** What a request is for: a model task, or running a Workflow. */
-export type Task = ModelTask | 'workflow';
+/** What a request is for: a model task, running a Workflow, or a foundation model (no training). */
+export type Task = ModelTask | 'workflow' | 'foundation';
 
 const MB = 1024 * 1024;
 
@@ -54,6 +54,12 @@ function hostOf(url: string): string | undefined {
 	}
 }
 
+/** Whether a URL is on one of the Hosted API (Legacy) hosts. */
+export function isLegacyHost(url: string): boolean {
+	const host = hostOf(url);
+	return host !== undefined && LEGACY_HOSTS.has(host);
+}
+
 /** The credential's API URL, trimmed, without trailing slashes, the default when empty. */
 export function apiBaseUrl(apiUrl: unknown): string {
 	const text = typeof apiUrl === 'string' ? apiUrl.trim() : '';
@@ -68,11 +74,10 @@ export function apiBaseUrl(apiUrl: unknown): string {
 export function endpointFor(apiUrl: unknown, task?: Task): Endpoint {
 	const baseUrl = apiBaseUrl(apiUrl);
 	const host = hostOf(baseUrl);
-	// The legacy hosts serve only the model route; Workflows live on the serverless host.
-	if (host && LEGACY_HOSTS.has(host) && task === 'workflow') return endpointFor(DEFAULT_API_URL);
 	if (host && LEGACY_HOSTS.has(host)) {
-		const legacyBase =
-			task && task !== 'workflow' ? `https://${LEGACY_HOST_BY_TASK[task]}` : baseUrl;
+		// The legacy hosts serve only the model route; Workflows and foundation models go serverless.
+		if (task === 'workflow' || task === 'foundation') return endpointFor(DEFAULT_API_URL);
+		const legacyBase = task ? `https://${LEGACY_HOST_BY_TASK[task]}` : baseUrl;
 		return {
 			baseUrl: legacyBase,
 			maxRequestBytes: LEGACY_LIMIT_BYTES,

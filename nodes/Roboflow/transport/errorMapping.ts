@@ -1,7 +1,13 @@
 import { RoboflowApiError } from '../helpers/errors';
+import { serverText } from '../response/common';
 
 const KEY_HINT =
 	'Check the API key in the Roboflow API credential: use the private key from Settings > API Keys of the workspace that owns the model.';
+
+const UNAVAILABLE: [string, string] = [
+	'Roboflow is unavailable right now',
+	'The service answered with a temporary error and did not recover within the retries. Try again later, or raise "Max Retries".',
+];
 
 const STATUS_MESSAGES: Record<number, [string, string]> = {
 	401: ['Roboflow rejected the API key', KEY_HINT],
@@ -29,18 +35,9 @@ const STATUS_MESSAGES: Record<number, [string, string]> = {
 		'Roboflow rate-limited the request, and it still failed after the retries',
 		'Lower "Max Concurrency" in the node\'s options, or raise "Max Retries".',
 	],
-	502: [
-		'Roboflow is unavailable right now',
-		'The service answered with a temporary error and did not recover within the retries. Try again later, or raise "Max Retries".',
-	],
-	503: [
-		'Roboflow is unavailable right now',
-		'The service answered with a temporary error and did not recover within the retries. Try again later, or raise "Max Retries".',
-	],
-	504: [
-		'Roboflow is unavailable right now',
-		'The service answered with a temporary error and did not recover within the retries. Try again later, or raise "Max Retries".',
-	],
+	502: UNAVAILABLE,
+	503: UNAVAILABLE,
+	504: UNAVAILABLE,
 };
 
 /** What an operation may say instead of the defaults, e.g. for a Workflow rather than a model. */
@@ -103,50 +100,6 @@ const TEXT_MESSAGES: Array<{
 	},
 ];
 
-/** A Workflow error's details (docs/roboflow-api.md §6.3): the inner error and the steps that failed. */
-function workflowDetails(body: Record<string, unknown>): string {
-	const parts: string[] = [];
-	if (typeof body.inner_error_message === 'string' && body.inner_error_message)
-		parts.push(body.inner_error_message);
-	if (Array.isArray(body.blocks_errors)) {
-		const blocks = body.blocks_errors
-			.map((entry) => {
-				const block = (entry ?? {}) as Record<string, unknown>;
-				const name = typeof block.block_id === 'string' ? block.block_id : undefined;
-				const property = typeof block.property_name === 'string' ? `.${block.property_name}` : '';
-				const details =
-					typeof block.property_details === 'string' ? `: ${block.property_details}` : '';
-				return name ? `${name}${property}${details}` : undefined;
-			})
-			.filter(Boolean);
-		if (blocks.length) parts.push(`step ${blocks.join('; ')}`);
-	}
-	return parts.length ? ` (${parts.join('; ')})` : '';
-}
-
-/** What Roboflow said: `message`, a gateway's `error`, or FastAPI's validation `detail`. */
-export function serverText(body: unknown): string | undefined {
-	if (typeof body === 'object' && body !== null) {
-		const { message, detail, error } = body as {
-			message?: unknown;
-			detail?: unknown;
-			error?: unknown;
-		};
-		if (typeof message === 'string')
-			return message + workflowDetails(body as Record<string, unknown>);
-		if (typeof error === 'string') return error;
-		if (
-			typeof error === 'object' &&
-			error !== null &&
-			typeof (error as { message?: unknown }).message === 'string'
-		) {
-			return (error as { message: string }).message;
-		}
-		if (detail !== undefined) return typeof detail === 'string' ? detail : JSON.stringify(detail);
-	}
-	return undefined;
-}
-
 /** Maps a Roboflow error answer to a message a user can act on, quoting the server's own text. */
 export function apiErrorFromStatus(
 	status: number,
@@ -185,6 +138,11 @@ export function apiErrorFromStatus(
 	return new RoboflowApiError(message, description, status);
 }
 
+const TIMED_OUT: [string, string] = [
+	'Roboflow did not answer in time',
+	'The request timed out, also on every retry. Raise the "Timeout" option, or check the server\'s load.',
+];
+
 const NETWORK_MESSAGES: Record<string, [string, string]> = {
 	ECONNREFUSED: [
 		'Could not connect to the Roboflow API',
@@ -194,14 +152,8 @@ const NETWORK_MESSAGES: Record<string, [string, string]> = {
 		'Could not find the Roboflow API host',
 		"The API URL's host name does not resolve. Check the API URL in the Roboflow API credential.",
 	],
-	ECONNABORTED: [
-		'Roboflow did not answer in time',
-		'The request timed out, also on every retry. Raise the "Timeout" option, or check the server\'s load.',
-	],
-	ETIMEDOUT: [
-		'Roboflow did not answer in time',
-		'The request timed out, also on every retry. Raise the "Timeout" option, or check the server\'s load.',
-	],
+	ECONNABORTED: TIMED_OUT,
+	ETIMEDOUT: TIMED_OUT,
 	ECONNRESET: [
 		'The connection to Roboflow was dropped',
 		'The server closed the connection, also on every retry. Check the network and the API URL.',

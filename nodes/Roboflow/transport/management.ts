@@ -3,19 +3,13 @@ import type { IDataObject } from 'n8n-workflow';
 import { RoboflowApiError } from '../helpers/errors';
 import { isRecord } from '../response/common';
 import type { NotDescribed, WorkflowInterface } from '../response/workflowInterface';
-import {
-	interfaceFromDescription,
-	interfaceFromSpecification,
-} from '../response/workflowInterface';
+import { interfaceFromSpecification } from '../response/workflowInterface';
 import type { RoboflowCredentials } from './credentials';
+import { managementBaseUrl } from './credentials';
 import type { ModelTask } from './endpoint';
-import { DEFAULT_MANAGEMENT_URL } from './endpoint';
 import type { ErrorAdvice } from './errorMapping';
-import type { FormPart, RoboflowRequest } from './request';
+import type { FormPart, RoboflowRequest, Send } from './request';
 import { MAX_RESPONSE_BYTES } from './request';
-
-/** Sends one request; the caller's context decides retries, timeout and cancellation. */
-export type Send = (request: RoboflowRequest) => Promise<unknown>;
 
 /** A project of a workspace, as the pickers and operations need it. */
 export interface ManagementProject {
@@ -36,12 +30,12 @@ export interface ManagementWorkflow {
 // The management API's "no access" errors name the workspace, not a model.
 const ADVICE: ErrorAdvice = { subject: 'this workspace' };
 
-/** The image of an upload (docs/roboflow-api.md §10.1): its bytes, or a URL Roboflow downloads. */
+/** The image of an upload: its bytes, or a URL Roboflow downloads. */
 export type UploadImage =
 	| { kind: 'file'; data: Buffer; fileName: string; contentType: string }
 	| { kind: 'url'; url: string };
 
-/** Where an upload goes in the project, and what is recorded with it (§10.1). */
+/** Where an upload goes in the project, and what is recorded with it. */
 export interface UploadFields {
 	/** The image's file name in the project. */
 	name: string;
@@ -54,7 +48,7 @@ export interface UploadFields {
 	inferenceId?: string;
 }
 
-/** An annotation file for an uploaded image (§10.2). */
+/** An annotation file for an uploaded image. */
 export interface AnnotationFile {
 	/** Its file name: the extension tells Roboflow the format (`.json`, `.xml`, `.txt`...). */
 	name: string;
@@ -100,18 +94,12 @@ export function projectServesTask(projectType: string, task: ModelTask): boolean
 	return PROJECT_TYPES_OF_TASK[task](projectType);
 }
 
-/** The management API's base URL: the credential's (for self-hosted and tests) or Roboflow's. */
-export function managementBaseUrl(data: RoboflowCredentials): string {
-	const text = typeof data.managementUrl === 'string' ? data.managementUrl.trim() : '';
-	return (text || DEFAULT_MANAGEMENT_URL).replace(/\/+$/, '');
-}
-
 function text(value: unknown): string {
 	return typeof value === 'string' ? value : '';
 }
 
 /** A Workflow's inputs, or the error saying why Roboflow's answer held none. */
-function described(answer: WorkflowInterface | NotDescribed): WorkflowInterface {
+export function interfaceOrError(answer: WorkflowInterface | NotDescribed): WorkflowInterface {
 	if ('problem' in answer)
 		throw new RoboflowApiError(
 			"Roboflow's answer does not describe the Workflow's inputs",
@@ -127,7 +115,7 @@ function lastPart(id: unknown): string {
 
 /**
  * Whether a failed annotation says the image was already annotated: any 409 (Inference maps every
- * 409 so), or the text roboflow-python matches, which its fixtures show with a 400 (§10.2).
+ * 409 so), or the text roboflow-python matches, which its fixtures show with a 400 (docs/roboflow-api.md §10.2).
  */
 export function isAlreadyAnnotated(error: unknown): boolean {
 	if (!(error instanceof RoboflowApiError)) return false;
@@ -138,7 +126,7 @@ export function isAlreadyAnnotated(error: unknown): boolean {
 }
 
 /**
- * The one client for Roboflow's management API (docs/roboflow-api.md §7, §10): the key's
+ * The one client for Roboflow's management API: the key's
  * workspace, projects, versions and Workflows, and the requests that add images and
  * annotations to a project. Used by the pickers and by every operation, each through its
  * own `send` (a run's sends retry and stop with the execution; the editor's do not outlive it).
@@ -150,14 +138,15 @@ export class ManagementClient {
 	private keyWorkspace?: Promise<string>;
 
 	constructor(
-		private readonly data: RoboflowCredentials,
+		credentials: RoboflowCredentials,
 		private readonly send: Send,
 	) {
-		this.baseUrl = managementBaseUrl(data);
+		this.baseUrl = managementBaseUrl(credentials);
 	}
 
 	private async get(path: string, expected: string, query: IDataObject = {}): Promise<unknown> {
 		return await this.send({
+			api: 'management',
 			method: 'GET',
 			url: `${this.baseUrl}${path}`,
 			query,
@@ -228,7 +217,7 @@ export class ManagementClient {
 	}
 
 	/**
-	 * Registers an image in a project (`POST /dataset/{project}/upload`, §10.1): the file form
+	 * Registers an image in a project (`POST /dataset/{project}/upload`): the file form
 	 * (multipart `name`, `file`, `split`, `metadata`) or the URL form (`image=` in the query).
 	 * The answer is read by `readUploadAnswer` (response/dataset.ts).
 	 */
@@ -256,6 +245,7 @@ export class ManagementClient {
 			body = { kind: 'multipart', parts };
 		}
 		return {
+			api: 'management',
 			url: `${this.baseUrl}/dataset/${encodeURIComponent(project)}/upload`,
 			query,
 			body,
@@ -277,8 +267,8 @@ export class ManagementClient {
 	}
 
 	/**
-	 * Attaches an annotation file to an uploaded image (`POST /dataset/{project}/annotate/{id}`,
-	 * §10.2). A 409 means the image already has one (see `isAlreadyAnnotated`).
+	 * Attaches an annotation file to an uploaded image (`POST /dataset/{project}/annotate/{id}`).
+	 * A 409 means the image already has one (see `isAlreadyAnnotated`).
 	 */
 	annotateRequest(project: string, imageId: string, file: AnnotationFile): RoboflowRequest {
 		const query: Record<string, string> = { name: file.name };
@@ -290,6 +280,7 @@ export class ManagementClient {
 				? JSON.stringify({ annotationFile: file.text, labelmap: file.labelmap ?? null })
 				: file.text;
 		return {
+			api: 'management',
 			url: `${this.baseUrl}/dataset/${encodeURIComponent(project)}/annotate/${encodeURIComponent(imageId)}`,
 			query,
 			body: { kind: file.form, text },
@@ -323,7 +314,7 @@ export class ManagementClient {
 
 	/**
 	 * A Workflow's declared inputs from its saved specification (`GET /{workspace}/workflows/{id}`,
-	 * docs/roboflow-api.md §6.4a), of the pinned version when one is given.
+	 * of the pinned version when one is given.
 	 */
 	async workflowSpecification(
 		workspace: string,
@@ -335,35 +326,6 @@ export class ManagementClient {
 			"the Workflow's specification",
 			version ? { workflow_version: version } : {},
 		);
-		return described(interfaceFromSpecification(answer));
-	}
-
-	/**
-	 * A Workflow's inputs as an Inference server describes them (`POST {inference}/{workspace}/
-	 * workflows/{id}/describe_interface`, docs/roboflow-api.md §6.4b): for a self-hosted server, which may
-	 * run Workflows the management API does not know. Sent through the same transport.
-	 */
-	async describeWorkflowInterface(
-		inferenceUrl: string,
-		workspace: string,
-		workflowId: string,
-		version?: string,
-	): Promise<WorkflowInterface> {
-		const answer = await this.send({
-			method: 'POST',
-			url: `${inferenceUrl}/${encodeURIComponent(workspace)}/workflows/${encodeURIComponent(workflowId)}/describe_interface`,
-			query: {},
-			body: {
-				kind: 'json',
-				text: JSON.stringify({
-					api_key: this.data.apiKey,
-					...(version ? { workflow_version_id: version } : {}),
-				}),
-			},
-			maxResponseBytes: MAX_RESPONSE_BYTES,
-			expected: "the Workflow's interface",
-			advice: ADVICE,
-		});
-		return described(interfaceFromDescription(answer));
+		return interfaceOrError(interfaceFromSpecification(answer));
 	}
 }

@@ -1,46 +1,48 @@
-import type {
-	ICredentialsDecrypted,
-	IDataObject,
-	IExecuteFunctions,
-	IHttpRequestOptions,
-	ILoadOptionsFunctions,
-} from 'n8n-workflow';
-import { randomString, sleep } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
 
-import { RoboflowApiError } from '../helpers/errors';
-import type { ErrorAdvice } from './errorMapping';
-import { apiErrorFromNetwork, apiErrorFromStatus, networkCode } from './errorMapping';
 import type { AccountWindow } from './accountLimiter';
-import type { AttemptOutcome, SharedPause } from './retry';
-import { BACKOFF_BASE_MS, retryDelayMs } from './retry';
+import type { RoboflowCredentials } from './credentials';
+import { attemptOnce } from './attempt';
+import type { ErrorAdvice } from './errorMapping';
+import type { SharedPause } from './retry';
+import { BACKOFF_BASE_MS, retryDelayMs, systemClock } from './retry';
 
 /** A model's JSON answer is a few KB; anything far larger is not one and is not buffered. */
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 /** Pictures come back as base64 inside the JSON: room for a large photo's annotated copy. */
-export const MAX_ANNOTATED_RESPONSE_BYTES = 48 * 1024 * 1024;
-const MAX_REDIRECTS = 5;
-const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
-/** Sleeps are sliced so a stopped execution is noticed within this time. */
+export const MAX_IMAGE_RESPONSE_BYTES = 48 * 1024 * 1024;
+/** Waits are sliced so a stopped execution is noticed within this time. */
 const SLEEP_SLICE_MS = 200;
+
+/** One field of a `multipart/form-data` body: a text value, or a file with its name and type. */
+export type FormPart =
+	| { field: string; value: string }
+	| { field: string; fileName: string; contentType: string; data: Buffer };
 
 /** What is sent: the transport knows nothing about tasks, only about this. */
 export interface RoboflowRequest {
+	/** Which API it goes to: the key travels differently (docs/roboflow-api.md §2, §7). */
+	api: 'inference' | 'management';
 	/** POST unless said otherwise (the management API's lookups are GETs). */
 	method?: 'GET' | 'POST';
-	/** The full URL without the key (the credential adds `api_key`). */
+	/** The full URL, without the key. */
 	url: string;
 	/** Query parameters besides the key. */
 	query: IDataObject;
 	/**
-	 * The body: an image as bare base64 (the model route reads any non-multipart body so), a
-	 * JSON document (Workflows), a file form (uploads to a project) or plain text (an annotation
-	 * file). None when Roboflow downloads the image from a URL.
+	 * An image as bare base64 (the model route), a JSON document, plain text (an annotation file)
+	 * or a file form (an upload). None when Roboflow downloads the image from a URL.
 	 */
 	body?:
 		| { kind: 'base64'; text: string }
 		| { kind: 'json'; text: string }
 		| { kind: 'text'; text: string }
 		| { kind: 'multipart'; parts: FormPart[] };
+	/**
+	 * The route reads the key from the Authorization header or its JSON body, never the query
+	 * (Workflow runs and describe_interface, docs/roboflow-api.md §6.1).
+	 */
+	keyInBody?: boolean;
 	/** Answers larger than this are refused without being buffered. */
 	maxResponseBytes: number;
 	/** What the answer should have been, for messages: "a classification result". */
@@ -49,60 +51,17 @@ export interface RoboflowRequest {
 	advice?: ErrorAdvice;
 }
 
-/** One field of a `multipart/form-data` body: a text value, or a file with its name and type. */
-export type FormPart =
-	| { field: string; value: string }
-	| { field: string; fileName: string; contentType: string; data: Buffer };
+/** Sends one request as its caller's policy says and returns Roboflow's parsed JSON answer. */
+export type Send = (request: RoboflowRequest) => Promise<unknown>;
 
-/** A file form's bytes, built once per request however often it is sent (retries). */
-const formBodies = new WeakMap<FormPart[], { contentType: string; bytes: Buffer }>();
-
-/** Quotes a form field's name or file name for its Content-Disposition header (RFC 7578). */
-function quoted(text: string): string {
-	return `"${text.replace(/[\r\n"]/g, (c) => encodeURIComponent(c))}"`;
-}
-
-/**
- * Encodes a file form. Built here rather than with a FormData object: n8n 1.x and 2.x treat
- * FormData bodies differently, while both send a Buffer as it is.
- */
-export function encodeMultipart(parts: FormPart[]): { contentType: string; bytes: Buffer } {
-	const cached = formBodies.get(parts);
-	if (cached) return cached;
-	const boundary = `----n8nRoboflow${randomString(24)}`;
-	const chunks: Buffer[] = [];
-	for (const part of parts) {
-		const file = 'data' in part;
-		const head =
-			`--${boundary}\r\nContent-Disposition: form-data; name=${quoted(part.field)}` +
-			(file ? `; filename=${quoted(part.fileName)}\r\nContent-Type: ${part.contentType}` : '') +
-			'\r\n\r\n';
-		chunks.push(Buffer.from(head, 'utf8'), file ? part.data : Buffer.from(part.value, 'utf8'));
-		chunks.push(Buffer.from('\r\n', 'utf8'));
-	}
-	chunks.push(Buffer.from(`--${boundary}--\r\n`, 'utf8'));
-	const encoded = {
-		contentType: `multipart/form-data; boundary=${boundary}`,
-		bytes: Buffer.concat(chunks),
-	};
-	formBodies.set(parts, encoded);
-	return encoded;
-}
-
-/** How one request is sent: per item (timeout, retries) and per run (pause, signal, credential). */
+/** How requests are sent: per item (timeout, retries) and per run (pause, signal, credential). */
 export interface RequestPolicy {
-	/**
-	 * The node's Roboflow credential, read once per run. Handing it to n8n's helper saves a
-	 * database read and a decryption on every request.
-	 */
-	credentials: ICredentialsDecrypted;
+	/** The credential's fields, read once per run: the transport puts the key where it belongs. */
+	credentials: RoboflowCredentials;
 	timeoutMs: number;
 	maxRetries: number;
 	pause: SharedPause;
-	/**
-	 * The account's in-flight window in this n8n process (accountLimiter.ts), for inference
-	 * requests; `pause` is then the account's pause too.
-	 */
+	/** The account's in-flight window in this n8n process, for inference requests. */
 	window?: AccountWindow;
 	signal?: AbortSignal;
 	onRetry: () => void;
@@ -119,203 +78,20 @@ export class RequestCancelledError extends Error {
 	}
 }
 
-type Attempt =
-	| { ok: true; body: unknown }
-	| { ok: false; cancelled: true }
-	| (AttemptOutcome & { ok: false; cancelled?: false; error: RoboflowApiError });
-
-/** The parts of Node's response stream that the body reader uses. */
-interface BodyStream {
-	on(event: 'data', listener: (chunk: Buffer) => void): unknown;
-	on(event: 'end', listener: () => void): unknown;
-	on(event: 'error', listener: (error: Error & { code?: string }) => void): unknown;
-	destroy(): void;
-	setTimeout?: (ms: number, listener: () => void) => unknown;
-}
-
-interface FullResponse {
-	body: BodyStream;
-	headers: Record<string, string | string[] | undefined>;
-	statusCode: number;
-}
-
-function header(headers: FullResponse['headers'], name: string): string | undefined {
-	const value = headers[name] ?? headers[name.toLowerCase()];
-	return Array.isArray(value) ? value[0] : value;
-}
-
-class BodyError extends Error {
-	constructor(readonly code: string) {
-		super(code);
-	}
-}
-
-/**
- * Reads a response stream up to `maxBytes`, destroying it past that or when it stalls for
- * `idleMs` (the socket's idle timeout; axios' own timeout ends once the headers arrive).
- */
-async function readBody(stream: BodyStream, maxBytes: number, idleMs: number): Promise<string> {
-	return await new Promise<string>((resolve, reject) => {
-		const chunks: Buffer[] = [];
-		let size = 0;
-		let settled = false;
-		const fail = (code: string) => {
-			if (settled) return;
-			settled = true;
-			stream.destroy();
-			reject(new BodyError(code));
-		};
-		stream.setTimeout?.(idleMs, () => fail('ETIMEDOUT'));
-		stream.on('data', (chunk: Buffer) => {
-			size += chunk.length;
-			if (size > maxBytes) fail('ETOOLARGE');
-			else chunks.push(chunk);
-		});
-		stream.on('end', () => {
-			if (settled) return;
-			settled = true;
-			stream.setTimeout?.(0, () => {});
-			resolve(Buffer.concat(chunks).toString('utf8'));
-		});
-		stream.on('error', (error) => fail(error.code ?? 'ECONNRESET'));
-	});
-}
-
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text) as unknown;
-	} catch {
-		return undefined;
-	}
-}
-
-function describeNonJson(
-	status: number,
-	contentType: string | undefined,
-	text: string,
-	expected: string,
-): RoboflowApiError {
-	const looksHtml = /^\s*</.test(text) || (contentType ?? '').includes('html');
-	const kind = looksHtml ? 'an HTML page' : text.trim() ? 'text that is not JSON' : 'an empty body';
-	return new RoboflowApiError(
-		`Roboflow answered with ${kind} instead of ${expected}`,
-		`HTTP ${status}, content type ${contentType ?? 'unknown'}. Check that the API URL in the Roboflow API credential points at Roboflow (the Serverless Cloud API, a dedicated deployment or your own Inference server), not at a web page or proxy.`,
-		status,
-	);
-}
-
-async function attemptOnce(
-	this: RequestContext,
-	request: RoboflowRequest,
-	policy: RequestPolicy,
-): Promise<Attempt> {
-	const { timeoutMs } = policy;
-	const options: IHttpRequestOptions = {
-		method: request.method ?? 'POST',
-		url: request.url,
-		qs: request.query,
-		timeout: timeoutMs,
-		maxRedirects: MAX_REDIRECTS,
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-		encoding: 'stream',
-		json: false,
-		// A list in the query is a repeated parameter (`tag=a&tag=b`), as Roboflow reads it.
-		arrayFormat: 'repeat',
-	};
-	if (request.body?.kind === 'base64') {
-		// Roboflow reads the raw body as bare base64 whatever the (non-multipart) content type; its
-		// docs send the form type. The charset parameter matters to n8n: given exactly
-		// "application/x-www-form-urlencoded", its helper first parses the whole base64 string into
-		// URLSearchParams and then discards them, a copy and a parse of every image for nothing.
-		options.body = request.body.text;
-		options.headers = { 'Content-Type': FORM_CONTENT_TYPE };
-	} else if (request.body?.kind === 'json') {
-		// Already serialised: the size check measured exactly these bytes.
-		options.body = request.body.text;
-		options.headers = { 'Content-Type': 'application/json' };
-	} else if (request.body?.kind === 'text') {
-		options.body = request.body.text;
-		options.headers = { 'Content-Type': 'text/plain; charset=utf-8' };
-	} else if (request.body?.kind === 'multipart') {
-		const form = encodeMultipart(request.body.parts);
-		options.body = form.bytes;
-		options.headers = { 'Content-Type': form.contentType };
-	}
-
-	let response: FullResponse;
-	try {
-		response = (await this.helpers.httpRequestWithAuthentication.call(
-			this,
-			'roboflowApi',
-			options,
-			{
-				credentialsDecrypted: policy.credentials,
-			},
-		)) as FullResponse;
-	} catch (error) {
-		if ('getExecutionCancelSignal' in this && this.getExecutionCancelSignal()?.aborted)
-			return { ok: false, cancelled: true };
-		const code = networkCode(error);
-		if (code === 'ERR_FR_TOO_MANY_REDIRECTS') {
-			return {
-				ok: false,
-				error: new RoboflowApiError(
-					"Roboflow's address redirected too many times",
-					`More than ${MAX_REDIRECTS} redirects. Check the API URL in the Roboflow API credential.`,
-				),
-			};
-		}
-		return { ok: false, networkCode: code, error: apiErrorFromNetwork(code) };
-	}
-
-	const status = response.statusCode;
-	let text: string;
-	try {
-		text = await readBody(response.body, request.maxResponseBytes, timeoutMs);
-	} catch (error) {
-		const code = error instanceof BodyError ? error.code : 'ECONNRESET';
-		if (code === 'ETOOLARGE') {
-			return {
-				ok: false,
-				error: new RoboflowApiError(
-					`Roboflow's answer is too large to be ${request.expected}`,
-					`It exceeded ${Math.round(request.maxResponseBytes / (1024 * 1024))} MB (HTTP ${status}). Check the API URL in the Roboflow API credential.`,
-					status,
-				),
-			};
-		}
-		return { ok: false, networkCode: code, error: apiErrorFromNetwork(code) };
-	}
-
-	const body = parseJson(text);
-	if (status >= 200 && status < 300) {
-		if (body === undefined) {
-			const contentType = header(response.headers, 'content-type');
-			return { ok: false, error: describeNonJson(status, contentType, text, request.expected) };
-		}
-		return { ok: true, body };
-	}
-	return {
-		ok: false,
-		status,
-		retryAfter: header(response.headers, 'retry-after'),
-		error: apiErrorFromStatus(status, body, request.advice),
-	};
-}
-
 async function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	const end = Date.now() + ms;
-	for (let left = ms; left > 0; left = end - Date.now()) {
+	const clock = systemClock;
+	const end = clock.now() + ms;
+	for (let left = ms; left > 0; left = end - clock.now()) {
 		if (signal?.aborted) throw new RequestCancelledError();
-		await sleep(Math.min(left, SLEEP_SLICE_MS));
+		await clock.sleep(Math.min(left, SLEEP_SLICE_MS));
 	}
 	if (signal?.aborted) throw new RequestCancelledError();
 }
 
 /**
  * Sends one request to Roboflow, retrying temporary failures (429, 502-504, dropped
- * connections, timeouts) with backoff, and returns Roboflow's parsed JSON answer.
+ * connections, timeouts) with backoff, and returns Roboflow's parsed JSON answer. A 429 pauses
+ * every request sharing the policy's pause, and tells the account's window to slow down.
  */
 export async function sendRoboflowRequest(
 	this: RequestContext,
@@ -325,12 +101,10 @@ export async function sendRoboflowRequest(
 	for (let attempt = 1; ; attempt++) {
 		await pauseFor(policy.pause.remainingMs(), policy.signal);
 		const slot = await policy.window?.acquire(policy.signal, () => new RequestCancelledError());
-		let result: Attempt | undefined;
-		try {
-			result = await attemptOnce.call(this, request, policy);
-		} finally {
-			if (!result) slot?.done('other');
-		}
+		const result = await attemptOnce.call(this, request, policy).catch((error: unknown) => {
+			slot?.done('other');
+			throw error;
+		});
 		if (result.ok) {
 			slot?.done('success');
 			return result.body;

@@ -1,3 +1,13 @@
+import { sleep } from 'n8n-workflow';
+
+/** Time as the transport sees it; the tests hand in their own to run pauses in virtual time. */
+export interface Clock {
+	now(): number;
+	sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => Date.now(), sleep };
+
 /** Statuses Roboflow documents as temporary: rate limit, upstream failure, model still loading. */
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 
@@ -13,9 +23,11 @@ const RETRYABLE_NETWORK_CODES = new Set([
 ]);
 
 export const BACKOFF_BASE_MS = 500;
-export const BACKOFF_CAP_MS = 8_000;
+const BACKOFF_CAP_MS = 8_000;
 /** The longest `Retry-After` the node waits; a longer one would stall the whole batch. */
-export const RETRY_AFTER_CAP_MS = 60_000;
+const RETRY_AFTER_CAP_MS = 60_000;
+/** Spread added to a `Retry-After`, so requests told "1 s" together do not land together. */
+const RETRY_AFTER_SPREAD_MS = 100;
 
 export interface AttemptOutcome {
 	status?: number;
@@ -23,13 +35,13 @@ export interface AttemptOutcome {
 	retryAfter?: string;
 }
 
-export function isRetryable({ status, networkCode }: AttemptOutcome): boolean {
+function isRetryable({ status, networkCode }: AttemptOutcome): boolean {
 	if (status !== undefined) return RETRYABLE_STATUSES.has(status);
 	return networkCode !== undefined && RETRYABLE_NETWORK_CODES.has(networkCode);
 }
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | undefined, now = Date.now()): number | undefined {
+function parseRetryAfter(header: string | undefined, now: number): number | undefined {
 	if (header === undefined) return undefined;
 	const text = header.trim();
 	if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
@@ -41,7 +53,8 @@ export function parseRetryAfter(header: string | undefined, now = Date.now()): n
 /**
  * How long to wait before the next attempt, or undefined when the request must not be retried.
  * `attempt` counts the attempts already made (1 after the first failure). The server's
- * `Retry-After` wins when present (capped); otherwise exponential backoff with full jitter.
+ * `Retry-After` wins when present (capped); otherwise exponential backoff with equal jitter:
+ * half the step fixed, half random, so retries spread out but never come back at once.
  */
 export function retryDelayMs(
 	outcome: AttemptOutcome,
@@ -53,25 +66,26 @@ export function retryDelayMs(
 	if (attempt > maxRetries || !isRetryable(outcome)) return undefined;
 	const retryAfter = parseRetryAfter(outcome.retryAfter, now);
 	if (retryAfter !== undefined) {
-		// A little jitter keeps requests told "retry in 1 s" together from landing in the same instant.
-		return Math.min(retryAfter, RETRY_AFTER_CAP_MS) + Math.floor(random() * 100);
+		return Math.min(retryAfter, RETRY_AFTER_CAP_MS) + Math.floor(random() * RETRY_AFTER_SPREAD_MS);
 	}
-	const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-	return Math.floor(ceiling / 2 + random() * (ceiling / 2));
+	const step = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+	return Math.floor(step / 2 + random() * (step / 2));
 }
 
 /**
- * One pause shared by every request of a node run: when Roboflow rate-limits one request, the
- * others hold back too instead of each hammering the API on its own schedule.
+ * One pause shared by the requests of a run or an account: when Roboflow rate-limits one
+ * request, the others hold back too instead of each hammering the API on its own schedule.
  */
 export class SharedPause {
 	private until = 0;
 
-	extend(delayMs: number, now = Date.now()): void {
-		this.until = Math.max(this.until, now + delayMs);
+	constructor(private readonly clock: Clock = systemClock) {}
+
+	extend(delayMs: number): void {
+		this.until = Math.max(this.until, this.clock.now() + delayMs);
 	}
 
-	remainingMs(now = Date.now()): number {
-		return Math.max(0, this.until - now);
+	remainingMs(): number {
+		return Math.max(0, this.until - this.clock.now());
 	}
 }

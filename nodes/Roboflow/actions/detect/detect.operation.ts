@@ -9,7 +9,7 @@ export const detect = detectionOperation({
 		action: 'Detect objects',
 	},
 	toolDescription:
-		"Detects and counts objects in an image with a Roboflow object detection model. Returns how many objects it found (count), the count per class (class_counts), the most confident class (top) and each object's class, confidence and box in pixels. Input: the image, by the URL the tool asks for or the uploaded file it is set to read.",
+		"Detects and counts objects in an image with a Roboflow object detection model. Returns how many objects it found (count), the count per class (class_counts), the most confident class (top) and each object's class, confidence and box in pixels.",
 	task: 'detection',
 	shape: 'box',
 	resultName: 'an object detection result',

@@ -9,7 +9,7 @@ export const keypoints = detectionOperation({
 		action: 'Detect keypoints',
 	},
 	toolDescription:
-		"Finds objects and their keypoints (such as body joints or corners) in an image with a Roboflow keypoint model. Returns how many objects it found (count), the count per class (class_counts), the most confident class (top) and each object's class, confidence and box in pixels. Input: the image, by the URL the tool asks for or the uploaded file it is set to read.",
+		"Finds objects and their keypoints (such as body joints or corners) in an image with a Roboflow keypoint model. Returns how many objects it found (count), the count per class (class_counts), the most confident class (top) and each object's class, confidence and box in pixels.",
 	task: 'keypoints',
 	shape: 'keypoints',
 	resultName: 'a keypoint detection result',

@@ -9,7 +9,7 @@ export const segment = detectionOperation({
 		action: 'Segment instances',
 	},
 	toolDescription:
-		"Finds, counts and outlines objects in an image with a Roboflow instance segmentation model. Returns how many objects it found (count), the count per class (class_counts), the most confident class (top) and each object's class, confidence and box in pixels. Input: the image, by the URL the tool asks for or the uploaded file it is set to read.",
+		"Finds, counts and outlines objects in an image with a Roboflow instance segmentation model. Returns how many objects it found (count), the count per class (class_counts), the most confident class (top) and each object's class, confidence and box in pixels.",
 	task: 'segmentation',
 	shape: 'polygon',
 	resultName: 'an instance segmentation result',

@@ -1,8 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import type { RoboflowOperation } from '../../batch/operation';
-import { binaryPropertyNameProperty, RUN_OPTION } from '../../batch/parameters';
-import { MODEL_ID } from '../../input/modelId';
+import { BATCH_OPTIONS, binaryPropertyNameProperty } from '../../batch/parameters';
+import { MODEL_ID } from '../../input/identifiers';
+
+/** What every tool description ends with: where the image comes from. */
+const TOOL_INPUT =
+	'Input: the image, by the URL the tool asks for or the uploaded file it is set to read.';
 
 /** Shows properties only for the given operations, as n8n's versioned nodes do. */
 export function forOperations(
@@ -34,17 +38,11 @@ export function toolDescriptionProperties(operations: RoboflowOperation[]): INod
 		description:
 			"What the AI Agent's model is told this tool does and needs. Filled in for the operation chosen when the tool is added; n8n does not rewrite it when the operation changes.",
 	};
-	return operations.flatMap(({ toolDescription, option }) =>
-		toolDescription
-			? [
-					{
-						...property,
-						default: toolDescription,
-						displayOptions: { show: { '@tool': [true], operation: [option.value] } },
-					},
-				]
-			: [],
-	);
+	return operations.map(({ toolDescription, option }) => ({
+		...property,
+		default: `${toolDescription} ${TOOL_INPUT}`,
+		displayOptions: { show: { '@tool': [true], operation: [option.value] } },
+	}));
 }
 
 /** The image inputs every operation shares: binary field(s) or URL. */
@@ -119,8 +117,8 @@ export const modelIdProperty: INodeProperties = {
 	],
 };
 
-/** Options, one definition each, composed into every operation's Options collection. */
-export const OPTION = {
+/** Options several operations share, one definition each, composed into their Options. */
+export const SHARED_OPTIONS = {
 	confidence: {
 		displayName: 'Confidence Threshold',
 		name: 'confidence',
@@ -181,10 +179,31 @@ export const OPTION = {
 	},
 } satisfies Record<string, INodeProperties>;
 
-/** The options every operation has, after its own. */
-export const RUN_OPTIONS: INodeProperties[] = Object.values(RUN_OPTION);
+/** A list of name/value pairs (Workflow inputs, metadata): `{ [entry]: [{ name, value }] }`. */
+export function nameValuePairs(
+	spec: Pick<INodeProperties, 'displayName' | 'name' | 'placeholder' | 'description'> & {
+		entry: { name: string; displayName: string };
+	},
+): INodeProperties {
+	const { entry, ...property } = spec;
+	return {
+		...property,
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		options: [
+			{
+				...entry,
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+				],
+			},
+		],
+	};
+}
 
-/** An Options collection from option definitions, sorted by name as n8n's lint expects. */
+/** An operation's Options collection: its own options, then the batch's, sorted by name as n8n's lint expects. */
 export function optionsCollection(options: INodeProperties[]): INodeProperties {
 	return {
 		displayName: 'Options',
@@ -192,14 +211,8 @@ export function optionsCollection(options: INodeProperties[]): INodeProperties {
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+		options: [...options, ...Object.values(BATCH_OPTIONS)].sort((a, b) =>
+			a.displayName.localeCompare(b.displayName),
+		),
 	};
 }
-
-/**
- * The operations' own defaults as the code reads them, taken from the parameter definitions
- * above: each default is written once, where n8n shows it.
- */
-export const DEFAULTS = {
-	annotatedBinaryProperty: OPTION.annotatedBinaryProperty.default,
-};

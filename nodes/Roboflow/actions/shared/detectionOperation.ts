@@ -1,13 +1,13 @@
-import type { IDataObject, IExecuteFunctions, INodePropertyOptions } from 'n8n-workflow';
+import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
 
+import type { RoboflowOperation } from '../../batch/operation';
 import { commaList } from '../../input/commaList';
 import { fractionParameter, wholeNumberParameter } from '../../input/fraction';
 import type { DetectionShape } from '../../response/detection';
 import { normalizeDetections, simplifyDetections } from '../../response/detection';
 import type { ModelTask } from '../../transport/endpoint';
-import type { Job, OperationRun, RoboflowOperation, RunContext } from '../../batch/operation';
-import { forOperations, OPTION, optionsCollection, RUN_OPTIONS } from './descriptions';
-import { prepareModelRoute, takeAnnotatedImage } from './modelRoute';
+import { forOperations, optionsCollection, SHARED_OPTIONS } from './descriptions';
+import { runModelRoute } from './modelRoute';
 
 interface DetectionOptions {
 	confidence?: number;
@@ -17,10 +17,10 @@ interface DetectionOptions {
 	simplify?: boolean;
 }
 
-/** Comma-separated class names as a set, or undefined when empty (keep every class). */
-export function parseClassList(value: unknown): Set<string> | undefined {
-	const names = commaList(value);
-	return names.length ? new Set(names) : undefined;
+/** Max Detections as sent: checked against the range its parameter shows (an expression may give anything). */
+export function maxDetectionsParameter(value: unknown): number {
+	const { minValue, maxValue } = SHARED_OPTIONS.maxDetections.typeOptions;
+	return wholeNumberParameter(value, 'Max Detections', minValue, maxValue);
 }
 
 /**
@@ -46,14 +46,13 @@ export function detectionOperation(spec: {
 			[spec.option.value],
 			[
 				optionsCollection([
-					OPTION.confidence,
-					OPTION.overlap,
-					OPTION.classes,
-					OPTION.maxDetections,
-					OPTION.annotatedImage,
-					OPTION.annotatedBinaryProperty,
-					OPTION.simplify,
-					...RUN_OPTIONS,
+					SHARED_OPTIONS.confidence,
+					SHARED_OPTIONS.overlap,
+					SHARED_OPTIONS.classes,
+					SHARED_OPTIONS.maxDetections,
+					SHARED_OPTIONS.annotatedImage,
+					SHARED_OPTIONS.annotatedBinaryProperty,
+					SHARED_OPTIONS.simplify,
 				]),
 			],
 		),
@@ -61,43 +60,28 @@ export function detectionOperation(spec: {
 			message: `Roboflow's answer is not ${spec.resultName}`,
 			hint: `Check that the Model ID names ${spec.modelKind} (each model type has its own operation) and that the API URL points at Roboflow.`,
 		},
-		async start(this: IExecuteFunctions, run: RunContext): Promise<OperationRun> {
-			return {
-				async prepare(this: IExecuteFunctions, job: Job) {
-					const options = job.options as DetectionOptions;
-					const query: IDataObject = {};
-					if (options.confidence !== undefined) {
-						query.confidence = fractionParameter(options.confidence, 'Confidence threshold');
-					}
-					if (options.overlap !== undefined)
-						query.overlap = fractionParameter(options.overlap, 'Overlap threshold');
-					if (options.maxDetections !== undefined) {
-						query.max_detections = wholeNumberParameter(
-							options.maxDetections,
-							'Max Detections',
-							1,
-							10_000,
-						);
-					}
-					const keep = parseClassList(options.classes);
-					const routed = await prepareModelRoute.call(this, job, run, {
-						task: spec.task,
-						query,
-						expected: spec.resultName,
-					});
-					return {
-						request: routed.request,
-						read: async (answer) => {
-							const binary = await takeAnnotatedImage.call(this, answer, routed);
-							const result = normalizeDetections(answer, routed.model.id, spec.shape, keep);
-							return {
-								json: options.simplify ? simplifyDetections(result) : result,
-								binary,
-							};
-						},
-					};
-				},
-			};
+		async execute(job, api) {
+			const options = job.options as DetectionOptions;
+			const query: IDataObject = {};
+			if (options.confidence !== undefined)
+				query.confidence = fractionParameter(options.confidence, 'Confidence threshold');
+			if (options.overlap !== undefined)
+				query.overlap = fractionParameter(options.overlap, 'Overlap threshold');
+			if (options.maxDetections !== undefined)
+				query.max_detections = maxDetectionsParameter(options.maxDetections);
+			const keep = commaList(options.classes);
+			const { answer, model, binary } = await runModelRoute.call(this, job, api, {
+				task: spec.task,
+				query,
+				expected: spec.resultName,
+			});
+			const result = normalizeDetections(
+				answer,
+				model.id,
+				spec.shape,
+				keep.length ? new Set(keep) : undefined,
+			);
+			return { json: options.simplify ? simplifyDetections(result) : result, binary };
 		},
 	};
 }

@@ -1,96 +1,82 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import type { Job, JobApi } from '../../batch/operation';
 import { RoboflowApiError } from '../../helpers/errors';
-import type { ModelRef } from '../../input/modelId';
-import { parseModelId } from '../../input/modelId';
+import { parseModelId } from '../../input/identifiers';
 import type { ModelTask } from '../../transport/endpoint';
-import { endpointFor } from '../../transport/endpoint';
 import type { ErrorAdvice } from '../../transport/errorMapping';
-import type { RoboflowRequest } from '../../transport/request';
-import { MAX_ANNOTATED_RESPONSE_BYTES, MAX_RESPONSE_BYTES } from '../../transport/request';
-import type { Job, RunContext } from '../../batch/operation';
-import { DEFAULTS } from './descriptions';
-import type { ImageInput } from './imageInput';
-import { derivedFileStem, readImageInput } from './imageInput';
-import { storeReturnedImage } from './returnedImage';
+import type { ModelRef } from '../../transport/inference';
+import { SHARED_OPTIONS } from './descriptions';
+import type { JobImage } from './imageInput';
+import { derivedFileStem, imagePayload, readJobImage, storeReturnedImage } from './imageInput';
 
-export interface ModelRouteOptions {
+interface PictureOptions {
 	annotatedImage?: boolean;
 	annotatedBinaryProperty?: string;
 }
 
-export interface ModelRouteJob {
-	request: RoboflowRequest;
+/** What the model route gave for a job: the answer, the model, and the picture asked for. */
+export interface ModelAnswer {
+	answer: unknown;
 	model: ModelRef;
-	image: ImageInput;
-	/** The binary field for Roboflow's annotated picture, when one was asked for. */
-	annotatedField?: string;
+	binary?: INodeExecutionData['binary'];
 }
 
 /**
- * Builds a request for Roboflow's model route, `POST {host}/{project}/{version}` (docs/roboflow-api.md §3),
- * shared by every model operation: the model, the image (bare base64 body or `image=` URL),
- * `format=image_and_json` for an annotated picture, plus the operation's own `query`.
+ * Roboflow's annotated picture (`visualization`, base64 JPEG), stored through n8n's binary
+ * helpers so in filesystem mode it leaves memory and the JSON never holds the base64.
  */
-export async function prepareModelRoute(
-	this: IExecuteFunctions,
-	job: Job,
-	run: RunContext,
-	spec: { task: ModelTask; query: IDataObject; expected: string; advice?: ErrorAdvice },
-): Promise<ModelRouteJob> {
-	const { itemIndex } = job;
-	const model = parseModelId(
-		this.getNodeParameter('modelId', itemIndex, '', { extractValue: true }),
-	);
-	const options = job.options as ModelRouteOptions;
-	const endpoint = endpointFor(run.data.apiUrl, spec.task);
-	const image = await readImageInput.call(this, job, endpoint);
-	const query: IDataObject = { ...spec.query };
-	const annotatedField = options.annotatedImage
-		? job.binaryPrefix +
-			String(options.annotatedBinaryProperty || DEFAULTS.annotatedBinaryProperty).trim()
-		: undefined;
-	if (annotatedField) query.format = 'image_and_json';
-	if (image.kind === 'url') query.image = image.url;
-	return {
-		model,
-		image,
-		annotatedField,
-		request: {
-			url: `${endpoint.baseUrl}/${model.project}/${model.version}`,
-			query,
-			body: image.kind === 'base64' ? { kind: 'base64', text: image.base64 } : undefined,
-			maxResponseBytes: annotatedField ? MAX_ANNOTATED_RESPONSE_BYTES : MAX_RESPONSE_BYTES,
-			expected: spec.expected,
-			advice: spec.advice,
-		},
-	};
-}
-
-/**
- * Takes Roboflow's annotated picture (`visualization`, base64 JPEG) out of the answer and stores
- * it through n8n's binary helpers, so in filesystem mode it leaves memory and the JSON never
- * holds the base64. Returns the binary to attach, or undefined when none was asked for.
- */
-export async function takeAnnotatedImage(
+async function annotatedPicture(
 	this: IExecuteFunctions,
 	answer: unknown,
-	job: ModelRouteJob,
-): Promise<INodeExecutionData['binary'] | undefined> {
-	if (!job.annotatedField) return undefined;
-	const raw = answer as IDataObject;
-	const visualization = raw?.visualization;
-	delete raw?.visualization;
+	image: JobImage,
+	field: string,
+): Promise<INodeExecutionData['binary']> {
+	const visualization = (answer as IDataObject | undefined)?.visualization;
 	if (typeof visualization !== 'string' || !visualization) {
 		throw new RoboflowApiError(
 			'Roboflow sent no annotated image',
 			'The answer lacks the "visualization" picture that Annotated Image asks for (format=image_and_json). Older self-hosted Inference servers do not support it: update the server, or turn Annotated Image off.',
 		);
 	}
-	const binary = await storeReturnedImage.call(
-		this,
-		visualization,
-		derivedFileStem(job.image, 'annotated'),
+	const stem = derivedFileStem(image, 'annotated');
+	return { [field]: await storeReturnedImage.call(this, visualization, stem) };
+}
+
+/**
+ * Runs the job's image through the model its Model parameter names, on the model route shared
+ * by every model operation; `query` holds the operation's own parameters.
+ */
+export async function runModelRoute(
+	this: IExecuteFunctions,
+	job: Job,
+	api: JobApi,
+	spec: { task: ModelTask; query: IDataObject; expected: string; advice?: ErrorAdvice },
+): Promise<ModelAnswer> {
+	const { itemIndex } = job;
+	const model = parseModelId(
+		this.getNodeParameter('modelId', itemIndex, '', { extractValue: true }),
 	);
-	return { [job.annotatedField]: binary };
+	const options = job.options as PictureOptions;
+	const endpoint = api.inference.endpoint(spec.task);
+	const image = await readJobImage.call(this, job, endpoint);
+	const fieldName =
+		String(options.annotatedBinaryProperty ?? '').trim() ||
+		SHARED_OPTIONS.annotatedBinaryProperty.default;
+	const pictureField = options.annotatedImage ? job.binaryPrefix + fieldName : undefined;
+	const answer = await api.send(
+		api.inference.modelRequest({
+			endpoint,
+			model,
+			image: imagePayload(image),
+			query: spec.query,
+			withPicture: pictureField !== undefined,
+			expected: spec.expected,
+			advice: spec.advice,
+		}),
+	);
+	const binary = pictureField
+		? await annotatedPicture.call(this, answer, image, pictureField)
+		: undefined;
+	return { answer, model, binary };
 }

@@ -1,0 +1,66 @@
+/**
+ * What the foundation-model operations share (classify by text, find by text, read text,
+ * describe): the job's image as these routes take it, one request per image, and their lists
+ * of words.
+ */
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import type { Job, JobApi } from '../../batch/operation';
+import { RoboflowInputError } from '../../helpers/errors';
+import { commaList } from '../../input/commaList';
+import { checkRequestSize } from '../../input/imageSource';
+import type { ErrorAdvice } from '../../transport/errorMapping';
+import { imagePayload, readJobImage } from './imageInput';
+
+/** Sends the job's image to a foundation model's route, with the route's own fields. */
+export type FoundationSend = (
+	route: string,
+	fields: (image: IDataObject) => IDataObject,
+) => Promise<unknown>;
+
+/**
+ * Reads the job's image once and returns how to send it: each call is one request (CLIP may
+ * need several per image), its JSON body checked against the endpoint's size limit.
+ */
+export async function foundationSender(
+	this: IExecuteFunctions,
+	job: Job,
+	api: JobApi,
+	spec: { expected: string; advice?: ErrorAdvice },
+): Promise<FoundationSend> {
+	const endpoint = api.inference.endpoint('foundation');
+	const image = await readJobImage.call(this, job, endpoint);
+	const payload = imagePayload(image);
+	const value =
+		payload.kind === 'url'
+			? { type: 'url', value: payload.url }
+			: { type: 'base64', value: payload.base64 };
+	const what = image.kind === 'binary' ? `The image in "${image.field}"` : 'The request';
+	return async (route, fields) => {
+		const body = JSON.stringify(fields(value));
+		checkRequestSize(Buffer.byteLength(body), endpoint, what);
+		return await api.send(api.inference.foundationRequest(route, body, spec.expected, spec.advice));
+	};
+}
+
+/**
+ * A list parameter (labels, prompts): comma-separated text, or a list from an expression;
+ * trimmed, empty entries and repeats dropped. An empty list fails the item before sending.
+ */
+export function wordList(value: unknown, label: string, example: string): string[] {
+	const entries = Array.isArray(value)
+		? value.map((entry) => String(entry ?? '').trim()).filter(Boolean)
+		: commaList(value);
+	const words = [...new Set(entries)];
+	if (!words.length) {
+		throw new RoboflowInputError(
+			`${label} is empty`,
+			`Give at least one, separated by commas (e.g. ${example}), or an expression that gives a list.`,
+		);
+	}
+	return words;
+}
+
+/** 500 "Internal error." from a foundation route: what usually causes it (docs/roboflow-api.md §11.0). */
+export const FOUNDATION_SERVER_ERROR =
+	'Foundation models answer so when they cannot handle the request: send one image at a time, in a common format (JPEG, PNG), with short, plain-text labels or prompts.';
