@@ -201,7 +201,7 @@ export const editorCase: E2eCase = {
 						['classes', 'classes', 'array', false],
 						['image:back', 'back (image)', 'string', true],
 						['tolerance', 'tolerance', 'number', false],
-						['label', 'label', 'string', false],
+						['label', 'label', 'string', true],
 						['quiet', 'quiet', 'boolean', false],
 						['note', 'note', undefined, false],
 					],
