@@ -215,7 +215,7 @@ export const editorCase: E2eCase = {
 				assert.deepEqual(unknown.fields, []);
 				assert.match(
 					unknown.emptyFieldsNotice ?? '',
-					/Could not read the inputs of this Workflow: .*Workflow Inputs, by name and value/,
+					/Could not read the inputs of this Workflow: Roboflow found no Workflow with this ID.*Give its inputs/,
 				);
 				assert.ok(!JSON.stringify([latest, pinned, unknown]).includes(API_KEY));
 			},
