@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import type { RoboflowServer } from '../tools/roboflow-server/index.ts';
 import type { N8nItem, RunData } from '../test/support/n8n.ts';
-import { nodeOutputs } from '../test/support/n8n.ts';
+import { fileName, nodeOutputs } from '../test/support/n8n.ts';
 import type { Workflow, WorkflowNode } from '../test/support/workflows.ts';
 import { codeNode, EXAMPLES, example } from '../test/support/workflows.ts';
 
@@ -26,7 +26,6 @@ export interface DemoExample {
 	right?: { column: number; answers: Map<string, string> };
 }
 
-export const fileOf = (item: N8nItem, field = 'data') => item.binary?.[field]?.fileName ?? '?';
 const byName = (workflow: Workflow, name: string) =>
 	workflow.nodes.find((n) => n.name === name) as WorkflowNode;
 /** A file the workflow should have written: its name, or that it is missing. */
@@ -49,8 +48,9 @@ export function folder(work: string, name: string): string {
 function route(run: RunData | undefined, node: string, names: string[], item: N8nItem): string {
 	const outputs = nodeOutputs(run, node);
 	return (
-		names[outputs.findIndex((items) => items.some((other) => fileOf(other) === fileOf(item)))] ??
-		'-'
+		names[
+			outputs.findIndex((items) => items.some((other) => fileName(other) === fileName(item)))
+		] ?? '-'
 	);
 }
 
@@ -98,11 +98,11 @@ export function routeExample(
 		dirs: [images, sorted],
 		node: EXAMPLES.route.roboflow,
 		columns: {
-			image: (item) => fileOf(item),
+			image: (item) => fileName(item),
 			'top class': (item) => String(item.json.top || '(none)'),
 			confidence: (item) => Number(item.json.confidence).toFixed(3),
 			'route taken': (item, run) =>
-				`${taken(item, run)}: ${saved(path.join(sorted, taken(item, run), fileOf(item)))}`,
+				`${taken(item, run)}: ${saved(path.join(sorted, taken(item, run), fileName(item)))}`,
 		},
 		note: `Images sorted into ${sorted}/<class>/`,
 		right: colours && { column: 1, answers: colours },
@@ -135,14 +135,14 @@ export function countExample(
 		dirs: [images, dirs.alerts, dirs.ok],
 		node: detect,
 		columns: {
-			image: (item) => fileOf(item),
+			image: (item) => fileName(item),
 			objects: (item) => String(item.json.count),
 			class_counts: (item) =>
 				Object.entries(item.json.class_counts as object)
 					.map((e) => e.join(' '))
 					.join(', ') || '-',
 			'annotated picture saved': (item, run) =>
-				`${taken(item, run)}: ${saved(path.join(dirs[taken(item, run)] ?? '', fileOf(item, 'annotated')))}`,
+				`${taken(item, run)}: ${saved(path.join(dirs[taken(item, run)] ?? '', fileName(item, 'annotated')))}`,
 		},
 		note: `Annotated pictures saved into ${dirs.alerts}/ (more than ${alertAbove} objects) and ${dirs.ok}/`,
 		right: counts && { column: 1, answers: counts },
@@ -159,10 +159,10 @@ function everyImage(workflow: Workflow, output: string): void {
 			'\t.map(([field, image]) => ({ json: { source: item.binary?.data?.fileName ?? `item-${index}`, field }, binary: { image }, pairedItem: { item: index } })));',
 		{ position: [660, 0] },
 	);
-	const fileName = `=${output}/{{ $json.source.replace(/\\.[^.]*$/, '') }}-{{ $binary.image.fileName }}`;
+	const target = `=${output}/{{ $json.source.replace(/\\.[^.]*$/, '') }}-{{ $binary.image.fileName }}`;
 	Object.assign(save, {
 		position: [880, 0],
-		parameters: { ...save.parameters, dataPropertyName: 'image', fileName },
+		parameters: { ...save.parameters, dataPropertyName: 'image', fileName: target },
 	});
 	workflow.nodes.push(split);
 	connect(workflow, EXAMPLES.workflow.run, [[split]]);
@@ -194,18 +194,18 @@ export function workflowExample(
 	};
 	const pictures = (item: N8nItem) =>
 		Object.keys(item.binary ?? {}).filter((field) => field !== 'data');
-	const stem = (item: N8nItem) => fileOf(item).replace(/\.[^.]*$/, '');
+	const stem = (item: N8nItem) => fileName(item).replace(/\.[^.]*$/, '');
 	return {
 		file: EXAMPLES.workflow.file,
 		workflow,
 		dirs: [images, output],
 		node: EXAMPLES.workflow.run,
 		columns: {
-			image: (item) => fileOf(item),
+			image: (item) => fileName(item),
 			count_objects: (item) => String(item.json.count_objects ?? '-'),
 			'output image written': (item) =>
 				pictures(item)
-					.map((field) => saved(path.join(output, `${stem(item)}-${fileOf(item, field)}`)))
+					.map((field) => saved(path.join(output, `${stem(item)}-${fileName(item, field)}`)))
 					.join(', ') || '(no image returned)',
 		},
 		note: `Workflow "${workspace ? `${workspace}/` : ''}${workflowId.value}"; its images saved into ${output}/`,
@@ -226,7 +226,7 @@ export function activeLearningExample(
 ): DemoExample {
 	const { file, detect, upload, unsureBelow } = EXAMPLES.activeLearning;
 	const sent = (item: N8nItem, run: RunData | undefined) =>
-		nodeOutputs(run, upload)[0]?.find((other) => fileOf(other) === fileOf(item))?.json;
+		nodeOutputs(run, upload)[0]?.find((other) => fileName(other) === fileName(item))?.json;
 	const arrived = (item: N8nItem, run: RunData | undefined) => {
 		const uploaded = sent(item, run);
 		if (!uploaded || !server) return uploaded ? 'not read back (Roboflow)' : '-';
@@ -242,7 +242,7 @@ export function activeLearningExample(
 		dirs: [images],
 		node: detect,
 		columns: {
-			image: (item) => fileOf(item),
+			image: (item) => fileName(item),
 			objects: (item) => String(item.json.count),
 			'best confidence': (item) => Number(item.json.confidence).toFixed(2),
 			'sent back': (item, run) => (sent(item, run) ? 'yes' : 'no'),

@@ -14,12 +14,11 @@ import { decodeImage } from '../../tools/roboflow-server/index.ts';
 import type { SceneSample } from '../support/images.ts';
 import { GATE_SCENES, SHAPE_SCENES, writeColourSamples, writeScenes } from '../support/images.ts';
 import type { N8nItem } from '../support/n8n.ts';
-import { nodeOutputs } from '../support/n8n.ts';
+import { fileName, nodeOutputs } from '../support/n8n.ts';
 import { EXAMPLES, example } from '../support/workflows.ts';
 import type { E2eCase, World } from '../support/world.ts';
 import { budget, WRONG_CREDENTIAL, WRONG_KEY } from '../support/world.ts';
 
-const fileName = (item: N8nItem, field = 'data') => item.binary?.[field]?.fileName ?? '';
 const stem = (name: string) => name.replace(/\.[^.]*$/, '');
 const sorted = (names: string[]) => [...names].sort();
 

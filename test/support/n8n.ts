@@ -91,6 +91,9 @@ export function nodeOutputs(run: RunData | undefined, nodeName: string): N8nItem
 	return (task?.data?.main ?? []).map((items) => items ?? []);
 }
 
+/** The file name of an item's binary `field`. */
+export const fileName = (item: N8nItem, field = 'data') => item.binary?.[field]?.fileName ?? '';
+
 /** n8n's execution time for a node's first run, in milliseconds (NaN when it did not run). */
 export function nodeTime(run: RunData | undefined, nodeName: string): number {
 	return run?.data?.resultData?.runData?.[nodeName]?.[0]?.executionTime ?? Number.NaN;
