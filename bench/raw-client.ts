@@ -1,75 +1,51 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- the benchmark's reference client runs in Node, never inside n8n */
 /**
- * The benchmark's floor: the same model requests sent by a bare Node http client (no n8n),
- * `concurrency` at a time, each with a fresh connection as n8n's helpers make them. Every answer
- * must be a classification (a `top` class), or with `boxes` hold that many predictions.
+ * The benchmark's floor: the model requests of a folder's images sent by a bare Node http client
+ * (no n8n), `concurrency` at a time, each on a fresh connection as n8n's helpers make them. Every
+ * answer must be a classification (a `top` class), or with `boxes` hold that many predictions.
  *
- *   node bench/raw-client.ts <model url with api_key> <folder> <concurrency> [boxes]   prints {"ms": ..., "items": ...}
+ *   node bench/raw-client.ts <model url with api_key> <folder> <concurrency> [boxes]   prints {"ms": ...}
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
-interface Answer {
-	top?: unknown;
-	predictions?: unknown;
-}
+const [url, dir, concurrency, boxes] = process.argv.slice(2);
 
-function post(url: string, body: string): Promise<Answer> {
-	return new Promise((resolve, reject) => {
-		const req = http.request(url, {
-			method: 'POST',
-			agent: false,
-			headers: {
-				'Content-Type': 'application/x-www-form-urlencoded',
-				'Content-Length': Buffer.byteLength(body),
-			},
-		});
-		req.on('response', (res) => {
-			const chunks: Buffer[] = [];
-			res.on('data', (chunk: Buffer) => chunks.push(chunk));
-			res.on('end', () => {
-				if (res.statusCode === 200)
-					resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Answer);
-				else reject(new Error(`HTTP ${res.statusCode}`));
-			});
-		});
-		req.on('error', reject);
-		req.end(body);
-	});
-}
-
-async function main(): Promise<void> {
-	const [url, dir, concurrency, boxes] = process.argv.slice(2);
-	const valid = (answer: Answer) =>
-		boxes === undefined
-			? typeof answer.top === 'string'
-			: Array.isArray(answer.predictions) && answer.predictions.length === Number(boxes);
-	const files = fs
-		.readdirSync(dir)
-		.sort()
-		.map((f) => path.join(dir, f));
-	let next = 0;
-	const started = process.hrtime.bigint();
-	const worker = async () => {
-		while (next < files.length) {
-			const file = files[next++];
-			const answer = await post(url, (await fs.promises.readFile(file)).toString('base64'));
-			if (!valid(answer))
-				throw new Error(
-					`no ${boxes === undefined ? 'classification' : `${boxes} boxes`} for ${file}`,
-				);
-		}
+async function post(body: string): Promise<{ top?: unknown; predictions?: unknown[] }> {
+	const headers = {
+		'Content-Type': 'application/x-www-form-urlencoded',
+		'Content-Length': Buffer.byteLength(body),
 	};
-	await Promise.all(Array.from({ length: Number(concurrency) }, worker));
-	process.stdout.write(
-		JSON.stringify({ ms: Number(process.hrtime.bigint() - started) / 1e6, items: files.length }),
+	const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+		http
+			.request(url, { method: 'POST', agent: false, headers }, resolve)
+			.on('error', reject)
+			.end(body),
 	);
+	const chunks: Buffer[] = [];
+	for await (const chunk of response) chunks.push(chunk as Buffer);
+	if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`);
+	return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
-main().catch((error: unknown) => {
-	process.stderr.write(
-		`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-	);
-	process.exit(1);
-});
+const files = fs.readdirSync(dir).sort();
+const started = performance.now();
+const worker = async () => {
+	for (let file = files.shift(); file; file = files.shift()) {
+		const answer = await post(
+			(await fs.promises.readFile(path.join(dir, file))).toString('base64'),
+		);
+		const valid = boxes
+			? answer.predictions?.length === Number(boxes)
+			: typeof answer.top === 'string';
+		if (!valid) throw new Error(`no ${boxes ? `${boxes} boxes` : 'classification'} for ${file}`);
+	}
+};
+Promise.all(Array.from({ length: Number(concurrency) }, worker)).then(
+	() => process.stdout.write(JSON.stringify({ ms: performance.now() - started })),
+	(error: unknown) => {
+		process.stderr.write(`${String(error)}\n`);
+		process.exit(1);
+	},
+);

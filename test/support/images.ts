@@ -1,12 +1,13 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- test tooling writes sample files from Node, never inside n8n */
 /**
- * Sample image folders for the demo, the end-to-end tests and the benchmark: real PNG/JPEG
- * files (tools/images) whose true answer is known, for the local Roboflow server's models.
+ * Sample images for the demo, the end-to-end tests and the benchmark: real PNG and JPEG files
+ * (tools/images) whose answers the local Roboflow server's models know: `colors/1` classifies by
+ * the dominant colour, `shapes/1` finds each coloured rectangle (confidence 0.95 x its opacity).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
-import type { ColourName, ShapeClass, ShapeRect } from '../../tools/images/index.ts';
+import type { ShapeClass, ShapeRect } from '../../tools/images/index.ts';
 import {
 	COLOURS,
 	makeJpeg,
@@ -15,199 +16,150 @@ import {
 	makeShapesPng,
 } from '../../tools/images/index.ts';
 
-export type PrimaryColour = 'red' | 'green' | 'blue';
+export type Primary = 'red' | 'green' | 'blue';
+const PRIMARIES: Primary[] = ['red', 'green', 'blue'];
 
-/** The classification samples: the dominant colour is the true class of model `colors/1`. */
-export const SAMPLES: ReadonlyArray<readonly [string, PrimaryColour]> = [
-	['strawberry.png', 'red'],
-	['lime.jpg', 'green'],
-	['blueberry.png', 'blue'],
-	['tomato.jpg', 'red'],
-	['leaf.png', 'green'],
-	['sky.jpg', 'blue'],
-];
+/** The classification samples, named for what they show: "file class", comma-separated. */
+const COLOUR_SAMPLES =
+	'strawberry.png red, lime.jpg green, blueberry.png blue, tomato.jpg red, leaf.png green, sky.jpg blue';
 
-export interface ColourSample {
-	name: string;
-	colour: PrimaryColour;
-}
-
-/** Writes `SAMPLES` into `dir` (created if needed). */
-export function writeSampleImages(dir: string): ColourSample[] {
+/** Writes the classification samples into `dir`; returns each one's true class. */
+export function writeColourSamples(dir: string): Array<{ name: string; colour: Primary }> {
 	fs.mkdirSync(dir, { recursive: true });
-	SAMPLES.forEach(([name, colour], i) => {
+	return COLOUR_SAMPLES.split(', ').map((sample, i) => {
+		const [name, colour] = sample.split(' ') as [string, Primary];
 		const make = name.endsWith('.png') ? makePng : makeJpeg;
 		fs.writeFileSync(
 			path.join(dir, name),
 			make(96 + i * 8, 64 + i * 4, COLOURS[colour], { noise: 25, seed: i + 1 }),
 		);
+		return { name, colour };
 	});
-	return SAMPLES.map(([name, colour]) => ({ name, colour }));
 }
 
-/**
- * `count` small PNGs named img-000.png, img-001.png, ... cycling red, green, blue, every one
- * different (seeded noise), so that the server tells each image's first request from a retry.
- */
-export function writeColourSeries(dir: string, count: number, side = 24): ColourSample[] {
-	fs.mkdirSync(dir, { recursive: true });
-	const colours: PrimaryColour[] = ['red', 'green', 'blue'];
+/** `count` small noisy one-colour PNGs from number `first` on, cycling red, green, blue, each one distinct. */
+export function colourSeries(
+	count: number,
+	first = 0,
+): Array<{ name: string; colour: Primary; image: Buffer }> {
 	return Array.from({ length: count }, (_, i) => {
-		const sample = { name: `img-${String(i).padStart(3, '0')}.png`, colour: colours[i % 3] };
-		fs.writeFileSync(
-			path.join(dir, sample.name),
-			makePng(side, side, COLOURS[sample.colour], { noise: 20, seed: i + 1 }),
-		);
-		return sample;
+		const n = first + i;
+		const [colour, side] = [PRIMARIES[n % 3], 12 + (n % 29)];
+		return {
+			name: `${colour}-${n}.png`,
+			colour,
+			image: makePng(side, side, COLOURS[colour], { noise: 20, seed: n + 1 }),
+		};
 	});
-}
-
-export interface ShapeSample {
-	name: string;
-	width: number;
-	height: number;
-	/** Objects per class that `shapes/1` (and `shapes-seg/1`) find. */
-	counts: Partial<Record<ShapeClass, number>>;
-	/** All objects. */
-	count: number;
 }
 
 /** A rectangle in cell (`col`, `row`) of a 40-pixel grid: apart from every other cell's. */
-export const shapeCell = (colour: ShapeClass, col: number, row: number): ShapeRect => ({
+export const shapeCell = (
+	colour: ShapeClass,
+	col: number,
+	row: number,
+	opacity = 1,
+): ShapeRect => ({
 	colour,
 	x: 8 + col * 40,
 	y: 8 + row * 40,
 	width: 28 - (col % 2) * 6,
 	height: 24 + (row % 2) * 6,
+	opacity,
 });
 
-/** Scenes of coloured rectangles on white: each rectangle is one object of its colour's class. */
-const SHAPE_SCENES: ReadonlyArray<{
+/** One shapes picture on white, as bytes (e.g. for a Code node's item or a URL the server serves). */
+export const shapeImage = (rects: ShapeRect[], width = 120, height = 80): Buffer =>
+	makeShapesPng({ width, height, background: 'white', rects });
+
+/** Rectangles written as "colour col row [opacity]", comma-separated: `cells('red 0 0, blue 2 1 0.5')`. */
+export const cells = (objects: string): ShapeRect[] =>
+	objects
+		.split(',')
+		.filter((o) => o.trim())
+		.map((o) => {
+			const [colour, col, row, opacity = '1'] = o.trim().split(' ');
+			return shapeCell(colour as ShapeClass, Number(col), Number(row), Number(opacity));
+		});
+
+interface Scene {
 	name: string;
 	width: number;
 	height: number;
 	rects: ShapeRect[];
-}> = [
-	{
-		name: 'crowded.png',
-		width: 200,
-		height: 120,
-		rects: [
-			shapeCell('red', 0, 0),
-			shapeCell('red', 1, 1),
-			shapeCell('blue', 2, 0),
-			shapeCell('blue', 3, 1),
-			shapeCell('green', 4, 0),
-			shapeCell('yellow', 0, 2),
-		],
-	},
-	{
-		name: 'busy.png',
-		width: 180,
-		height: 100,
-		rects: [
-			shapeCell('red', 0, 0),
-			shapeCell('green', 1, 0),
-			shapeCell('blue', 2, 1),
-			shapeCell('magenta', 3, 0),
-		],
-	},
-	{
-		name: 'trio.png',
-		width: 160,
-		height: 90,
-		rects: [shapeCell('yellow', 0, 0), shapeCell('magenta', 1, 1), shapeCell('blue', 2, 0)],
-	},
-	{
-		name: 'pair.png',
-		width: 140,
-		height: 100,
-		rects: [shapeCell('cyan', 0, 1), shapeCell('cyan', 2, 0)],
-	},
-	{ name: 'single.jpg', width: 120, height: 80, rects: [shapeCell('red', 1, 0)] },
-	{ name: 'empty.png', width: 96, height: 64, rects: [] },
+}
+const scene = (name: string, width: number, height: number, objects: string): Scene => ({
+	name,
+	width,
+	height,
+	rects: cells(objects),
+});
+
+/** Detection scenes: each rectangle one object of its colour's class. */
+export const SHAPE_SCENES: Scene[] = [
+	scene('crowded.png', 200, 120, 'red 0 0, red 1 1, blue 2 0, blue 3 1, green 4 0, yellow 0 2'),
+	scene('busy.png', 180, 100, 'red 0 0, green 1 0, blue 2 1, magenta 3 0'),
+	scene('trio.png', 160, 90, 'yellow 0 0, magenta 1 1, blue 2 0'),
+	scene('pair.png', 140, 100, 'cyan 0 1, cyan 2 0'),
+	scene('single.jpg', 120, 80, 'red 1 0'),
+	scene('empty.png', 96, 64, ''),
 ];
 
-/**
- * Writes the shape scenes into `dir` (created if needed); returns what each holds. `scale`
- * multiplies every size and position (the demo's pictures are twice as large, to be seen in
- * the editor); the objects and their classes stay the same.
- */
-export function writeShapeImages(dir: string, { scale = 1 } = {}): ShapeSample[] {
-	fs.mkdirSync(dir, { recursive: true });
-	return SHAPE_SCENES.map(({ name, width: w, height: h, rects: sceneRects }) => {
-		const [width, height] = [w * scale, h * scale];
-		const rects = sceneRects.map((rect) => ({
-			...rect,
-			x: rect.x * scale,
-			y: rect.y * scale,
-			width: rect.width * scale,
-			height: rect.height * scale,
-		}));
-		const spec = { width, height, background: 'white' as ColourName, rects };
-		const bytes = name.endsWith('.png')
-			? makeShapesPng(spec)
-			: makeShapesJpeg({ ...spec, quality: 95 });
-		fs.writeFileSync(path.join(dir, name), bytes);
-		const counts: Partial<Record<ShapeClass, number>> = {};
-		for (const rect of rects) {
-			const colour = rect.colour as ShapeClass;
-			counts[colour] = (counts[colour] ?? 0) + 1;
-		}
-		return { name, width, height, counts, count: rects.length };
-	});
-}
+/** Camera-like scenes for active learning: clear objects, faint ones (about half opacity) and none. */
+export const GATE_SCENES: Scene[] = [
+	scene('gate-clear.png', 140, 90, 'red 0 0, blue 2 1'),
+	scene('gate-faint.png', 140, 90, 'red 1 0 0.5'),
+	scene('gate-mixed.png', 140, 90, 'green 0 1, yellow 2 0 0.5'),
+	scene('gate-empty.png', 140, 90, ''),
+	scene('gate-dusk.png', 140, 90, 'blue 0 0 0.55, cyan 2 1 0.45'),
+];
 
-/** One shapes image as bytes, for items built in memory (e.g. a Code node's attachments). */
-export function shapeImage(rects: ShapeRect[], width = 120, height = 80): Buffer {
-	return makeShapesPng({ width, height, background: 'white', rects });
-}
-
-export interface ActiveLearningSample {
+export interface SceneSample {
 	name: string;
-	/** Objects `shapes/1` finds. */
+	width: number;
+	height: number;
+	/** Objects per class `shapes/1` finds, and in all. */
+	counts: Partial<Record<ShapeClass, number>>;
 	count: number;
-	/** The best confidence it reports, about (0 without objects). */
+	/** The best confidence it reports (0 without objects). */
 	confidence: number;
 }
 
 /**
- * Camera-like scenes for the active-learning example: clear ones the detector is sure of (0.95),
- * faint ones (half-transparent rectangles, about 0.95 x opacity) and one without any object.
+ * Writes `scenes` into `dir`, every size and position times `scale` (the demo's are larger, to
+ * be seen in the editor; the objects stay the same); returns what each holds.
  */
-const ACTIVE_LEARNING_SCENES: ReadonlyArray<{ name: string; rects: ShapeRect[] }> = [
-	{ name: 'gate-clear.png', rects: [shapeCell('red', 0, 0), shapeCell('blue', 2, 1)] },
-	{ name: 'gate-faint.png', rects: [{ ...shapeCell('red', 1, 0), opacity: 0.5 }] },
-	{
-		name: 'gate-mixed.png',
-		rects: [shapeCell('green', 0, 1), { ...shapeCell('yellow', 2, 0), opacity: 0.5 }],
-	},
-	{ name: 'gate-empty.png', rects: [] },
-	{
-		name: 'gate-dusk.png',
-		rects: [
-			{ ...shapeCell('blue', 0, 0), opacity: 0.55 },
-			{ ...shapeCell('cyan', 2, 1), opacity: 0.45 },
-		],
-	},
-];
-
-/** Writes the active-learning scenes into `dir` (created if needed); returns what each holds. */
-export function writeActiveLearningImages(dir: string, { scale = 1 } = {}): ActiveLearningSample[] {
+export function writeScenes(dir: string, scenes: Scene[], scale = 1): SceneSample[] {
 	fs.mkdirSync(dir, { recursive: true });
-	return ACTIVE_LEARNING_SCENES.map(({ name, rects }) => {
-		const scaled = rects.map((rect) => ({
-			...rect,
-			x: rect.x * scale,
-			y: rect.y * scale,
-			width: rect.width * scale,
-			height: rect.height * scale,
+	return scenes.map(({ name, width, height, rects }) => {
+		const scaled = rects.map((r) => ({
+			...r,
+			x: r.x * scale,
+			y: r.y * scale,
+			width: r.width * scale,
+			height: r.height * scale,
 		}));
+		const spec = {
+			width: width * scale,
+			height: height * scale,
+			background: 'white' as const,
+			rects: scaled,
+		};
 		fs.writeFileSync(
 			path.join(dir, name),
-			makeShapesPng({ width: 140 * scale, height: 90 * scale, background: 'white', rects: scaled }),
+			name.endsWith('.png') ? makeShapesPng(spec) : makeShapesJpeg({ ...spec, quality: 95 }),
 		);
-		const confidences = rects.map((rect) => 0.95 * (rect.opacity ?? 1));
-		return { name, count: rects.length, confidence: Math.max(0, ...confidences) };
+		const counts: Partial<Record<ShapeClass, number>> = {};
+		for (const { colour } of rects)
+			counts[colour as ShapeClass] = (counts[colour as ShapeClass] ?? 0) + 1;
+		const confidence = Math.max(0, ...rects.map((r) => 0.95 * (r.opacity ?? 1)));
+		return {
+			name,
+			width: spec.width,
+			height: spec.height,
+			counts,
+			count: rects.length,
+			confidence,
+		};
 	});
 }

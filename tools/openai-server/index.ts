@@ -1,30 +1,21 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- the local chat model server is an HTTP server in Node, not an n8n node */
 /**
  * A local OpenAI-compatible chat model server for tests and the demo: n8n's OpenAI Chat Model
- * node (credential `openAiApi`, Base URL `http://127.0.0.1:<port>/v1`) talks to it as to
- * OpenAI's API, offline. Its answers are scripted (script.ts): first a call of the tool the
- * agent offers, then a final answer quoting what the tool returned. Every request is recorded, so
- * a test can read the tool message the "model" received and the tool descriptions it was given.
+ * node (credential `openAiApi`, Base URL `http://127.0.0.1:<port>/v1`, any key) talks to it as to
+ * OpenAI's API, offline. Its answers are scripted (script.ts): tool calls, then a final answer
+ * quoting what the tools returned. Every request is recorded, so a test can read what the "model"
+ * was offered and what the tools told it.
  *
- *   import { createOpenAiServer } from '../tools/openai-server/index.ts';
- *   const chat = createOpenAiServer({ rules: [{ match: 'count', tool: 'Detect_objects' }] });
- *   const url = await chat.start();      // http://127.0.0.1:<free port>; Base URL `${url}/v1`
- *   ... chat.requests, chat.toolMessages() ...
- *   await chat.stop();
+ *   const chat = createOpenAiServer({ rules: [{ match: 'count', tools: ['Detect_objects'] }] });
+ *   const url = await chat.start();      // Base URL `${url}/v1`
+ *   chat.requests, chat.toolMessages()
  *
- * From the command line: `node tools/openai-server/main.ts` (see main.ts).
- *
- * ROUTES (with or without the `/v1` prefix)
- * - `POST /chat/completions`: `{model, messages, tools?, stream?, stream_options?}` -> a
- *   `chat.completion` (or its stream). Any bearer key is accepted; one is required, as OpenAI's.
- * - `GET /models`: `{object: "list", data: [{id, object: "model", ...}]}` (the node's model list).
- * - `GET /_local/requests`: what was recorded, for a look from outside.
+ * Routes, with or without `/v1`: `POST /chat/completions` (`stream` too) and `GET /models`.
  */
 import http from 'node:http';
 
 import { close, listen } from '../local-http/index.ts';
-import { completion, completionChunks } from './completion.ts';
-import type { ChatMessage, ScriptRule, ToolDefinition } from './script.ts';
+import type { ChatMessage, ScriptedAnswer, ScriptRule, ToolDefinition } from './script.ts';
 import { messageText, scriptedAnswer } from './script.ts';
 
 export type { ChatMessage, ScriptRule, ToolDefinition } from './script.ts';
@@ -34,14 +25,41 @@ export interface RecordedRequest {
 	model: string;
 	messages: ChatMessage[];
 	tools: ToolDefinition[];
-	stream: boolean;
 }
 
-export interface OpenAiServerOptions {
-	/** Scripted tool choices (script.ts); without any, the first tool offered is called. */
-	rules?: ScriptRule[];
-	/** The models GET /models lists (default: one, `local-model`). */
-	models?: string[];
+/** The answer as OpenAI's API gives it: one `chat.completion`, or for `stream` its chunks. */
+function completion(
+	id: string,
+	model: string,
+	answer: ScriptedAnswer,
+	stream?: { include_usage?: boolean },
+): string {
+	const message =
+		'calls' in answer
+			? { role: 'assistant', content: null, tool_calls: answer.calls }
+			: { role: 'assistant', content: answer.content };
+	const finish_reason = 'calls' in answer ? 'tool_calls' : 'stop';
+	const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
+	const base = { id, created: Math.floor(Date.now() / 1000), model };
+	if (!stream)
+		return JSON.stringify({
+			...base,
+			object: 'chat.completion',
+			choices: [{ index: 0, message, finish_reason }],
+			usage,
+		});
+	const delta =
+		'calls' in answer
+			? { ...message, tool_calls: answer.calls.map((call, index) => ({ index, ...call })) }
+			: message;
+	const chunk = (choices: object[], extra = {}) =>
+		`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...extra })}\n\n`;
+	const chunks = [
+		chunk([{ index: 0, delta, finish_reason: null }]),
+		chunk([{ index: 0, delta: {}, finish_reason }]),
+	];
+	if (stream.include_usage) chunks.push(chunk([], { usage }));
+	return [...chunks, 'data: [DONE]\n\n'].join('');
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -50,114 +68,71 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 /** An error as OpenAI's API words one. */
-function apiError(res: http.ServerResponse, status: number, message: string, type: string): void {
-	send(res, status, { error: { message, type, param: null, code: null } });
-}
+const refuse = (res: http.ServerResponse, status: number, message: string) =>
+	send(res, status, { error: { message, type: 'invalid_request_error', param: null, code: null } });
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
-	const chunks: Buffer[] = [];
-	for await (const chunk of req) chunks.push(chunk as Buffer);
-	return Buffer.concat(chunks).toString('utf8');
-}
-
-export function createOpenAiServer(options: OpenAiServerOptions = {}) {
-	const rules = options.rules ?? [];
-	const models = options.models ?? ['local-model'];
+export function createOpenAiServer({
+	rules = [],
+	models = ['local-model'],
+}: { rules?: ScriptRule[]; models?: string[] } = {}) {
 	const requests: RecordedRequest[] = [];
-	let calls = 0;
 
 	async function chatCompletion(req: http.IncomingMessage, res: http.ServerResponse) {
-		let body: Partial<RecordedRequest> & { stream_options?: { include_usage?: boolean } };
-		try {
-			body = JSON.parse(await readBody(req)) as typeof body;
-		} catch {
-			apiError(
-				res,
-				400,
-				'We could not parse the JSON body of your request.',
-				'invalid_request_error',
-			);
-			return;
-		}
-		if (!Array.isArray(body.messages) || typeof body.model !== 'string') {
-			apiError(res, 400, "'model' and 'messages' are required.", 'invalid_request_error');
-			return;
-		}
-		const recorded: RecordedRequest = {
-			model: body.model,
-			messages: body.messages,
-			tools: Array.isArray(body.tools) ? body.tools : [],
-			stream: body.stream === true,
+		const chunks: Buffer[] = [];
+		for await (const chunk of req) chunks.push(chunk as Buffer);
+		const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<RecordedRequest> & {
+			stream?: boolean;
+			stream_options?: { include_usage?: boolean };
 		};
-		requests.push(recorded);
-		const answer = scriptedAnswer(recorded.messages, recorded.tools, rules, ++calls);
-		const id = `chatcmpl-local-${calls}`;
-		const prompt = recorded.messages.map(messageText).join('\n');
-		if (!recorded.stream) {
-			send(res, 200, completion(id, recorded.model, answer, prompt));
-			return;
-		}
-		res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
-		const includeUsage = body.stream_options?.include_usage === true;
-		for (const event of completionChunks(id, recorded.model, answer, prompt, includeUsage))
-			res.write(event);
-		res.end();
+		if (!Array.isArray(body.messages) || typeof body.model !== 'string')
+			return refuse(res, 400, "'model' and 'messages' are required.");
+		const request = { model: body.model, messages: body.messages, tools: body.tools ?? [] };
+		requests.push(request);
+		const answer = scriptedAnswer(request.messages, request.tools, rules, requests.length);
+		res.writeHead(200, { 'Content-Type': body.stream ? 'text/event-stream' : 'application/json' });
+		const stream = body.stream ? (body.stream_options ?? {}) : undefined;
+		res.end(completion(`chatcmpl-local-${requests.length}`, request.model, answer, stream));
 	}
 
 	const server = http.createServer((req, res) => {
 		const path = (req.url ?? '/').split('?')[0].replace(/^\/v1(?=\/)/, '');
-		if (path === '/_local/requests' && req.method === 'GET') {
-			send(res, 200, requests);
-			return;
-		}
-		if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
-			apiError(
+		if (!/^Bearer \S+/.test(req.headers.authorization ?? ''))
+			return refuse(
 				res,
 				401,
 				"You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth.",
-				'invalid_request_error',
 			);
-			return;
-		}
 		if (path === '/chat/completions' && req.method === 'POST') {
-			chatCompletion(req, res).catch((error: unknown) => {
-				apiError(res, 500, String(error), 'server_error');
-			});
+			chatCompletion(req, res).catch((error: unknown) => refuse(res, 400, String(error)));
 			return;
 		}
-		if (path === '/models' && req.method === 'GET') {
-			send(res, 200, {
+		if (path === '/models' && req.method === 'GET')
+			return send(res, 200, {
 				object: 'list',
 				data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'local' })),
 			});
-			return;
-		}
-		apiError(res, 404, `Unknown request URL: ${req.method} ${req.url}`, 'invalid_request_error');
+		refuse(res, 404, `Unknown request URL: ${req.method} ${req.url}`);
 	});
 
 	return {
 		url: '',
+		/** The scripted choices of tools, in order; a test may add its own. */
+		rules,
 		/** Every chat completion request, in order. */
 		requests,
-		/** The tool messages the model received, in order: what each tool call returned. */
+		/** What each tool call returned, in order, as the model received it. */
 		toolMessages(): Array<{ tool: string; content: string }> {
-			const seen = new Set<string>();
-			const found: Array<{ tool: string; content: string }> = [];
-			for (const request of requests) {
-				const calls = request.messages.flatMap((m) => m.tool_calls ?? []);
-				for (const message of request.messages) {
-					if (message.role !== 'tool' || !message.tool_call_id) continue;
-					if (seen.has(message.tool_call_id)) continue;
-					seen.add(message.tool_call_id);
-					const call = calls.find((c) => c.id === message.tool_call_id);
-					found.push({ tool: call?.function.name ?? '', content: messageText(message) });
+			const found = new Map<string, { tool: string; content: string }>();
+			for (const { messages } of requests) {
+				const calls = messages.flatMap((m) => m.tool_calls ?? []);
+				for (const m of messages.filter(
+					(m) => m.role === 'tool' && m.tool_call_id && !found.has(m.tool_call_id),
+				)) {
+					const tool = calls.find((c) => c.id === m.tool_call_id)?.function.name ?? '';
+					found.set(m.tool_call_id as string, { tool, content: messageText(m) });
 				}
 			}
-			return found;
-		},
-		/** Forgets what was recorded (call ids keep counting, so they stay unique). */
-		reset(): void {
-			requests.length = 0;
+			return [...found.values()];
 		},
 		async start(port = 0, host = '127.0.0.1'): Promise<string> {
 			this.url = await listen(server, port, host);

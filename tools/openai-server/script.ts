@@ -1,22 +1,21 @@
 /**
  * What the scripted model answers: a decision from the conversation so far, the way a real model
- * with one tool would act, but fixed so tests can predict it.
+ * with tools would act, but fixed so that tests can predict it.
  *
- * - No tool message yet: call a tool. Which one: the first rule whose `match` the user's message
- *   contains, else the first tool offered. Its arguments: the rule's, else built from the tool's
- *   JSON schema (a property whose name mentions "url" gets the first URL in the user's message,
- *   any other string property the message itself).
- * - A tool message after the last user message: the final answer, quoting what the tool returned
- *   (`The tool <name> answered: <content>`), so a test sees the model "read" the tool's output.
+ * - No tool message after the user's turn yet: call tools, in parallel: those of the first rule
+ *   whose `match` the user's turn contains, else the first tool offered. Arguments come from each
+ *   tool's JSON schema: a property whose name mentions "url" gets the first URL in the user's
+ *   turn, any other string property the turn's text.
+ * - Tool messages after it: the final answer, quoting each (`The tool <name> answered: <content>`),
+ *   so that a test sees what the model "read".
  */
 
 /** One message of an OpenAI chat completion request, as far as the script reads it. */
 export interface ChatMessage {
 	role: 'system' | 'user' | 'assistant' | 'tool' | 'developer';
-	content?: string | Array<{ type: string; text?: string; image_url?: unknown }> | null;
+	content?: string | Array<{ type: string; text?: string }> | null;
 	tool_calls?: ToolCall[];
 	tool_call_id?: string;
-	name?: string;
 }
 
 export interface ToolCall {
@@ -28,51 +27,42 @@ export interface ToolCall {
 /** A tool the request offers (`tools[]`), as OpenAI's API describes one. */
 export interface ToolDefinition {
 	type: 'function';
-	function: { name: string; description?: string; parameters?: JsonSchema };
+	function: {
+		name: string;
+		description?: string;
+		parameters?: { properties?: Record<string, { type?: string }> };
+	};
 }
 
-interface JsonSchema {
-	type?: string;
-	properties?: Record<string, JsonSchema>;
-	required?: string[];
-}
-
-/** A scripted choice of tool and arguments for user messages containing `match`. */
+/** For a user's turn containing `match`: call these tools (names as offered). */
 export interface ScriptRule {
 	match: string;
-	/** The tool's name as offered (e.g. `Detect_objects`); default: the first tool offered. */
-	tool?: string;
-	arguments?: Record<string, unknown>;
+	tools: string[];
 }
 
-export type ScriptedAnswer =
-	| { kind: 'tool_call'; call: ToolCall }
-	| { kind: 'text'; content: string };
+export type ScriptedAnswer = { calls: ToolCall[] } | { content: string };
 
-/** The text of a message's content, whether a string or a list of parts (text and images). */
-export function messageText(message: ChatMessage | undefined): string {
-	const content = message?.content;
-	if (typeof content === 'string') return content;
-	if (Array.isArray(content))
-		return content
-			.map((part) => (part.type === 'text' && part.text ? part.text : ''))
-			.filter(Boolean)
-			.join('\n');
-	return '';
+/** The text of a message's content, a string or a list of parts (text and images). */
+export function messageText(message: ChatMessage): string {
+	const { content } = message;
+	if (!Array.isArray(content)) return content ?? '';
+	return content
+		.flatMap((part) => (part.type === 'text' && part.text ? [part.text] : []))
+		.join('\n');
 }
 
-const URL_PATTERN = /https?:\/\/[^\s"'<>)]+/;
-
-function argumentsFromSchema(schema: JsonSchema | undefined, userText: string) {
-	const args: Record<string, unknown> = {};
-	for (const [name, property] of Object.entries(schema?.properties ?? {})) {
+function argumentsFor(tool: ToolDefinition, userText: string): string {
+	const args: Record<string, string> = {};
+	for (const [name, property] of Object.entries(tool.function.parameters?.properties ?? {})) {
 		if (property.type !== undefined && property.type !== 'string') continue;
-		args[name] = /url/i.test(name) ? (URL_PATTERN.exec(userText)?.[0] ?? '') : userText;
+		args[name] = /url/i.test(name)
+			? (/https?:\/\/[^\s"'<>)]+/.exec(userText)?.[0] ?? '')
+			: userText;
 	}
-	return args;
+	return JSON.stringify(args);
 }
 
-/** Decides the next answer for `messages`, offered `tools`; `callNumber` makes tool call ids unique. */
+/** The next answer to `messages`, offered `tools`; `callNumber` keeps tool call ids unique. */
 export function scriptedAnswer(
 	messages: ChatMessage[],
 	tools: ToolDefinition[],
@@ -86,37 +76,30 @@ export function scriptedAnswer(
 	const userText = messages
 		.slice(firstUser, lastUser + 1)
 		.map(messageText)
-		.filter(Boolean)
 		.join('\n');
-	const toolMessages = messages.slice(lastUser + 1).filter((m) => m.role === 'tool');
-	if (toolMessages.length || !tools.length) {
-		const calls = messages.slice(lastUser + 1).flatMap((m) => m.tool_calls ?? []);
-		const quoted = toolMessages.map((m) => {
-			const name = calls.find((call) => call.id === m.tool_call_id)?.function.name ?? 'tool';
-			return `The tool ${name} answered: ${messageText(m)}`;
-		});
-		return {
-			kind: 'text',
-			content: quoted.length ? quoted.join('\n') : `You said: ${userText}`,
-		};
+	const after = messages.slice(lastUser + 1);
+	const results = after.filter((m) => m.role === 'tool');
+	if (results.length || !tools.length) {
+		const calls = after.flatMap((m) => m.tool_calls ?? []);
+		const name = (id?: string) => calls.find((call) => call.id === id)?.function.name ?? 'tool';
+		const quoted = results.map(
+			(m) => `The tool ${name(m.tool_call_id)} answered: ${messageText(m)}`,
+		);
+		return { content: quoted.length ? quoted.join('\n') : `You said: ${userText}` };
 	}
-	const rule = rules.find((candidate) => userText.includes(candidate.match));
-	const tool =
-		tools.find((candidate) => candidate.function.name === rule?.tool) ??
-		(rule?.tool ? undefined : tools[0]);
-	if (!tool) {
+	const names = rules.find((rule) => userText.includes(rule.match))?.tools ?? [
+		tools[0].function.name,
+	];
+	const chosen = names.map((name) => tools.find((tool) => tool.function.name === name));
+	if (chosen.some((tool) => !tool))
 		return {
-			kind: 'text',
-			content: `No tool named ${rule?.tool} was offered (offered: ${tools.map((t) => t.function.name).join(', ')})`,
+			content: `No tool named ${names.join(', ')} was offered (offered: ${tools.map((t) => t.function.name).join(', ')})`,
 		};
-	}
-	const args = rule?.arguments ?? argumentsFromSchema(tool.function.parameters, userText);
 	return {
-		kind: 'tool_call',
-		call: {
-			id: `call_${callNumber}`,
+		calls: (chosen as ToolDefinition[]).map((tool, i) => ({
+			id: `call_${callNumber}_${i}`,
 			type: 'function',
-			function: { name: tool.function.name, arguments: JSON.stringify(args) },
-		},
+			function: { name: tool.function.name, arguments: argumentsFor(tool, userText) },
+		})),
 	};
 }

@@ -1,42 +1,32 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- tooling runs in Node, never inside n8n */
 /**
- * Where the repository is, for the tooling and the tests. Found by walking up to this package's
- * package.json from the script Node was started with, then from the working directory: the
- * tooling is type-checked in tsconfig.test.json as CommonJS too, where `import.meta` is not
- * allowed.
+ * The repository's root, for the tooling and the tests: the nearest folder holding this package's
+ * package.json above the script Node runs, or else above the working directory (`import.meta`
+ * is not an option: jest type-checks the tooling as CommonJS).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
-const PACKAGE_NAME = 'n8n-nodes-roboflow';
-
-function isProjectRoot(dir: string): boolean {
-	try {
-		const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
-			name?: string;
-		};
-		return manifest.name === PACKAGE_NAME;
-	} catch {
-		return false;
-	}
-}
-
-function findRoot(): string {
-	const starts = [
-		process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : undefined,
-		process.cwd(),
-	];
-	for (const start of starts) {
-		if (!start) continue;
-		for (let dir = start; ; dir = path.dirname(dir)) {
-			if (isProjectRoot(dir)) return dir;
-			if (path.dirname(dir) === dir) break;
-		}
-	}
-	throw new Error(
-		`Could not find the ${PACKAGE_NAME} repository above ${starts.filter(Boolean).join(' or ')}`,
+const isRoot = (dir: string) => {
+	const manifest = path.join(dir, 'package.json');
+	return (
+		fs.existsSync(manifest) &&
+		fs.readFileSync(manifest, 'utf8').includes('"name": "n8n-nodes-roboflow"')
 	);
+};
+
+function above(start: string): string | undefined {
+	for (let dir = start; ; dir = path.dirname(dir)) {
+		if (isRoot(dir)) return dir;
+		if (path.dirname(dir) === dir) return undefined;
+	}
 }
 
-/** The repository's root folder. */
-export const ROOT = findRoot();
+export const ROOT =
+	above(path.dirname(path.resolve(process.argv[1] ?? '.'))) ??
+	above(process.cwd()) ??
+	(() => {
+		throw new Error(
+			`No n8n-nodes-roboflow repository above ${process.argv[1]} or ${process.cwd()}`,
+		);
+	})();
