@@ -20,7 +20,8 @@ export class Roboflow implements INodeType {
 		version: [1, 1.1],
 		defaultVersion: 1.1,
 		subtitle,
-		description: 'Classify images, detect, segment and count objects with Roboflow models',
+		description:
+			'Classify images, detect, segment and count objects, read text and describe images with Roboflow',
 		defaults: {
 			name: 'Roboflow',
 		},
