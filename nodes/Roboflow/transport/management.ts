@@ -11,7 +11,6 @@ import type { ErrorAdvice } from './errorMapping';
 import type { FormPart, RoboflowRequest, Send } from './request';
 import { MAX_RESPONSE_BYTES } from './request';
 
-/** A project of a workspace, as the pickers and operations need it. */
 export interface ManagementProject {
 	/** The URL slug the routes take (`my-project`), without the workspace. */
 	slug: string;
@@ -20,7 +19,6 @@ export interface ManagementProject {
 	type: string;
 }
 
-/** A Workflow saved in a workspace. */
 export interface ManagementWorkflow {
 	/** Its URL slug, which the run route takes. */
 	id: string;
@@ -30,14 +28,11 @@ export interface ManagementWorkflow {
 // The management API's "no access" errors name the workspace, not a model.
 const ADVICE: ErrorAdvice = { subject: 'this workspace' };
 
-/** The image of an upload: its bytes, or a URL Roboflow downloads. */
 export type UploadImage =
 	| { kind: 'file'; data: Buffer; fileName: string; contentType: string }
 	| { kind: 'url'; url: string };
 
-/** Where an upload goes in the project, and what is recorded with it. */
 export interface UploadFields {
-	/** The image's file name in the project. */
 	name: string;
 	split: 'train' | 'valid' | 'test';
 	batch: string;
@@ -48,7 +43,6 @@ export interface UploadFields {
 	inferenceId?: string;
 }
 
-/** An annotation file for an uploaded image. */
 export interface AnnotationFile {
 	/** Its file name: the extension tells Roboflow the format (`.json`, `.xml`, `.txt`...). */
 	name: string;
@@ -58,7 +52,6 @@ export interface AnnotationFile {
 	 * `json`: `{annotationFile, labelmap}`, as roboflow-python sends annotation files.
 	 */
 	form: 'text' | 'json';
-	/** For YOLO text: class names by class number. */
 	labelmap?: Record<string, unknown> | unknown[];
 	/** A model's prediction awaiting review, rather than ground truth. */
 	prediction: boolean;
@@ -89,7 +82,6 @@ const PROJECT_TYPES_OF_TASK: Record<ModelTask, (type: string) => boolean> = {
 	keypoints: (type) => type.includes('keypoint'),
 };
 
-/** Whether a project of this type has models for the task. */
 export function projectServesTask(projectType: string, task: ModelTask): boolean {
 	return PROJECT_TYPES_OF_TASK[task](projectType);
 }
