@@ -122,6 +122,12 @@ export const respond = (expression: string) =>
 /** The shipped examples: their files, the node names their runs are read by, what they decide on. */
 export const EXAMPLES = {
 	route: { file: 'route-images-by-class', switch: 'Route by class', roboflow: 'Roboflow' },
+	classifyByText: {
+		file: 'classify-by-text',
+		classify: 'Classify by text labels',
+		switch: 'Route by label',
+	},
+	findByText: { file: 'find-objects-by-text', find: 'Find red boxes', prompt: 'red box' },
 	count: {
 		file: 'count-objects-and-alert',
 		detect: 'Detect objects',
