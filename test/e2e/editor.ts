@@ -4,7 +4,7 @@
  * 1.123.81 and 2.41.1 send: the credential's Test, the "From list" pickers
  * (POST /rest/dynamic-node-parameters/resource-locator-results) and the Inputs fields of a chosen
  * Workflow (.../resource-mapper-fields). They reach the node's methods only through n8n's
- * controllers, which jest does not run.
+ * controllers, which jest does not run. And the node's description as n8n serves it to the editor.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -89,6 +89,29 @@ export const editorCase: E2eCase = {
 				rest = (await world.main()).rest;
 			},
 			budget({ starts: 1 }),
+		);
+
+		test(
+			"the Operation list as n8n serves the node's description to the editor: the ten operations",
+			budget({ requests: 1 }),
+			async () => {
+				const nodeInfos = [{ name: 'n8n-nodes-roboflow.roboflow', version: 1 }];
+				const { status, body } = await rest('POST', '/node-types', { nodeInfos });
+				assert.equal(status, 200, JSON.stringify(body));
+				const properties = body.data[0].properties as Array<{
+					name: string;
+					options?: Array<{ name: string }>;
+				}>;
+				const operation = properties.find((p) => p.name === 'operation');
+				assert.deepEqual(
+					operation?.options?.map(({ name }) => name),
+					[
+						...['Classify Image', 'Detect Objects', 'Segment Instances', 'Detect Keypoints'],
+						...['Classify by Text Labels', 'Find Objects by Text', 'Read Text (OCR)'],
+						...['Describe Image', 'Run Workflow', 'Upload Image to Project'],
+					],
+				);
+			},
 		);
 
 		test(

@@ -3,7 +3,8 @@
  * The shipped examples (examples/*.json) run with `n8n execute` as a user imports them, only their
  * folders, model IDs and credential filled in: the packed package loads, reads n8n's binary
  * store, and its outputs drive n8n's own nodes (Switch, If, Write Files). Then the first example
- * again with a wrong key: the run fails with Roboflow's refusal in words, the key nowhere.
+ * again with a wrong key: the run fails with Roboflow's refusal in words, the key nowhere. The
+ * two foundation-model examples, and Read Text and Describe Image in one small workflow.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -15,7 +16,14 @@ import type { SceneSample } from '../support/images.ts';
 import { GATE_SCENES, SHAPE_SCENES, writeColourSamples, writeScenes } from '../support/images.ts';
 import type { N8nItem } from '../support/n8n.ts';
 import { fileName, nodeOutputs } from '../support/n8n.ts';
-import { EXAMPLES, example } from '../support/workflows.ts';
+import {
+	EXAMPLES,
+	example,
+	linear,
+	readFiles,
+	roboflowNode,
+	trigger,
+} from '../support/workflows.ts';
 import type { E2eCase, World } from '../support/world.ts';
 import { budget, WRONG_CREDENTIAL, WRONG_KEY } from '../support/world.ts';
 
@@ -45,14 +53,18 @@ export const examplesCase: E2eCase = {
 	name: 'the example workflows',
 
 	workflows(world: World) {
-		const names = ['colours', 'sorted', 'shapes', 'alerts', 'ok', 'workflow-output', 'gate'];
+		const names = [
+			...['colours', 'sorted', 'shapes', 'alerts', 'ok', 'workflow-output', 'gate'],
+			...['text-sorted', 'text-alerts', 'text-ok'],
+		];
 		dirs = Object.fromEntries(names.map((name) => [name, world.dir(name)]));
 		colours = writeColourSamples(dirs.colours);
 		shapes = writeScenes(dirs.shapes, SHAPE_SCENES);
 		gate = writeScenes(dirs.gate, GATE_SCENES);
 		for (const name of ['red', 'green', 'blue', 'unsure'])
-			fs.mkdirSync(path.join(dirs.sorted, name));
-		const { route, count, workflow, activeLearning } = EXAMPLES;
+			for (const sorted of [dirs.sorted, dirs['text-sorted']])
+				fs.mkdirSync(path.join(sorted, name));
+		const { route, count, workflow, activeLearning, classifyByText, findByText } = EXAMPLES;
 		const routeFill = { folders: { images: dirs.colours, sorted: dirs.sorted }, model: 'colors/1' };
 		const shapesFill = { model: 'shapes/1', project: 'shapes', folders: { images: dirs.shapes } };
 		return [
@@ -69,6 +81,18 @@ export const examplesCase: E2eCase = {
 				...shapesFill,
 				folders: { images: dirs.gate },
 			}),
+			example(classifyByText.file, 'e2eClassifyByText', {
+				folders: { images: dirs.colours, sorted: dirs['text-sorted'] },
+			}),
+			example(findByText.file, 'e2eFindByText', {
+				folders: { images: dirs.shapes, alerts: dirs['text-alerts'], ok: dirs['text-ok'] },
+			}),
+			linear('e2eReadAndDescribe', 'Read Text, then Describe Image', [
+				trigger,
+				readFiles(path.join(dirs.shapes, 'busy.png')),
+				{ ...roboflowNode({ operation: 'readText' }), id: 'read-text', name: 'Read text' },
+				{ ...roboflowNode({ operation: 'describe' }), id: 'describe', name: 'Describe' },
+			]),
 		];
 	},
 
@@ -165,6 +189,57 @@ export const examplesCase: E2eCase = {
 						sample.count > 0 ? 'attached' : 'nothing to attach',
 					);
 				}
+			},
+		);
+
+		test(
+			'classify-by-text: with no trained model, each image on the output of its colour and saved there',
+			budget({ executions: 1 }),
+			async () => {
+				const { switch: switchNode, classify } = EXAMPLES.classifyByText;
+				const run = await world.run('e2eClassifyByText');
+				const outputs = nodeOutputs(run, switchNode).map((items) =>
+					sorted(items.map((item) => fileName(item))),
+				);
+				const expected = ['red', 'green', 'blue'].map((c) =>
+					sorted(colours.filter((s) => s.colour === c).map((s) => s.name)),
+				);
+				assert.deepEqual(outputs, expected);
+				for (const item of nodeOutputs(run, classify)[0])
+					assert.ok(Number(item.json.confidence) > 0.9, JSON.stringify(item.json));
+				for (const { name, colour } of colours)
+					assert.ok(fs.existsSync(path.join(dirs['text-sorted'], colour, name)), name);
+			},
+		);
+
+		test(
+			"find-objects-by-text: the prompt's count per image decides alerts/ or ok/",
+			budget({ executions: 1 }),
+			async () => {
+				const { find, prompt } = EXAMPLES.findByText;
+				const run = await world.run('e2eFindByText');
+				for (const [item, shape] of byScene(nodeOutputs(run, find)[0], shapes)) {
+					const red = shape.counts.red ?? 0;
+					assert.deepEqual(item.json.class_counts, { [prompt]: red }, shape.name);
+					const folder = red > 0 ? dirs['text-alerts'] : dirs['text-ok'];
+					assert.ok(fs.existsSync(path.join(folder, shape.name)), shape.name);
+				}
+			},
+		);
+
+		test(
+			'Read Text and Describe Image: the text read and the caption of the image',
+			budget({ executions: 1 }),
+			async () => {
+				const run = await world.run('e2eReadAndDescribe');
+				const [read, described] = ['Read text', 'Describe'].map(
+					(name) => nodeOutputs(run, name)[0][0].json.text,
+				);
+				assert.equal(read, 'red green magenta\nblue');
+				assert.equal(
+					described,
+					'A red rectangle, a green rectangle, a magenta rectangle and a blue rectangle on a white background.',
+				);
 			},
 		);
 

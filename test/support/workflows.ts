@@ -127,7 +127,12 @@ export const EXAMPLES = {
 		classify: 'Classify by text labels',
 		switch: 'Route by label',
 	},
-	findByText: { file: 'find-objects-by-text', find: 'Find red boxes', prompt: 'red box' },
+	findByText: {
+		file: 'find-objects-by-text',
+		find: 'Find red boxes',
+		check: 'Any red box?',
+		prompt: 'red box',
+	},
 	count: {
 		file: 'count-objects-and-alert',
 		detect: 'Detect objects',

@@ -3,9 +3,9 @@
  * with tools would act, but fixed so that tests can predict it.
  *
  * - No tool message after the user's turn yet: call tools, in parallel: those of the first rule
- *   whose `match` the user's turn contains, else the first tool offered. Arguments come from each
- *   tool's JSON schema: a property whose name mentions "url" gets the first URL in the user's
- *   turn, any other string property the turn's text.
+ *   whose `match` the user's turn contains, else the first tool offered. Arguments: the rule's
+ *   `args`, else from each tool's JSON schema: a property whose name mentions "url" gets the
+ *   first URL in the user's turn, any other string property the turn's text.
  * - Tool messages after it: the final answer, quoting each (`The tool <name> answered: <content>`),
  *   so that a test sees what the model "read".
  */
@@ -34,10 +34,12 @@ export interface ToolDefinition {
 	};
 }
 
-/** For a user's turn containing `match`: call these tools (names as offered). */
+/** For a user's turn containing `match`: call these tools (names as offered), `args` as given. */
 export interface ScriptRule {
 	match: string;
 	tools: string[];
+	/** Arguments by name that the turn's text cannot give (e.g. a list of prompts). */
+	args?: Record<string, string>;
 }
 
 export type ScriptedAnswer = { calls: ToolCall[] } | { content: string };
@@ -51,13 +53,12 @@ export function messageText(message: ChatMessage): string {
 		.join('\n');
 }
 
-function argumentsFor(tool: ToolDefinition, userText: string): string {
+function argumentsFor(tool: ToolDefinition, userText: string, given: ScriptRule['args']): string {
 	const args: Record<string, string> = {};
 	for (const [name, property] of Object.entries(tool.function.parameters?.properties ?? {})) {
 		if (property.type !== undefined && property.type !== 'string') continue;
-		args[name] = /url/i.test(name)
-			? (/https?:\/\/[^\s"'<>)]+/.exec(userText)?.[0] ?? '')
-			: userText;
+		const url = /https?:\/\/[^\s"'<>)]+/.exec(userText)?.[0] ?? '';
+		args[name] = given?.[name] ?? (/url/i.test(name) ? url : userText);
 	}
 	return JSON.stringify(args);
 }
@@ -87,9 +88,8 @@ export function scriptedAnswer(
 		);
 		return { content: quoted.length ? quoted.join('\n') : `You said: ${userText}` };
 	}
-	const names = rules.find((rule) => userText.includes(rule.match))?.tools ?? [
-		tools[0].function.name,
-	];
+	const rule = rules.find((r) => userText.includes(r.match));
+	const names = rule?.tools ?? [tools[0].function.name];
 	const chosen = names.map((name) => tools.find((tool) => tool.function.name === name));
 	if (chosen.some((tool) => !tool))
 		return {
@@ -99,7 +99,7 @@ export function scriptedAnswer(
 		calls: (chosen as ToolDefinition[]).map((tool, i) => ({
 			id: `call_${callNumber}_${i}`,
 			type: 'function',
-			function: { name: tool.function.name, arguments: argumentsFor(tool, userText) },
+			function: { name: tool.function.name, arguments: argumentsFor(tool, userText, rule?.args) },
 		})),
 	};
 }
