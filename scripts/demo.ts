@@ -18,7 +18,8 @@
  * ROBOFLOW_WORKFLOW_IMAGES (default ROBOFLOW_DETECT_IMAGES, then ROBOFLOW_IMAGES),
  * ROBOFLOW_WORKFLOW_IMAGE_INPUT=image, ROBOFLOW_WORKFLOW_INPUTS (a JSON object, e.g.
  * '{"confidence": 0.5}'), ROBOFLOW_UPLOAD_PROJECT (with ROBOFLOW_DETECT_MODEL: the
- * active-learning example sends the unsure detection images there).
+ * active-learning example sends the unsure detection images there), ROBOFLOW_FOUNDATION=1 (the
+ * two foundation-model examples, which need no model, on the demo's own pictures).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,7 +40,9 @@ import { agentQuestions } from './demoAgent.ts';
 import type { DemoExample } from './demoExamples.ts';
 import {
 	activeLearningExample,
+	classifyByTextExample,
 	countExample,
+	findByTextExample,
 	folder,
 	routeExample,
 	workflowExample,
@@ -82,6 +85,12 @@ async function local(work: string) {
 		countExample(work, shapes, 'shapes/1', EXAMPLES.count.alertAbove, counts),
 		workflowExample(work, shapes, undefined, counts),
 		activeLearningExample(gate, 'shapes/1', 'shapes', server, sentBack),
+		classifyByTextExample(work, images, colours),
+		findByTextExample(
+			work,
+			shapes,
+			new Map(scenes.map((s) => [s.name, String(s.counts.red ?? 0)])),
+		),
 		...agent.examples,
 	];
 	const data = { apiKey: 'demo-key', apiUrl: url, managementUrl: url };
@@ -101,7 +110,12 @@ function real(work: string) {
 	const env = process.env;
 	if (
 		!env.ROBOFLOW_API_KEY ||
-		!(env.ROBOFLOW_MODEL || env.ROBOFLOW_DETECT_MODEL || env.ROBOFLOW_WORKFLOW)
+		!(
+			env.ROBOFLOW_MODEL ||
+			env.ROBOFLOW_DETECT_MODEL ||
+			env.ROBOFLOW_WORKFLOW ||
+			env.ROBOFLOW_FOUNDATION
+		)
 	)
 		return undefined;
 	// A folder the settings name, or the demo's own pictures.
@@ -158,6 +172,17 @@ function real(work: string) {
 				env.ROBOFLOW_UPLOAD_PROJECT,
 			),
 		);
+	if (env.ROBOFLOW_FOUNDATION) {
+		// Their labels and prompt name the pictures' colours.
+		const own = (name: string, write: (dir: string) => unknown) => imagesFor([], name, write);
+		examples.push(
+			classifyByTextExample(work, own('images', writeColourSamples)),
+			findByTextExample(
+				work,
+				own('shapes', (dir) => writeScenes(dir, SHAPE_SCENES, SCALE)),
+			),
+		);
+	}
 	const urls = {
 		...(env.ROBOFLOW_API_URL ? { apiUrl: env.ROBOFLOW_API_URL } : {}),
 		...(env.ROBOFLOW_MANAGEMENT_URL ? { managementUrl: env.ROBOFLOW_MANAGEMENT_URL } : {}),

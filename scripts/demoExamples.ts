@@ -149,6 +149,65 @@ export function countExample(
 	};
 }
 
+/** examples/classify-by-text.json: CLIP picks one of the labels, then a folder per label. */
+export function classifyByTextExample(
+	work: string,
+	images: string,
+	colours?: Map<string, string>,
+): DemoExample {
+	const { file, classify, switch: switchNode } = EXAMPLES.classifyByText;
+	const sorted = folder(work, 'sorted-by-text');
+	const names = ['red', 'green', 'blue'];
+	for (const name of names) folder(sorted, name);
+	const taken = (item: N8nItem, run: RunData | undefined) => route(run, switchNode, names, item);
+	return {
+		file,
+		workflow: example(file, 'rf-classify-by-text', { folders: { images, sorted } }),
+		dirs: [images, sorted],
+		node: classify,
+		columns: {
+			image: (item) => fileName(item),
+			'top label': (item) => String(item.json.top),
+			confidence: (item) => Number(item.json.confidence).toFixed(3),
+			'route taken': (item, run) =>
+				`${taken(item, run)}: ${saved(path.join(sorted, taken(item, run), fileName(item)))}`,
+		},
+		note: `No trained model: images sorted into ${sorted}/<colour>/ by the best of the labels`,
+		right: colours && {
+			column: 1,
+			answers: new Map([...colours].map(([name, colour]) => [name, `something ${colour}`])),
+		},
+	};
+}
+
+/** examples/find-objects-by-text.json: SAM 3 finds what the prompt says, then alerts/ or ok/. */
+export function findByTextExample(
+	work: string,
+	images: string,
+	found?: Map<string, string>,
+): DemoExample {
+	const { file, find, check, prompt } = EXAMPLES.findByText;
+	const dirs = { alerts: folder(work, 'text-alerts'), ok: folder(work, 'text-ok') };
+	const taken = (item: N8nItem, run: RunData | undefined) =>
+		route(run, check, ['alerts', 'ok'], item) as 'alerts' | 'ok';
+	return {
+		file,
+		workflow: example(file, 'rf-find-objects-by-text', { folders: { images, ...dirs } }),
+		dirs: [images, dirs.alerts, dirs.ok],
+		node: find,
+		columns: {
+			image: (item) => fileName(item),
+			[`"${prompt}" found`]: (item) =>
+				String((item.json.class_counts as Record<string, number>)[prompt]),
+			'best confidence': (item) => Number(item.json.confidence ?? 0).toFixed(2),
+			'image saved': (item, run) =>
+				`${taken(item, run)}: ${saved(path.join(dirs[taken(item, run)] ?? '', fileName(item)))}`,
+		},
+		note: `No trained model: images with a ${prompt} saved into ${dirs.alerts}/, the others into ${dirs.ok}/`,
+		right: found && { column: 1, answers: found },
+	};
+}
+
 /** A Code node making one item per picture a Workflow returned (any output name), each written out. */
 function everyImage(workflow: Workflow, output: string): void {
 	const save = byName(workflow, 'Save output image');
