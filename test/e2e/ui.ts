@@ -20,6 +20,7 @@ import { ensureChromium } from '../../tools/services/index.ts';
 import {
 	cells,
 	shapeImage,
+	GATE_SCENES,
 	SHAPE_SCENES,
 	writeColourSamples,
 	writeScenes,
@@ -32,12 +33,12 @@ import {
 	EXAMPLES,
 	example,
 	linear,
+	LOCAL_CREDENTIAL,
 	roboflowNode,
 	trigger,
 } from '../support/workflows.ts';
 import type { E2eCase, World } from '../support/world.ts';
 import { budget, CHAT_MODEL, WRONG_CREDENTIAL } from '../support/world.ts';
-import { LOCAL_CREDENTIAL } from '../support/workflows.ts';
 
 /** A guard per editor step (a page load, an execution of a few images, a list from the local server), not a speed bound. */
 const STEP_MS = 60_000;
@@ -112,15 +113,16 @@ async function openList(parameter: string, switchMode = false): Promise<string[]
 
 function workflows(world: World): Workflow[] {
 	const dirs = Object.fromEntries(
-		['colours', 'sorted', 'shapes', 'alerts', 'ok', 'workflow-output'].map((n) => [
+		['colours', 'sorted', 'shapes', 'gate', 'alerts', 'ok', 'workflow-output'].map((n) => [
 			n,
 			world.dir(`ui-${n}`),
 		]),
 	);
 	writeColourSamples(dirs.colours);
 	writeScenes(dirs.shapes, SHAPE_SCENES);
+	writeScenes(dirs.gate, GATE_SCENES);
 	for (const name of ['red', 'green', 'blue', 'unsure']) fs.mkdirSync(path.join(dirs.sorted, name));
-	const { route, count, workflow, agent } = EXAMPLES;
+	const { route, count, workflow, activeLearning, agent } = EXAMPLES;
 	world.chat.rules.push({ match: '[ui]', tools: [agent.uploadTool.replaceAll(' ', '_')] });
 	const agentFlow = example(agent.file, 'uiAgent', { chatModel: CHAT_MODEL, model: 'shapes/1' });
 	// Run Workflow 1.1, no Workflow chosen yet: the picker and the Inputs of the one chosen.
@@ -140,6 +142,11 @@ function workflows(world: World): Workflow[] {
 		}),
 		example(workflow.file, 'uiRunWorkflow', {
 			folders: { images: dirs.shapes, 'workflow-output': dirs['workflow-output'] },
+		}),
+		example(activeLearning.file, 'uiActiveLearning', {
+			model: 'shapes/1',
+			project: 'shapes',
+			folders: { images: dirs.gate },
 		}),
 		chatLike(
 			agentFlow,
@@ -296,6 +303,38 @@ export const uiCase: E2eCase = {
 					page.locator('[data-test-id="node-parameters"]'),
 					detected,
 				);
+			},
+		);
+
+		test(
+			'Run Workflow and Upload Image to Project after a run: the outputs a user maps from',
+			steps(6),
+			async () => {
+				// Schema views, large fields folded, so that the fields a user maps from show together.
+				const schema = async (output: Locator, fold: string[], field: string) => {
+					await output.locator('[data-test-id="radio-button-schema"]').click();
+					for (const path of fold)
+						await output
+							.locator('[data-test-id="run-data-schema-item"]')
+							.filter({ has: page.locator(`[data-path=".${path}"]`) })
+							.first()
+							.locator('.toggle')
+							.click();
+					await output.getByText(field, { exact: true }).first().waitFor();
+				};
+				await openWorkflow('uiRunWorkflow', 1000);
+				await execute('Save output image');
+				const run = await openNode(EXAMPLES.workflow.run);
+				await schema(run, ['predictions'], 'count_objects');
+				await run.getByText('output_image', { exact: true }).first().waitFor();
+				await shot('editor-run-workflow.png');
+
+				await openWorkflow('uiActiveLearning', 1000);
+				await execute(EXAMPLES.activeLearning.upload);
+				const upload = await openNode(EXAMPLES.activeLearning.upload);
+				await schema(upload, ['predictions', 'class_counts', 'classes', 'image'], 'image_id');
+				await upload.getByText('annotation_status', { exact: true }).first().waitFor();
+				await shot('editor-upload.png');
 			},
 		);
 
