@@ -59,7 +59,7 @@ async function shot(file: string, ...parts: Locator[]): Promise<void> {
 	// Toasts ("Workflow executed successfully") would cover a corner of the picture.
 	for (const close of await page.locator('.el-notification__closeBtn').all())
 		await close.click().catch(() => undefined);
-	await page.locator('.el-notification').waitFor({ state: 'detached' });
+	await page.locator('.el-notification').first().waitFor({ state: 'detached' });
 	const boxes = await Promise.all(parts.map(async (part) => await part.boundingBox()));
 	const [x, y] = [Math.min(...boxes.map((b) => b!.x)), Math.min(...boxes.map((b) => b!.y))];
 	const right = Math.max(...boxes.map((b) => b!.x + b!.width));
@@ -119,8 +119,9 @@ function workflows(world: World): Workflow[] {
 		]),
 	);
 	writeColourSamples(dirs.colours);
-	writeScenes(dirs.shapes, SHAPE_SCENES);
-	writeScenes(dirs.gate, GATE_SCENES);
+	// Twice the tests' size, as the demo's, to be seen in the editor's pictures.
+	writeScenes(dirs.shapes, SHAPE_SCENES, 2);
+	writeScenes(dirs.gate, GATE_SCENES, 2);
 	for (const name of ['red', 'green', 'blue', 'unsure']) fs.mkdirSync(path.join(dirs.sorted, name));
 	const { route, count, workflow, activeLearning, agent } = EXAMPLES;
 	world.chat.rules.push({ match: '[ui]', tools: [agent.uploadTool.replaceAll(' ', '_')] });
