@@ -243,6 +243,7 @@ export const uiCase: E2eCase = {
 			"a two-image Workflow chosen: Run Workflow's Inputs shows its inputs, typed, required ones marked",
 			steps(2),
 			async () => {
+				// The Workflow list the previous test left open, on the Run Workflow 1.1 node.
 				await page.locator('[data-test-id="rlc-item"]').getByText('Compare Front and Back').click();
 				const inputs = page.locator('[data-test-id="resource-mapper-container"]');
 				const input = (id: string) => inputs.locator(`[data-test-id="parameter-input-${id}"]`);
