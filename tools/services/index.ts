@@ -1,10 +1,12 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- test tooling: installs and runs Redis and PostgreSQL on this machine, never inside n8n */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- test tooling: installs Debian packages and runs Redis and PostgreSQL on this machine, never inside n8n */
 /**
- * Redis and PostgreSQL for n8n's queue mode, from Debian's packages (no Docker): installed with
- * apt-get when missing (as root, as CI runs), started as throwaway child processes on free ports
- * (PostgreSQL's data in a scratch folder), removed by `stop()`. Nothing becomes a system service.
+ * Redis and PostgreSQL for n8n's queue mode, and Chromium for the editor test, from Debian's
+ * packages (no Docker): installed with apt-get when missing (as root, as CI runs); the servers
+ * started as throwaway child processes on free ports (PostgreSQL's data in a scratch folder),
+ * removed by `stop()`. Nothing becomes a system service.
  *
  *   ensureServicePackages(log);
+ *   const chromium = ensureChromium(log);      // its path
  *   const redis = await startRedis();          // { port, stop() }
  *   const postgres = await startPostgres();    // { port, user, database, stop() }
  */
@@ -34,13 +36,12 @@ function postgresBin(): string | undefined {
 const REDIS = '/usr/bin/redis-server';
 const isRoot = () => process.getuid?.() === 0;
 
-/** Installs redis-server and postgresql with apt-get unless both are there. */
-export function ensureServicePackages(log: (message: string) => void): void {
-	if (fs.existsSync(REDIS) && postgresBin()) return;
-	const command = `apt-get update && apt-get install -y ${PACKAGES.join(' ')}`;
+/** Installs Debian `packages` with apt-get (as root; otherwise says the command to run). */
+function aptInstall(packages: string[], log: (message: string) => void): void {
+	const command = `apt-get update && apt-get install -y ${packages.join(' ')}`;
 	if (!isRoot())
-		throw new Error(`Queue mode needs Debian's ${PACKAGES.join(' and ')}: run as root: ${command}`);
-	log(`Installing ${PACKAGES.join(' and ')} (apt-get)...`);
+		throw new Error(`Missing Debian's ${packages.join(' and ')}: as root, run ${command}`);
+	log(`Installing ${packages.join(' and ')} (apt-get)...`);
 	const options: ExecFileSyncOptions = {
 		stdio: ['ignore', 'ignore', 'inherit'],
 		env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
@@ -48,7 +49,19 @@ export function ensureServicePackages(log: (message: string) => void): void {
 	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- fixed apt-get commands
 	execFileSync('apt-get', ['update'], options);
 	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- fixed apt-get commands
-	execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], options);
+	execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], options);
+}
+
+/** Installs redis-server and postgresql with apt-get unless both are there. */
+export function ensureServicePackages(log: (message: string) => void): void {
+	if (!fs.existsSync(REDIS) || !postgresBin()) aptInstall(PACKAGES, log);
+}
+
+/** The Chromium the editor test drives: $CHROMIUM_PATH, or Debian's, installed when missing. */
+export function ensureChromium(log: (message: string) => void): string {
+	const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+	if (!fs.existsSync(chromium)) aptInstall(['chromium'], log);
+	return chromium;
 }
 
 /** Starts a server program and resolves once its output says it takes connections. */
