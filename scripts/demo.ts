@@ -157,8 +157,12 @@ function real(work: string) {
 		const parameters = {
 			workspace: rest.length ? first : '',
 			workflowId: { __rl: true, value: rest.length ? rest.join('/') : first, mode: 'id' },
-			imageInputName: env.ROBOFLOW_WORKFLOW_IMAGE_INPUT || 'image',
-			workflowInputs: inputs.length ? { input: inputs } : {},
+			// The example's Inputs fields are the local Workflow's: a real one gets its inputs by name.
+			inputFields: { mappingMode: 'defineBelow', value: null },
+			options: {
+				imageInputName: env.ROBOFLOW_WORKFLOW_IMAGE_INPUT || 'image',
+				workflowInputs: inputs.length ? { input: inputs } : {},
+			},
 		};
 		examples.push(
 			workflowExample(work, shapes(['ROBOFLOW_WORKFLOW_IMAGES', ...detectSettings]), parameters),

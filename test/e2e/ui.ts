@@ -123,7 +123,7 @@ function workflows(world: World): Workflow[] {
 	writeScenes(dirs.shapes, SHAPE_SCENES, 2);
 	writeScenes(dirs.gate, GATE_SCENES, 2);
 	for (const name of ['red', 'green', 'blue', 'unsure']) fs.mkdirSync(path.join(dirs.sorted, name));
-	const { route, count, workflow, activeLearning, agent } = EXAMPLES;
+	const { route, count, workflow, activeLearning, agent, classifyByText } = EXAMPLES;
 	world.chat.rules.push({ match: '[ui]', tools: [agent.uploadTool.replaceAll(' ', '_')] });
 	const agentFlow = example(agent.file, 'uiAgent', { chatModel: CHAT_MODEL, model: 'shapes/1' });
 	// Run Workflow 1.1, no Workflow chosen yet: the picker and the Inputs of the one chosen.
@@ -136,6 +136,9 @@ function workflows(world: World): Workflow[] {
 		example(route.file, 'uiRoute', {
 			folders: { images: dirs.colours, sorted: dirs.sorted },
 			model: 'colors/1',
+		}),
+		example(classifyByText.file, 'uiClassifyByText', {
+			folders: { images: dirs.colours, sorted: dirs.sorted },
 		}),
 		example(count.file, 'uiCount', {
 			model: 'shapes/1',
@@ -273,8 +276,8 @@ export const uiCase: E2eCase = {
 		);
 
 		test(
-			'executing the examples: top and confidence in the output panel, the annotated picture in the binary viewer',
-			steps(6),
+			'executing the examples: top and confidence in the output panel (a trained model and text labels), the annotated picture in the binary viewer',
+			steps(8),
 			async () => {
 				await openWorkflow('uiRoute');
 				await execute('Save blue');
@@ -284,6 +287,15 @@ export const uiCase: E2eCase = {
 				await output.getByText('"top"').first().waitFor();
 				await output.getByText('"confidence"').first().waitFor();
 				await shot('editor-roboflow-output.png');
+
+				// No trained model: the labels' zero-shot answer, its raw similarities beside it.
+				await openWorkflow('uiClassifyByText');
+				await execute('Save blue');
+				const labels = await openNode(EXAMPLES.classifyByText.classify);
+				await labels.locator('[data-test-id="radio-button-json"]').click();
+				await labels.getByText('"something blue"').first().waitFor();
+				await labels.getByText('"similarity"').first().waitFor();
+				await shot('editor-classify-by-text.png');
 
 				await openWorkflow('uiCount');
 				await execute('Save to ok');
