@@ -56,30 +56,21 @@ describe('CLIP compare', () => {
 		expect(again.json.similarity[1]).not.toBe(json.similarity[2]);
 	});
 
-	test('a share of the pixels counts; a single prompt, and a dict prompt answered by key', async () => {
+	test('a share of the pixels counts; more than 8 labels is a 500 (the node sends groups of 8)', async () => {
 		const half = image(
 			makeShapesPng({ width: 40, height: 40, rects: [rect('blue', 0, 0, 20, 40)] }),
 		);
 		expect(
 			(await post(server, '/clip/compare', { subject: half, prompt: 'blue' })).json.similarity,
 		).toEqual([0.225]);
-		expect((await compare({ prompt: { warm: 'red', cold: 'cyan' } })).json.similarity).toEqual({
-			warm: 0.3,
-			cold: 0.15,
+		expect(await compare({ prompt: Array(9).fill('red') })).toMatchObject({
+			status: 500,
+			json: { message: 'Internal error.' },
 		});
-	});
-
-	test.each`
-		body                                        | status | problem
-		${{ prompt: Array(9).fill('red') }}         | ${500} | ${undefined}
-		${{ prompt: 'red', subject_type: 'video' }} | ${500} | ${undefined}
-		${{ prompt: 'red', prompt_type: 'audio' }}  | ${500} | ${undefined}
-		${{ prompt: undefined }}                    | ${422} | ${'missing body.prompt Field required'}
-		${{ prompt: 3 }}                            | ${422} | ${'string_type body.prompt Input should be a valid string'}
-	`('$body: $status', async ({ body, status, problem }) => {
-		const answer = await compare(body);
-		expect(detail(answer)).toEqual([status, problem]);
-		if (status === 500) expect(answer.json).toEqual({ message: 'Internal error.' });
+		expect(detail(await compare({ prompt: undefined }))).toEqual([
+			422,
+			'missing body.prompt Field required',
+		]);
 	});
 });
 
@@ -138,14 +129,13 @@ describe('SAM 3', () => {
 	const segment = (body: Json) =>
 		post(server, '/sam3/concept_segment', { image: image(), ...body });
 
-	test('per prompt: an echo, and polygons of boundary pixels (the box +1 wide)', async () => {
+	test('per prompt: polygons of boundary pixels (the box +1 wide)', async () => {
 		const { json } = await segment({
 			prompts: [{ type: 'text', text: 'red' }, { text: 'green or blue' }, { text: 'a dog' }],
 		});
 		expect(Object.keys(json).join()).toBe('prompt_results,time');
 		expect(json.prompt_results[0]).toEqual({
 			prompt_index: 0,
-			echo: { prompt_index: 0, type: 'text', text: 'red', num_boxes: 0 },
 			predictions: [
 				{
 					masks: [
@@ -178,65 +168,6 @@ describe('SAM 3', () => {
 			expect(json.prompt_results[0].predictions).toHaveLength(count);
 		},
 	);
-
-	test('formats: rle is COCO RLE, anything else gives no predictions; cross-prompt NMS', async () => {
-		const rle = (await segment({ prompts: [{ text: 'red' }], format: 'rle' })).json
-			.prompt_results[0].predictions[0];
-		expect(rle).toEqual({
-			masks: { size: [100, 100], counts: expect.any(String) },
-			confidence: 0.95,
-			format: 'rle',
-		});
-		expect(
-			(await segment({ prompts: [{ text: 'red' }], format: 'mask' })).json.prompt_results[0]
-				.predictions,
-		).toEqual([]);
-		const twice = await segment({
-			prompts: [{ text: 'red' }, { text: 'red' }],
-			nms_iou_threshold: 0.5,
-		});
-		expect(twice.json.prompt_results.map((r: Json) => r.predictions.length)).toEqual([1, 0]);
-	});
-
-	test('a visual prompt: the colour of its positive exemplar boxes', async () => {
-		const boxes = [
-			{ x: 12, y: 12, width: 10, height: 10 },
-			{ x0: 62, y0: 14, x1: 70, y1: 20 },
-		];
-		const { json } = await segment({ prompts: [{ type: 'visual', boxes, box_labels: [0, 1] }] });
-		expect(json.prompt_results[0].echo).toEqual({
-			prompt_index: 0,
-			type: 'visual',
-			text: null,
-			num_boxes: 2,
-		});
-		expect(json.prompt_results[0].predictions[0].masks[0][0]).toEqual([60, 12]);
-	});
-
-	test.each`
-		body                                                | expected
-		${{ prompts: Array(17).fill({ text: 'red' }) }}     | ${'value_error body.prompts Value error, Exceeded SAM3_MAX_PROMPT_BATCH_SIZE=16: got 17'}
-		${{ prompts: [] }}                                  | ${'too_short body.prompts List should have at least 1 item after validation, not 0'}
-		${{ prompts: [{ type: 'visual' }] }}                | ${'value_error body.prompts.0.boxes Value error, Visual prompt requires at least one box'}
-		${{ prompts: [{ text: 'red' }], image: [image()] }} | ${'model_type body.image Input should be a valid dictionary or instance of InferenceRequestImage'}
-	`('422: $expected', async ({ body, expected }) => {
-		expect(detail(await segment(body))).toEqual([422, expected]);
-	});
-
-	test('a fine-tuned SAM 3 on a serverless-style server: 501; elsewhere it runs', async () => {
-		const body = { image: image(), prompts: [{ text: 'red' }], model_id: 'acme/sam3-fine/2' };
-		expect(await post(server, '/sam3/concept_segment', body)).toMatchObject({
-			status: 501,
-			json: {
-				message: expect.stringMatching(
-					/^Fine-tuned SAM 3 models are not supported on Serverless\./,
-				),
-			},
-		});
-		expect(
-			(await post(await startServer({ auth: 'inference' }), '/sam3/concept_segment', body)).status,
-		).toBe(200);
-	});
 });
 
 describe('OCR', () => {
@@ -260,13 +191,9 @@ describe('OCR', () => {
 		).toBe('word:2:1 word:2:1 line:1:1 word:2:1 word:2:1 line:1:1 block:0:1');
 		expect(boxed.predictions[2]).toMatchObject({ x: 45, y: 21, width: 70, height: 22 });
 		expect((await post(server, '/doctr/ocr', { image: solid('blue') })).json.result).toBe('');
-		expect(await post(server, '/doctr/ocr', { image: [image()] })).toMatchObject({
-			status: 500,
-			json: { message: 'Internal error.' },
-		});
 	});
 
-	test('EasyOCR: words joined by spaces, a box per word with its text and confidence; a list answers a list', async () => {
+	test('EasyOCR: words joined by spaces, a box per word with its text and confidence', async () => {
 		const { json } = await post(server, '/easy_ocr/ocr', {
 			image: image(),
 			easy_ocr_version_id: 'english_g2',
@@ -280,16 +207,6 @@ describe('OCR', () => {
 		expect(
 			json.predictions.map((p: Json) => `${p.class}:${p.class_id}:${p.confidence}`).join(' '),
 		).toBe('red:0:0.95 blue:0:0.95 green:0:0.95 yellow:0:0.57');
-		const two = await post(server, '/easy_ocr/ocr', {
-			image: [
-				image(),
-				image(makeShapesPng({ width: 30, height: 30, rects: [rect('cyan', 5, 5)] })),
-			],
-		});
-		expect(two.json.map((answer: Json) => answer.result)).toEqual([
-			'red blue green yellow',
-			'cyan',
-		]);
 		expect(
 			detail(await post(server, '/easy_ocr/ocr', { image: image(), language_codes: 'en' })),
 		).toEqual([422, 'list_type body.language_codes Input should be a valid list']);

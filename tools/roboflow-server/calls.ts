@@ -129,12 +129,8 @@ export function send(
 	const stats = context.stats();
 	stats.statuses[status] = (stats.statuses[status] ?? 0) + 1;
 	const html = typeof body === 'string';
-	const bytes = Buffer.isBuffer(body) ? body : Buffer.from(html ? body : JSON.stringify(body));
-	const type = Buffer.isBuffer(body)
-		? 'image/jpeg'
-		: html
-			? 'text/html; charset=utf-8'
-			: 'application/json';
+	const bytes = Buffer.from(html ? body : JSON.stringify(body));
+	const type = html ? 'text/html; charset=utf-8' : 'application/json';
 	res.writeHead(status, { 'Content-Type': type, 'Content-Length': bytes.length, ...headers });
 	res.end(bytes);
 }
@@ -142,7 +138,7 @@ export function send(
 /** An inference request past its common steps: its record, body, and the answer that ends it. */
 export interface InferenceCall extends FaultTarget {
 	call: CallRecord;
-	/** Answers (a JSON body, or a Buffer of JPEG) and records the status. */
+	/** Answers (a JSON body) and records the status. */
 	reply: (status: number, body: unknown, headers?: Record<string, string>) => void;
 }
 

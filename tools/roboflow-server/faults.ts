@@ -95,9 +95,7 @@ const status =
 /** How each kind of fault answers (Roboflow's texts for its statuses). */
 const ANSWERS = {
 	429: status(MESSAGES.rateLimited),
-	502: status('Upstream failure'),
 	503: status(MESSAGES.notReady),
-	504: status('Upstream failure'),
 	/** Any status, with `message` and `headers`. */
 	status: (fault: Fault, { reply }: FaultTarget) =>
 		reply(

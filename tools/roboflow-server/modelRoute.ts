@@ -82,7 +82,6 @@ export async function modelRoute(
 		// Drawing fails as Inference's does (a single-label answer without classes): 500.
 		const visualization =
 			params.format === 'json' ? undefined : attempt(result.draw, internalError());
-		if (params.format === 'image') return call.reply(200, visualization);
 		call.reply(200, {
 			...(visualization ? { visualization: visualization.toString('base64') } : {}),
 			inference_id: newDetectionId(),
