@@ -6,7 +6,6 @@ import {
 	DROP_AFTER_STORE,
 	isAnnotateRequest,
 	isUploadRequest,
-	makeJpeg,
 	makePng,
 	makeShapesPng,
 	SELF_HOSTED_URL_OPTIONS,
@@ -124,20 +123,6 @@ describe('workspace, projects and Workflows', () => {
 		expect(names((await config('&workflow_version=1')).inputs)).toBe('front,back,confidence');
 	});
 
-	test.each([`/${WS}`, `/${WS}/shapes`, `/${WS}/workflows`, `/${WS}/workflows/always-fails`])(
-		'%s: 401 without a key, with a wrong one, with one only in the header',
-		async (path) => {
-			const answers = [
-				await ask(server, path),
-				await ask(server, `${path}?api_key=nope`),
-				await ask(server, path, { headers: { Authorization: 'Bearer k' } }),
-			];
-			expect(answers.map((a) => `${a.status} ${a.json.error.message}`)).toEqual(
-				Array(3).fill(`401 ${BAD_KEY}`),
-			);
-		},
-	);
-
 	test.each([
 		'/someone-else?',
 		'/someone-else/workflows?',
@@ -236,34 +221,6 @@ describe('uploads', () => {
 		});
 	});
 
-	test('defaults: named after the file part; the URL form, after its file', async () => {
-		const file = await upload(
-			server,
-			'api_key=k',
-			form(makeJpeg(12, 9, COLOURS.blue), {}, 'gate.jpg'),
-			'shapes-semantic',
-		);
-		expect(stored(file.json.id)).toMatchObject({
-			project: 'shapes-semantic',
-			name: 'gate.jpg',
-			split: 'train',
-			batch: null,
-			tags: [],
-			metadata: null,
-			format: 'jpeg',
-		});
-		const bytes = newPng();
-		const url = server.addImage('from-url.png', bytes);
-		const fetched = await upload(server, `api_key=k&image=${encodeURIComponent(url)}&split=test`);
-		expect(stored(fetched.json.id)).toMatchObject({
-			source: 'url',
-			url,
-			name: 'from-url.png',
-			split: 'test',
-			sha1: sha1(bytes),
-		});
-	});
-
 	test('the same bytes again: {duplicate: true} with the first id, the first upload kept; per project', async () => {
 		const bytes = newPng();
 		const first = (await upload(server, 'api_key=k&batch=one', form(bytes))).json;
@@ -280,20 +237,13 @@ describe('uploads', () => {
 
 	const url = (value: string) => `api_key=k&image=${encodeURIComponent(value)}`;
 	test.each`
-		name                        | query                              | body                                                       | status | message
-		${'a wrong key (echoed)'}   | ${'api_key=nope'}                  | ${() => form(newPng())}                                    | ${401} | ${BAD_KEY}
-		${'no key'}                 | ${'batch=x'}                       | ${() => form(newPng())}                                    | ${401} | ${BAD_KEY}
-		${'no image'}               | ${'api_key=k'}                     | ${() => ''}                                                | ${400} | ${'No image'}
-		${'a form without a file'}  | ${'api_key=k'}                     | ${() => new FormData()}                                    | ${400} | ${'No image'}
-		${'text as the file'}       | ${'api_key=k'}                     | ${() => form(Buffer.from('not an image'))}                 | ${400} | ${'Invalid image.'}
-		${'a bad split'}            | ${'api_key=k&split=training'}      | ${() => form(newPng())}                                    | ${400} | ${'Invalid split "training"'}
-		${'metadata not an object'} | ${'api_key=k&metadata=%5B1%5D'}    | ${() => form(newPng())}                                    | ${400} | ${'Invalid metadata'}
-		${'a tag with "/"'}         | ${'api_key=k&tag=ok&tag=shapes/1'} | ${() => form(newPng())}                                    | ${400} | ${'Invalid tag "shapes/1"'}
-		${'a body over the limit'}  | ${'api_key=nope'}                  | ${() => form(makePng(80, 80, COLOURS.red, { noise: 40 }))} | ${413} | ${'Request body too large'}
-		${'an unknown project'}     | ${'api_key=k'}                     | ${() => form(newPng())}                                    | ${404} | ${'Project "nowhere"'}
-		${'an ftp URL'}             | ${url('ftp://example.com/a.png')}  | ${() => undefined}                                         | ${400} | ${'Could not fetch image URL: only'}
-		${'a URL answering 404'}    | ${'404'}                           | ${() => undefined}                                         | ${400} | ${'Could not fetch image URL: the host answered HTTP 404.'}
-		${'an unreachable host'}    | ${url('http://127.0.0.1:9/a.png')} | ${() => undefined}                                         | ${502} | ${'Could not fetch image URL: the host could not be reached.'}
+		name                       | query                              | body                                                       | status | message
+		${'a wrong key (echoed)'}  | ${'api_key=nope'}                  | ${() => form(newPng())}                                    | ${401} | ${BAD_KEY}
+		${'text as the file'}      | ${'api_key=k'}                     | ${() => form(Buffer.from('not an image'))}                 | ${400} | ${'Invalid image.'}
+		${'a body over the limit'} | ${'api_key=nope'}                  | ${() => form(makePng(80, 80, COLOURS.red, { noise: 40 }))} | ${413} | ${'Request body too large'}
+		${'an unknown project'}    | ${'api_key=k'}                     | ${() => form(newPng())}                                    | ${404} | ${'Project "nowhere"'}
+		${'a URL answering 404'}   | ${'404'}                           | ${() => undefined}                                         | ${400} | ${'Could not fetch image URL: the host answered HTTP 404.'}
+		${'an unreachable host'}   | ${url('http://127.0.0.1:9/a.png')} | ${() => undefined}                                         | ${502} | ${'Could not fetch image URL: the host could not be reached.'}
 	`('$name: $status, nothing stored', async ({ name, query, body, status, message }) => {
 		const before = server.received().images.length;
 		const path = query === '404' ? url(`${server.url}/images/none.png`) : query;
@@ -363,7 +313,6 @@ describe('annotations', () => {
 	test.each`
 		name                          | image             | query                         | body                               | status
 		${'an unknown image'}         | ${'notAnImageId'} | ${'name=a.json'}              | ${annotation()}                    | ${404}
-		${'no name'}                  | ${undefined}      | ${''}                         | ${annotation()}                    | ${400}
 		${'no annotationFile'}        | ${undefined}      | ${'name=a.json'}              | ${{ labelmap: null }}              | ${400}
 		${'an empty text'}            | ${undefined}      | ${'name=a.txt'}               | ${''}                              | ${400}
 		${'a .json that is not JSON'} | ${undefined}      | ${'name=a.json'}              | ${annotation('{"predictions": [')} | ${400}
