@@ -69,28 +69,20 @@ async function loadImage(value: unknown, rules: UrlRules): Promise<WorkflowImage
 	return pixelsOf(await fetchUrl(raw), 'url');
 }
 
-/** An image input's batch: a list is a batch (elements named `image.[i]`), one image repeats. */
-async function imageBatch(name: string, value: unknown, rules: UrlRules): Promise<WorkflowImage[]> {
-	const missing = runtimeInputError(
-		`Detected runtime parameter \`${name}\` defined as \`WorkflowImage\` (of kind \`['image']\`), but value is not provided.`,
-	);
-	if (value === undefined || value === null) throw missing;
-	const elements = Array.isArray(value)
-		? value.map((v, i) => [v, `${name}.[${i}]`] as const)
-		: [[value, name] as const];
-	return await Promise.all(
-		elements.map(async ([element, parentId]) => {
-			if (element === null || element === undefined) throw missing;
-			const pixels = await loadImage(element, rules).catch((error: Error) => {
-				const details =
-					error instanceof HttpError ? error.message.replace(/^.*Cause: /, '') : error.message;
-				throw runtimeInputError(
-					`Failed to assemble \`${parentId}\`. Could not successfully use any deserializer for declared kinds. Details: \nKind: \`image\` - Error: ${details}`,
-				);
-			});
-			return { pixels, parentId };
-		}),
-	);
+/** An image input (one per input, as the node sends): its pixels, or the 400 Inference answers. */
+async function imageInput(name: string, value: unknown, rules: UrlRules): Promise<WorkflowImage> {
+	if (value === undefined || value === null)
+		throw runtimeInputError(
+			`Detected runtime parameter \`${name}\` defined as \`WorkflowImage\` (of kind \`['image']\`), but value is not provided.`,
+		);
+	const pixels = await loadImage(value, rules).catch((error: Error) => {
+		const details =
+			error instanceof HttpError ? error.message.replace(/^.*Cause: /, '') : error.message;
+		throw runtimeInputError(
+			`Failed to assemble \`${name}\`. Could not successfully use any deserializer for declared kinds. Details: \nKind: \`image\` - Error: ${details}`,
+		);
+	});
+	return { pixels, parentId: name };
 }
 
 /** A parameter value checked by the kind it declares (pydantic's lax mode): the value, or the complaint. */
@@ -129,31 +121,23 @@ function checkParameter(
 }
 
 /**
- * Inference's runtime input assembly: images loaded into batches of one length (a single image
- * repeats), parameters given or defaulted, then each parameter checked by the step it feeds.
+ * Inference's runtime input assembly: images loaded, parameters given or defaulted, then each
+ * parameter checked by the step it feeds.
  */
 export async function assembleInputs(
 	definition: WorkflowDefinition,
 	inputs: Json,
 	rules: UrlRules,
 ) {
-	const images: Record<string, WorkflowImage[]> = {};
+	const images: Record<string, WorkflowImage> = {};
 	const params: Json = {};
 	for (const input of definition.specification.inputs) {
 		if (input.type === 'WorkflowImage')
-			images[input.name] = await imageBatch(input.name, inputs[input.name], rules);
+			images[input.name] = await imageInput(input.name, inputs[input.name], rules);
 		else
 			params[input.name] = Object.hasOwn(inputs, input.name)
 				? inputs[input.name]
 				: input.default_value;
-	}
-	const size = Math.max(1, ...Object.values(images).map((batch) => batch.length));
-	for (const [name, batch] of Object.entries(images)) {
-		if (batch.length === 1) images[name] = Array.from({ length: size }, () => batch[0]);
-		else if (batch.length !== size)
-			throw runtimeInputError(
-				`Expected all batch-oriented workflow inputs be the same length, or of length 1 - but parameter: ${name} provided with batch size ${batch.length}, where expected batch size based on remaining parameters is: ${size}.`,
-			);
 	}
 	for (const [input, [step, property]] of Object.entries(definition.feeds)) {
 		const kind = definition.specification.inputs.find((each) => each.name === input)?.kind?.[0];
@@ -171,17 +155,14 @@ export async function assembleInputs(
 	return { images, params };
 }
 
-/** Runs the Workflow and drops `excluded_fields` from every output object. */
+/** Runs the Workflow: its one output object, without `excluded_fields`. */
 export function runWorkflow(
 	definition: WorkflowDefinition,
 	context: RunContext,
 	excluded: readonly string[] = [],
 ) {
-	return definition
-		.run(context)
-		.map((output) =>
-			Object.fromEntries(Object.entries(output).filter(([name]) => !excluded.includes(name))),
-		);
+	const output = definition.run(context);
+	return [Object.fromEntries(Object.entries(output).filter(([name]) => !excluded.includes(name)))];
 }
 
 /** Python typing hints of the kinds (each kind's `serialised_data_type`). */

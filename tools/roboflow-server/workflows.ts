@@ -27,7 +27,7 @@ export interface WorkflowInputSpec {
 	default_value?: unknown;
 }
 
-/** An input image after assembly, with the id Inference gives it (`image`, `image.[1]`). */
+/** An input image after assembly, with the id Inference gives it (its input's name). */
 export interface WorkflowImage {
 	pixels: RgbaImage;
 	parentId: string;
@@ -41,8 +41,8 @@ export interface SinkDelivery {
 }
 
 export interface RunContext {
-	/** Every image input's batch, by name. */
-	images: Record<string, WorkflowImage[]>;
+	/** Every image input, by name. */
+	images: Record<string, WorkflowImage>;
 	params: Record<string, unknown>;
 	disableSinks: boolean;
 	deliver: (delivery: SinkDelivery) => void;
@@ -63,8 +63,8 @@ export interface WorkflowDefinition {
 	feeds: Record<string, [step: string, property: string]>;
 	/** Output kinds for describe_interface (absent: `*`). */
 	outputKinds?: Record<string, string[]>;
-	/** One output object per image of the batch; may throw a step's HttpError. */
-	run: (context: RunContext) => Array<Record<string, unknown>>;
+	/** The output object; may throw a step's HttpError. */
+	run: (context: RunContext) => Record<string, unknown>;
 }
 
 const WEBHOOK_SINK = 'roboflow_core/webhook_sink@v1';
@@ -162,21 +162,21 @@ const detectCountAndVisualize: WorkflowDefinition = {
 		}),
 	},
 	feeds: { confidence: ['model', 'confidence'], classes: ['model', 'class_filter'] },
-	run: ({ images, params }) =>
-		images.image.map(({ pixels, parentId }) => {
-			const { shapes } = detect(pixels, params.confidence as number, params.classes);
-			const predictions = shapes.map((shape) => detection(shape, parentId));
-			const annotated = drawDetections(pixels, predictions, { stroke: 2, quality: JPEG_QUALITY });
-			// With nothing detected Inference sends null image dimensions.
-			const size = predictions.length
-				? { width: pixels.width, height: pixels.height }
-				: { width: null, height: null };
-			return {
-				count_objects: predictions.length,
-				predictions: { image: size, predictions },
-				output_image: imageOutput(annotated, parentId),
-			};
-		}),
+	run: ({ images, params }) => {
+		const { pixels, parentId } = images.image;
+		const { shapes } = detect(pixels, params.confidence as number, params.classes);
+		const predictions = shapes.map((shape) => detection(shape, parentId));
+		const annotated = drawDetections(pixels, predictions, { stroke: 2, quality: JPEG_QUALITY });
+		// With nothing detected Inference sends null image dimensions.
+		const size = predictions.length
+			? { width: pixels.width, height: pixels.height }
+			: { width: null, height: null };
+		return {
+			count_objects: predictions.length,
+			predictions: { image: size, predictions },
+			output_image: imageOutput(annotated, parentId),
+		};
+	},
 };
 
 const cropAndClassify: WorkflowDefinition = {
@@ -201,35 +201,35 @@ const cropAndClassify: WorkflowDefinition = {
 		outputs: outputs({ crops: '$steps.classifier.*', crop_count: '$steps.count.output' }),
 	},
 	feeds: {},
-	run: ({ images }) =>
-		images.image.map(({ pixels, parentId }) => {
-			const { analysis, shapes } = detect(pixels, 0.4, null);
-			const crops = shapes.map((shape) => {
-				const id = newDetectionId();
-				const origin = {
-					offset_x: shape.x0,
-					offset_y: shape.y0,
-					width: pixels.width,
-					height: pixels.height,
-				};
-				const lineage = {
-					parent_id: id,
-					parent_origin: origin,
-					root_parent_id: parentId,
-					root_parent_origin: origin,
-				};
-				// The colour most of the crop's pixels have, confidence 0.98 x its share.
-				const shares = SHAPE_CLASSES.map((_, i) => classShare(analysis, i, shape));
-				const best = shares.indexOf(Math.max(...shares));
-				const jpeg = encodeJpeg(crop(pixels, shape), JPEG_QUALITY);
-				return {
-					crop: imageOutput(jpeg, id, lineage),
-					class: SHAPE_CLASSES[best],
-					confidence: round4(0.98 * shares[best]),
-				};
-			});
-			return { crops, crop_count: crops.length };
-		}),
+	run: ({ images }) => {
+		const { pixels, parentId } = images.image;
+		const { analysis, shapes } = detect(pixels, 0.4, null);
+		const crops = shapes.map((shape) => {
+			const id = newDetectionId();
+			const origin = {
+				offset_x: shape.x0,
+				offset_y: shape.y0,
+				width: pixels.width,
+				height: pixels.height,
+			};
+			const lineage = {
+				parent_id: id,
+				parent_origin: origin,
+				root_parent_id: parentId,
+				root_parent_origin: origin,
+			};
+			// The colour most of the crop's pixels have, confidence 0.98 x its share.
+			const shares = SHAPE_CLASSES.map((_, i) => classShare(analysis, i, shape));
+			const best = shares.indexOf(Math.max(...shares));
+			const jpeg = encodeJpeg(crop(pixels, shape), JPEG_QUALITY);
+			return {
+				crop: imageOutput(jpeg, id, lineage),
+				class: SHAPE_CLASSES[best],
+				confidence: round4(0.98 * shares[best]),
+			};
+		});
+		return { crops, crop_count: crops.length };
+	},
 };
 
 const alwaysFails: WorkflowDefinition = {
@@ -333,42 +333,41 @@ function compareSpecification(v2: boolean): WorkflowDefinition['specification'] 
 /** Counts both images; version 2 also compares with the tolerance and fires its sink unless quiet. */
 const compareRun =
 	(v2: boolean): WorkflowDefinition['run'] =>
-	({ images, params, disableSinks, deliver }) =>
-		images.front.map((front, i) => {
-			const [frontCount, backCount] = [front, images.back[i]].map(
-				(input) => detect(input.pixels, params.confidence as number, params.classes).shapes.length,
-			);
-			const counted = {
-				front_count: frontCount,
-				back_count: backCount,
-				difference: frontCount - backCount,
-			};
-			if (!v2) return counted;
-			const quiet = disableSinks
-				? SINK_DISABLED.policy
-				: params.quiet === true
-					? SINK_DISABLED.parameter
-					: undefined;
-			if (!quiet)
-				deliver({
-					block: 'notify',
-					blockType: WEBHOOK_SINK,
-					payload: { label: params.label, front_count: frontCount, back_count: backCount },
-				});
-			const notification = {
-				error_status: false,
-				throttling_status: false,
-				message: quiet ?? 'Notification sent in the background task',
-			};
-			const matches = Math.abs(frontCount - backCount) <= (params.tolerance as number);
-			return {
-				...counted,
-				matches,
-				label: params.label ?? null,
-				note: params.note ?? null,
-				notification,
-			};
-		});
+	({ images, params, disableSinks, deliver }) => {
+		const [frontCount, backCount] = [images.front, images.back].map(
+			(input) => detect(input.pixels, params.confidence as number, params.classes).shapes.length,
+		);
+		const counted = {
+			front_count: frontCount,
+			back_count: backCount,
+			difference: frontCount - backCount,
+		};
+		if (!v2) return counted;
+		const quiet = disableSinks
+			? SINK_DISABLED.policy
+			: params.quiet === true
+				? SINK_DISABLED.parameter
+				: undefined;
+		if (!quiet)
+			deliver({
+				block: 'notify',
+				blockType: WEBHOOK_SINK,
+				payload: { label: params.label, front_count: frontCount, back_count: backCount },
+			});
+		const notification = {
+			error_status: false,
+			throttling_status: false,
+			message: quiet ?? 'Notification sent in the background task',
+		};
+		const matches = Math.abs(frontCount - backCount) <= (params.tolerance as number);
+		return {
+			...counted,
+			matches,
+			label: params.label ?? null,
+			note: params.note ?? null,
+			notification,
+		};
+	};
 
 function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
 	const v2 = version === '2';
