@@ -62,26 +62,6 @@ describe('pixel detector', () => {
 		}
 	});
 
-	test('confidence follows opacity; a plain noisy background has nothing', () => {
-		const faint = makeShapesPng({
-			width: 60,
-			height: 30,
-			rects: [{ ...rect('blue', 5, 5, 20), opacity: 0.6 }],
-		});
-		expect(boxesOf(faint).map((b) => b.confidence)).toEqual([expect.closeTo(0.57, 2)]);
-		expect(boxesOf(makeShapesPng({ width: 40, height: 40, rects: [], noise: 20 }))).toEqual([]);
-	});
-
-	test('overlapping same-colour rectangles come back as each rectangle; a cross as two bars', () => {
-		const [a, b] = [rect('red', 10, 10, 40), rect('red', 20, 20, 40)];
-		const found = boxesOf(makeShapesPng({ width: 80, height: 80, rects: [a, b] }));
-		expect(found).toEqual(
-			[a, b].map((r) => ({ class: 'red', ...expectedBox(r), confidence: 0.95 })),
-		);
-		const bars = [rect('green', 5, 30, 70, 12), rect('green', 30, 5, 14, 70)];
-		expect(boxesOf(makeShapesJpeg({ width: 80, height: 80, rects: bars }))).toHaveLength(2);
-	});
-
 	test("post-processing: above the threshold, per-class NMS, Python's max_detections slicing", () => {
 		const shape = (x0: number, confidence: number, classIndex = 0) => ({
 			x0,
@@ -169,98 +149,6 @@ describe('model route: answers', () => {
 			422,
 			'query.confidence,query.max_detections',
 		]);
-	});
-
-	test('instance segmentation: the outline as points', async () => {
-		const [polygon] = (await infer(server, '/shapes-seg/1?api_key=k')).json.predictions;
-		expect(polygon).toMatchObject({ ...expectedBox(red), mask_format: 'polygon' });
-		expect(polygon.points.map((p: Json) => `${p.x},${p.y}`).join(' ')).toBe(
-			'10,10 50,10 50,50 10,50',
-		);
-	});
-
-	test('keypoints: corners and centre, a covered corner left out', async () => {
-		const covered = makeShapesPng({
-			width: 60,
-			height: 60,
-			rects: [rect('green', 10, 10, 30), rect('blue', 5, 5, 8)],
-		});
-		const green = (await infer(server, '/shapes-pose/1?api_key=k', covered)).json.predictions.find(
-			(p: Json) => p.class === 'green',
-		);
-		expect(green.keypoints.map((k: Json) => k.class).join()).toBe(
-			'top_right,bottom_right,bottom_left,center',
-		);
-		expect(green.keypoints[0]).toEqual({
-			x: 40,
-			y: 10,
-			confidence: green.confidence,
-			class_id: 1,
-			class: 'top_right',
-		});
-	});
-
-	test('classification: single-label by the dominant colour; multi-label lists every class', async () => {
-		const answer = async (path: string, colour: keyof typeof COLOURS) =>
-			(await infer(server, path, makePng(16, 16, COLOURS[colour]))).json;
-		expect(await answer('/colors/1?api_key=k', 'red')).toMatchObject({
-			top: 'red',
-			confidence: 0.9949,
-			predictions: [{ class: 'red', class_id: 0, confidence: 0.9949 }],
-		});
-		expect((await answer('/colors/1?api_key=k', 'blue')).top).toBe('blue');
-		expect(await answer('/colors/1?api_key=k&confidence=0.9', 'white')).toMatchObject({
-			predictions: [],
-			top: '',
-			confidence: 0,
-		});
-		const tones = await answer('/tones/1?api_key=k', 'white');
-		expect([Object.keys(tones.predictions).join(), tones.predicted_classes.join()]).toEqual([
-			'bright,dark,colourful',
-			'bright',
-		]);
-	});
-});
-
-describe('model route: annotated images', () => {
-	let server: Server;
-	beforeAll(async () => {
-		server = await startServer();
-	});
-	const pixel = ({ data, width }: { data: Uint8Array; width: number }, x: number, y: number) =>
-		[0, 1, 2].map((c) => data[(y * width + x) * 4 + c]);
-	const near = (a: number[], b: number[], limit: number) =>
-		Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]) < limit;
-
-	const drawn = async (path: string, bytes?: Buffer) => {
-		const { json } = await infer(server, `${path}&format=image_and_json`, bytes);
-		return { json, picture: decodeImage(Buffer.from(json.visualization, 'base64')) };
-	};
-
-	test('format=image_and_json: the JSON plus a bare base64 JPEG of the same size, each box drawn in #4892EA on its edge', async () => {
-		const { json, picture } = await drawn('/shapes/1?api_key=k');
-		expect([json.predictions.length, json.visualization]).toEqual([
-			2,
-			expect.stringMatching(/^\/9j\//),
-		]);
-		const input = decodeImage(scene);
-		expect([
-			picture.width,
-			picture.height,
-			near(pixel(picture, 95, 5), pixel(input, 95, 5), 20),
-		]).toEqual([100, 100, true]);
-		expect(
-			[pixel(picture, 30, 10), pixel(picture, 70, 75)].map((p) => near(p, [0x48, 0x92, 0xea], 40)),
-		).toEqual([true, true]);
-	});
-
-	test('classification draws too, or fails (500) with no class above the threshold', async () => {
-		const image = makePng(40, 30, COLOURS.red);
-		expect((await drawn('/colors/1?api_key=k', image)).picture.height).toBe(30);
-		expect((await drawn('/tones/1?api_key=k', image)).picture.width).toBe(40);
-		expect(
-			await infer(server, '/colors/1?api_key=k&format=image_and_json&confidence=0.999', image),
-		).toMatchObject({ status: 500, json: { message: 'Internal error.' } });
 	});
 });
 

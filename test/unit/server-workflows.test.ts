@@ -116,32 +116,6 @@ describe('running Workflows', () => {
 			).toBe(2);
 	});
 
-	test('crop-and-classify: a crop per box with its lineage, classified by colour (a faint one too)', async () => {
-		const output = (
-			await run(server, 'crop-and-classify', {
-				api_key: 'k',
-				inputs: { image: image(png(red, faint)) },
-			})
-		).json.outputs[0];
-		expect(output.crops.map((c: Json) => `${c.class} ${c.confidence}`)).toEqual([
-			'red 0.98',
-			'green 0.98',
-		]);
-		const origin = { offset_x: 10, offset_y: 10, width: 100, height: 80 };
-		expect(output.crops[0].crop).toMatchObject({
-			type: 'base64',
-			parent_id: expect.stringMatching(UUID),
-			parent_origin: origin,
-			root_parent_id: 'image',
-			root_parent_origin: origin,
-		});
-		expect(decodeImage(Buffer.from(output.crops[0].crop.value, 'base64'))).toMatchObject({
-			width: 30,
-			height: 20,
-		});
-		expect(output.crop_count).toBe(2);
-	});
-
 	test('always-fails: 500 with the inner error and the failing block the node names', async () => {
 		const { status, json } = await run(server, 'always-fails', {
 			api_key: 'k',
@@ -249,71 +223,6 @@ describe('Workflow errors', () => {
 		expect((await detect(server, { image: image() }, { padding: 'x'.repeat(60_000) })).status).toBe(
 			413,
 		);
-	});
-});
-
-describe('compare-front-and-back: two images, typed parameters, a sink, versions', () => {
-	const pair = { front: image(png(red, blue, faint)), back: image(png(blue)) };
-	const compare = (server: Server, inputs: Json, extra: Json = {}) =>
-		run(server, 'compare-front-and-back', { api_key: 'k', inputs, ...extra });
-
-	test('both images counted; the sink delivers once per image', async () => {
-		const server = await startServer();
-		const notification = {
-			error_status: false,
-			throttling_status: false,
-			message: 'Notification sent in the background task',
-		};
-		expect((await compare(server, { ...pair, label: 'p', tolerance: '2' })).json.outputs).toEqual([
-			{
-				front_count: 3,
-				back_count: 1,
-				difference: 2,
-				matches: true,
-				label: 'p',
-				note: null,
-				notification,
-			},
-		]);
-		const sink = {
-			at: expect.any(Number),
-			workflow: 'compare-front-and-back',
-			version: '2',
-			block: 'notify',
-			blockType: 'roboflow_core/webhook_sink@v1',
-			payload: { label: 'p', front_count: 3, back_count: 1 },
-		};
-		expect(server.stats.sinks).toEqual([sink]);
-	});
-
-	test.each([
-		[
-			'disable_sinks',
-			{},
-			{ disable_sinks: true },
-			'Sink was disabled by workflow execution policy',
-		],
-		['quiet: "yes"', { quiet: 'yes' }, {}, 'Sink was disabled by parameter `disable_sink`'],
-	])('%s: no delivery, and the message says why', async (_name, inputs, extra, message) => {
-		const server = await startServer();
-		expect(
-			(await compare(server, { ...pair, ...inputs }, extra)).json.outputs[0].notification.message,
-		).toBe(message);
-		expect(server.stats.sinks).toEqual([]);
-	});
-
-	test('a missing back image and a fractional tolerance are 400s; version 1 runs without the sink', async () => {
-		const server = await startServer();
-		expect((await compare(server, { front: pair.front })).json.message).toMatch(
-			/`back` defined as `WorkflowImage`/,
-		);
-		expect((await compare(server, { ...pair, tolerance: 1.5 })).json.inner_error_message).toMatch(
-			/int_from_float/,
-		);
-		expect((await compare(server, pair, { workflow_version_id: '1' })).json.outputs).toEqual([
-			{ front_count: 3, back_count: 1, difference: 2 },
-		]);
-		expect(server.stats.sinks).toEqual([]);
 	});
 });
 
