@@ -1,11 +1,6 @@
 /** The local server's api.roboflow.com routes (docs/roboflow-api.md §7, §10): workspace, projects, Workflows, uploads. */
-import crypto from 'node:crypto';
-
 import {
 	COLOURS,
-	DROP_AFTER_STORE,
-	isAnnotateRequest,
-	isUploadRequest,
 	makePng,
 	makeShapesPng,
 	SELF_HOSTED_URL_OPTIONS,
@@ -54,20 +49,6 @@ describe('workspace, projects and Workflows', () => {
 			`${WS}/shapes-semantic semantic-segmentation 1`,
 			`${WS}/shape-captions text-image-pairs 1`,
 		]);
-		expect(projects[0]).toEqual({
-			...{
-				id: `${WS}/colors`,
-				type: 'classification',
-				name: 'Colors',
-				annotation: 'colors',
-				versions: 1,
-				public: false,
-			},
-			...{ created: expect.any(Number), updated: expect.any(Number), images: 100, unannotated: 0 },
-			splits: { train: 70, test: 10, valid: 20 },
-			colors: { red: '#DC1E1E', green: '#1EC828', blue: '#1E28DC' },
-			classes: { red: 40, green: 41, blue: 42 },
-		});
 	});
 
 	test('GET /{workspace}/{project}: versions newest first, a model only where trained', async () => {
@@ -162,7 +143,6 @@ describe('workspace, projects and Workflows', () => {
 let nextImage = 0;
 /** A PNG of its own (by its width), so each test uploads new images. */
 const newPng = () => makePng(8 + nextImage++, 6, COLOURS.green);
-const sha1 = (bytes: Buffer) => crypto.createHash('sha1').update(bytes).digest('hex');
 const form = (bytes: Buffer, fields: Record<string, string> = {}, filename = 'photo.png') => {
 	const body = new FormData();
 	for (const [name, value] of Object.entries(fields)) body.append(name, value);
@@ -190,50 +170,6 @@ describe('uploads', () => {
 	beforeAll(async () => {
 		server = await startServer({ ...SELF_HOSTED_URL_OPTIONS, maxBodyBytes: 4096 });
 	});
-	const stored = (id: string) => server.received().images.find((image) => image.id === id);
-
-	test("roboflow-python's form: name, split, metadata in the body; batch, tags, inference_id in the query", async () => {
-		const bytes = newPng();
-		const fields = { name: 'door.png', split: 'valid', metadata: '{"camera_id":"cam001"}' };
-		const { json } = await upload(
-			server,
-			'api_key=k&batch=From%20n8n&tag=camera-1&tag=night&inference_id=inf-1',
-			form(bytes, fields),
-		);
-		expect(json).toEqual({ success: true, id: expect.stringMatching(/^[A-Za-z0-9]{20}$/) });
-		expect(stored(json.id)).toEqual({
-			...{
-				id: json.id,
-				project: 'shapes',
-				name: 'door.png',
-				split: 'valid',
-				batch: 'From n8n',
-				tags: ['camera-1', 'night'],
-			},
-			...{
-				metadata: { camera_id: 'cam001' },
-				inferenceId: 'inf-1',
-				source: 'file',
-				url: null,
-				format: 'png',
-			},
-			...{ bytes: bytes.length, sha1: sha1(bytes), annotation: null },
-		});
-	});
-
-	test('the same bytes again: {duplicate: true} with the first id, the first upload kept; per project', async () => {
-		const bytes = newPng();
-		const first = (await upload(server, 'api_key=k&batch=one', form(bytes))).json;
-		expect((await upload(server, 'api_key=k&batch=two', form(bytes, {}, 'b.png'))).json).toEqual({
-			duplicate: true,
-			id: first.id,
-		});
-		expect(stored(first.id)).toMatchObject({ batch: 'one', name: 'photo.png' });
-		expect((await upload(server, 'api_key=k', form(bytes), 'colors')).json).toEqual({
-			success: true,
-			id: expect.not.stringMatching(first.id),
-		});
-	});
 
 	const url = (value: string) => `api_key=k&image=${encodeURIComponent(value)}`;
 	test.each`
@@ -252,17 +188,6 @@ describe('uploads', () => {
 		expect([answer.status, json.error.message]).toEqual([status, expect.stringContaining(message)]);
 		expect(server.received().images).toHaveLength(before);
 	});
-
-	test('a private URL on a hosted server is 400; a 5xx host is 502 retryable', async () => {
-		const hosted = await startServer();
-		const refused = await upload(hosted, url(server.addImage('p.png', newPng())));
-		expect(refused.json.error.message).toMatch(/is not a public address/);
-		const busy = await startServer();
-		busy.setFaults({ always: { kind: '503' } });
-		expect(
-			(await upload(server, url(`${busy.url}/colors/1?api_key=k&image=x`))).json.error,
-		).toMatchObject({ status: 502, retryable: true });
-	});
 });
 
 describe('annotations', () => {
@@ -273,42 +198,6 @@ describe('annotations', () => {
 		id = (await upload(server, 'api_key=k', form(newPng()))).json.id;
 	});
 	const saved = () => server.received().images.find((image) => image.id === id)?.annotation;
-
-	test("roboflow-python's JSON body, then 409 already annotated, then overwrite=true with a text body", async () => {
-		expect(
-			await annotate(
-				server,
-				id,
-				'name=door.json&jobName=Review',
-				annotation(DETECTION, { 0: 'red' }),
-			),
-		).toMatchObject({ status: 200, json: { success: true } });
-		expect(saved()).toEqual({
-			name: 'door.json',
-			text: DETECTION,
-			bodyForm: 'json',
-			labelmap: { 0: 'red' },
-			prediction: false,
-			jobName: 'Review',
-			saves: 1,
-		});
-		expect(await annotate(server, id, 'name=door.json')).toMatchObject({
-			status: 409,
-			json: { error: { message: expect.stringContaining('already annotated') } },
-		});
-		expect(
-			(await annotate(server, id, 'name=door.txt&prediction=true&overwrite=true', 'blue')).status,
-		).toBe(200);
-		expect(saved()).toEqual({
-			name: 'door.txt',
-			text: 'blue',
-			bodyForm: 'text',
-			labelmap: null,
-			prediction: true,
-			jobName: null,
-			saves: 2,
-		});
-	});
 
 	test.each`
 		name                          | image             | query                         | body                               | status
@@ -328,53 +217,6 @@ describe('faults on uploads and annotations', () => {
 	beforeEach(async () => {
 		server ??= await startServer();
 		server.reset();
-	});
-	const calls = () =>
-		server.received().calls.map((call) => `${call.route} ${call.status ?? 'none'} ${call.outcome}`);
-
-	test('a 503 on the annotation only; a retry of it succeeds', async () => {
-		server.setFaults({ firstAttempt: [{ kind: '503', share: 1, when: isAnnotateRequest }] });
-		const { id } = (await upload(server, 'api_key=k', form(newPng()))).json;
-		for (let i = 0; i < 2; i++) await annotate(server, id, 'name=a.json');
-		expect(calls()).toEqual(['upload 200 stored', 'annotate 503 fault', 'annotate 200 annotated']);
-	});
-
-	test('a 429 on uploads (with Retry-After) and a drop store nothing: the retry is a new image', async () => {
-		server.setFaults({ always: { kind: '429', retryAfter: 2, when: isUploadRequest } });
-		const limited = await upload(server, 'api_key=k', form(newPng()));
-		expect([limited.status, limited.retryAfter]).toEqual([429, '2']);
-		server.setFaults({ firstAttempt: [{ kind: 'drop', share: 1, when: isUploadRequest }] });
-		const bytes = newPng();
-		await expect(upload(server, 'api_key=k', form(bytes))).rejects.toThrow();
-		expect((await upload(server, 'api_key=k', form(bytes))).json).toEqual({
-			success: true,
-			id: expect.any(String),
-		});
-		expect(server.stats.injected).toMatchObject({ 429: 1, drop: 1 });
-	});
-
-	test('dropAfterStore: the upload is stored unanswered, its retry a duplicate; an annotation, then 409', async () => {
-		server.setFaults({ firstAttempt: [{ kind: DROP_AFTER_STORE, share: 1 }] });
-		const bytes = newPng();
-		await expect(upload(server, 'api_key=k', form(bytes))).rejects.toThrow();
-		const [image] = server.received().images;
-		expect((await upload(server, 'api_key=k', form(bytes))).json).toEqual({
-			duplicate: true,
-			id: image.id,
-		});
-		await expect(annotate(server, image.id, 'name=a.json')).rejects.toThrow();
-		expect((await annotate(server, image.id, 'name=a.json')).status).toBe(409);
-		expect(calls()).toEqual([
-			'upload none stored',
-			'upload 200 duplicate',
-			'annotate none annotated',
-			'annotate 409 refused',
-		]);
-		expect(server.received().calls[0]).toMatchObject({
-			fault: DROP_AFTER_STORE,
-			imageId: image.id,
-			query: {},
-		});
 	});
 
 	test('latencyMs applies to the dataset routes; received() is a copy; reset() empties it', async () => {
