@@ -1,18 +1,12 @@
 /** The local server's Workflow routes over HTTP (docs/roboflow-api.md §6). */
 import type { ShapeRect } from '../../tools/images';
-import {
-	decodeImage,
-	expectedBox,
-	makeShapesPng,
-	SELF_HOSTED_URL_OPTIONS,
-} from '../../tools/roboflow-server';
+import { makeShapesPng, SELF_HOSTED_URL_OPTIONS } from '../../tools/roboflow-server';
 import type { Json, Server } from '../harness/localServer';
-import { ask, useServers, UUID } from '../harness/localServer';
+import { ask, useServers } from '../harness/localServer';
 
 const startServer = useServers({ auth: 'inference' });
 
 const red = { colour: 'red' as const, x: 10, y: 10, width: 30, height: 20 };
-// Equal confidence: the larger first, so red (600 px) before blue (500 px).
 const blue = { colour: 'blue' as const, x: 60, y: 40, width: 20, height: 25 };
 const faint = { colour: 'green' as const, x: 50, y: 5, width: 20, height: 20, opacity: 0.6 };
 const png = (...rects: ShapeRect[]) => makeShapesPng({ width: 100, height: 80, rects });
@@ -30,50 +24,6 @@ describe('running Workflows', () => {
 		server = await startServer();
 	});
 
-	test('detect-count-and-visualize: the count, detections with parent_id, the annotated image', async () => {
-		const [output] = (await detect(server, { image: image() })).json.outputs;
-		expect(Object.keys(output).join()).toBe('count_objects,predictions,output_image');
-		expect(output.count_objects).toBe(2);
-		expect(output.predictions).toEqual({
-			image: { width: 100, height: 80 },
-			predictions: [
-				{
-					...expectedBox(red),
-					confidence: 0.95,
-					class: 'red',
-					class_id: 0,
-					detection_id: expect.stringMatching(UUID),
-					parent_id: 'image',
-				},
-				{
-					...expectedBox(blue),
-					confidence: 0.95,
-					class: 'blue',
-					class_id: 2,
-					detection_id: expect.stringMatching(UUID),
-					parent_id: 'image',
-				},
-			],
-		});
-		const metadata = {
-			video_identifier: 'image',
-			frame_number: 0,
-			frame_timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:]{8}\.\d{6}$/),
-			fps: 30,
-			measured_fps: null,
-			comes_from_video_file: null,
-		};
-		expect(output.output_image).toEqual({
-			type: 'base64',
-			value: expect.stringMatching(/^\/9j\//),
-			video_metadata: metadata,
-		});
-		expect(decodeImage(Buffer.from(output.output_image.value, 'base64'))).toMatchObject({
-			width: 100,
-			height: 80,
-		});
-	});
-
 	test.each([
 		['the default confidence 0.4 keeps the faint one', { image: image(png(red, faint)) }, 2],
 		['confidence 0.6 drops it', { image: image(png(red, faint)), confidence: 0.6 }, 1],
@@ -83,13 +33,6 @@ describe('running Workflows', () => {
 			1,
 		],
 		['classes keeps those', { image: image(), classes: ['blue'] }, 1],
-		['classes null keeps all', { image: image(), classes: null }, 2],
-		[
-			'a data: prefix',
-			{ image: { type: 'base64', value: `data:image/png;base64,${image().value}` } },
-			2,
-		],
-		['a bare base64 string', { image: image().value }, 2],
 	])('%s', async (_name, inputs, count) => {
 		expect((await detect(server, inputs)).json.outputs[0].count_objects).toBe(count);
 	});
@@ -115,22 +58,6 @@ describe('running Workflows', () => {
 				(await detect(selfHosted, { image: { type, value: url } })).json.outputs[0].count_objects,
 			).toBe(2);
 	});
-
-	test('always-fails: 500 with the inner error and the failing block the node names', async () => {
-		const { status, json } = await run(server, 'always-fails', {
-			api_key: 'k',
-			inputs: { image: image() },
-		});
-		const block = { block_id: 'divide', property_name: null, property_details: 'division by zero' };
-		expect({ status, json }).toMatchObject({
-			status: 500,
-			json: {
-				message: 'division by zero',
-				inner_error_message: 'division by zero',
-				blocks_errors: [block],
-			},
-		});
-	});
 });
 
 describe('Workflow errors', () => {
@@ -148,9 +75,6 @@ describe('Workflow errors', () => {
 			inner_error_message: inner,
 		},
 	});
-	const missing = runtime(
-		"Detected runtime parameter `image` defined as `WorkflowImage` (of kind `['image']`), but value is not provided.",
-	);
 	const failed = (name: string) =>
 		runtime(expect.stringContaining(`Failed to assemble \`${name}\`. `));
 	const manifest = (property: string, inner: string) =>
@@ -160,17 +84,11 @@ describe('Workflow errors', () => {
 		);
 
 	test.each([
-		['no image', {}, missing],
 		['bad base64', { image: { type: 'base64', value: '!!!' } }, failed('image')],
 		[
 			'a refused URL (hosted rules)',
 			{ image: { type: 'url', value: 'http://example.com/a.png' } },
 			failed('image'),
-		],
-		[
-			'confidence "high"',
-			{ image: image(), confidence: 'high' },
-			manifest('confidence', 'valid number'),
 		],
 		[
 			'confidence 1.5',
@@ -195,7 +113,6 @@ describe('Workflow errors', () => {
 	});
 
 	test.each([
-		['an unknown Workflow', 'no-such-flow', {}],
 		['another workspace', '../../acme/workflows/detect-count-and-visualize', {}],
 		['an unsaved version', 'detect-count-and-visualize', { workflow_version_id: '3' }],
 	])("%s: Roboflow's 404", async (_name, id, extra) => {
@@ -232,35 +149,6 @@ describe('describe_interface', () => {
 		server = await startServer();
 	});
 
-	test('inputs in the order the steps use them, with kinds; outputs; typing hints; a pinned version', async () => {
-		const { status, json } = await describeInterface(server, 'compare-front-and-back', {
-			api_key: 'k',
-		});
-		expect([status, Object.keys(json).join()]).toEqual([
-			200,
-			'inputs,outputs,typing_hints,kinds_schemas',
-		]);
-		expect(
-			Object.entries(json.inputs)
-				.map(([name, kinds]) => `${name}:${kinds}`)
-				.join(' '),
-		).toBe(
-			'front:image confidence:float_zero_to_one classes:list_of_values back:image tolerance:integer label:string quiet:boolean note:*',
-		);
-		expect(json.outputs).toMatchObject({ front_count: ['integer'], note: ['*'] });
-		expect(json.typing_hints).toMatchObject({ image: 'dict', integer: 'int', '*': 'Any' });
-		expect(
-			Object.keys(
-				(
-					await describeInterface(server, 'compare-front-and-back', {
-						api_key: 'k',
-						workflow_version_id: '1',
-					})
-				).json.inputs,
-			).join(),
-		).toBe('front,confidence,back');
-	});
-
 	test.each([
 		[
 			'no key',
@@ -268,7 +156,6 @@ describe('describe_interface', () => {
 			400,
 			{ message: expect.stringMatching(/^Required Roboflow API key is missing\./) },
 		],
-		['a wrong key', { api_key: 'x' }, 401, {}],
 		['an unknown version', { api_key: 'k', workflow_version_id: '9' }, 404, {}],
 	])('%s: %i', async (_name, body, status, json) => {
 		expect(await describeInterface(server, 'compare-front-and-back', body)).toMatchObject({
@@ -277,17 +164,11 @@ describe('describe_interface', () => {
 		});
 	});
 
-	test('an older server without the route: 404 {detail}, no call recorded; capacity applies to it as to runs', async () => {
+	test('an older server without the route: 404 {detail}, no call recorded', async () => {
 		const older = await startServer({ describeInterface: false });
 		expect(
 			await describeInterface(older, 'compare-front-and-back', { api_key: 'k' }),
 		).toMatchObject({ status: 404, json: { detail: 'Not Found' } });
 		expect(older.stats.calls).toEqual([]);
-		server.setFaults({ capacity: 0 });
-		expect(
-			(await describeInterface(server, 'compare-front-and-back', { api_key: 'k' })).status,
-		).toBe(429);
-		server.setFaults({});
-		expect(server.stats.rateLimited).toBe(1);
 	});
 });
