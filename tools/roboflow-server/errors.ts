@@ -52,7 +52,6 @@ export const IMAGE_CAUSES = {
 		'Providing images via URL without FQDN is not supported in this configuration of `inference`.',
 	urlUnreachable: 'Data pointed by URL could not be decoded into image.',
 	imageType: 'Image declaration contains not recognised image type.',
-	numpy: 'NumPy image type is not supported in this configuration of `inference`.',
 } as const;
 
 export const imageLoadError = (cause: string): HttpError =>

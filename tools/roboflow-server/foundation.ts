@@ -85,17 +85,11 @@ const hash01 = (text: string) =>
 	2 ** 32;
 const internal = () => internalError();
 
-/** One image of a request: loaded, or the 400 Inference answers; a list where one image is read: 500. */
-async function oneImage(context: ServerContext, image: unknown): Promise<RgbaImage> {
-	if (Array.isArray(image)) throw internal();
-	return await loadImageObject(image, context.rules);
-}
-
 /** CLIP compare (§11.1): an image subject against text prompts (one, or a list of at most 8). */
 async function clipCompare(context: ServerContext, body: Json) {
 	const { subject_type: subjectType = 'image', prompt_type: promptType = 'text' } = body;
 	if (subjectType !== 'image' || promptType !== 'text') throw internal();
-	const shares = colourShares(await oneImage(context, body.subject));
+	const shares = colourShares(await loadImageObject(body.subject, context.rules));
 	const prompts = Array.isArray(body.prompt) ? body.prompt : [body.prompt];
 	if (prompts.length > 8 || prompts.some((p) => typeof p !== 'string')) throw internal();
 	const similarity = (prompt: string) => {
@@ -113,7 +107,7 @@ async function clipCompare(context: ServerContext, body: Json) {
 
 /** YOLO-World (§11.2): each `text` entry's things, class-aware NMS 0.3. */
 async function yoloWorld(context: ServerContext, body: Json) {
-	const image = await oneImage(context, body.image);
+	const image = await loadImageObject(body.image, context.rules);
 	const text = body.text as string[];
 	const threshold = (body.confidence as number | undefined) ?? 0.4;
 	const shapes = analyseImage(image, SHAPE_PALETTE).shapes;
@@ -138,7 +132,7 @@ async function yoloWorld(context: ServerContext, body: Json) {
  * 0.5); masks as polygons of boundary pixels (cv2's: top left, down, right, up).
  */
 async function sam3(context: ServerContext, body: Json) {
-	const image = await oneImage(context, body.image);
+	const image = await loadImageObject(body.image, context.rules);
 	const { shapes } = analyseImage(image, SHAPE_PALETTE);
 	const results = (body.prompts as Json[]).map((prompt, index) => {
 		const wanted = coloursIn(String(prompt.text ?? ''));
@@ -168,7 +162,7 @@ async function sam3(context: ServerContext, body: Json) {
 /** DocTR and EasyOCR (§11.4): the things' names as words; DocTR's boxes carry no text. */
 async function ocr(context: ServerContext, body: Json, engine: 'doctr' | 'easy_ocr') {
 	const read = async (input: unknown) => {
-		const image = await oneImage(context, input);
+		const image = await loadImageObject(input, context.rules);
 		const lines = thingsIn(image);
 		const size = { width: image.width, height: image.height };
 		if (engine === 'easy_ocr') {
@@ -253,7 +247,7 @@ async function lmm(context: ServerContext, body: Json) {
 		throw new HttpError(400, { message: 'Invalid Model ID sent in request.' });
 	if (!FLORENCE.has(model) && TRAINED[model] !== 'florence-2')
 		throw new HttpError(404, { message: MESSAGES.notFound });
-	const image = await oneImage(context, body.image);
+	const image = await loadImageObject(body.image, context.rules);
 	if (typeof body.prompt !== 'string') throw internal();
 	const task = `${body.prompt.split('>')[0]}>`;
 	return {
@@ -287,7 +281,7 @@ export const FOUNDATION_ROUTES: Record<string, FoundationRoute> = {
 	'/yolo_world/infer': {
 		route: 'yolo_world',
 		fields: {
-			image: 'images',
+			image: 'image',
 			text: 'string[]',
 			yolo_world_version_id: 'string',
 			confidence: 'number',
@@ -308,14 +302,14 @@ export const FOUNDATION_ROUTES: Record<string, FoundationRoute> = {
 	},
 	'/doctr/ocr': {
 		route: 'doctr',
-		fields: { image: 'images', doctr_version_id: 'string', generate_bounding_boxes: 'boolean' },
+		fields: { image: 'image', doctr_version_id: 'string', generate_bounding_boxes: 'boolean' },
 		required: ['image'],
 		answer: (context, body) => ocr(context, body, 'doctr'),
 	},
 	'/easy_ocr/ocr': {
 		route: 'easy_ocr',
 		fields: {
-			image: 'images',
+			image: 'image',
 			easy_ocr_version_id: 'string',
 			language_codes: 'string[]',
 			quantize: 'boolean',
@@ -327,7 +321,7 @@ export const FOUNDATION_ROUTES: Record<string, FoundationRoute> = {
 		route: 'lmm',
 		fields: {
 			model_id: 'string',
-			image: 'images',
+			image: 'image',
 			prompt: 'string',
 			max_new_tokens: 'integer',
 			enable_thinking: 'boolean',

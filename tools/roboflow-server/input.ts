@@ -122,8 +122,8 @@ export function urlRefusal(value: string, rules: UrlRules): string | undefined {
 	return undefined;
 }
 
-/** Downloads a URL, following up to `redirects` redirects; rejects with `HTTP <status>` on >= 400. */
-export function fetchUrl(value: string, redirects = 30): Promise<Buffer> {
+/** Downloads a URL; rejects with `HTTP <status>` on anything but a 2xx. */
+export function fetchUrl(value: string): Promise<Buffer> {
 	return new Promise((resolve, reject) => {
 		const url = new URL(value);
 		if (url.protocol !== 'http:' && url.protocol !== 'https:')
@@ -131,13 +131,7 @@ export function fetchUrl(value: string, redirects = 30): Promise<Buffer> {
 		const request = (url.protocol === 'https:' ? https : http).get(url, (res) => {
 			const status = res.statusCode ?? 0;
 			res.on('error', reject);
-			if (status >= 300 && status < 400 && res.headers.location) {
-				res.resume();
-				if (redirects <= 0) return reject(new Error('Exceeded redirects.'));
-				const next = new URL(res.headers.location, url).toString();
-				return void fetchUrl(next, redirects - 1).then(resolve, reject);
-			}
-			if (status >= 400) {
+			if (status >= 300) {
 				res.resume();
 				return reject(new Error(`HTTP ${status}`));
 			}
@@ -166,7 +160,6 @@ export async function loadUrl(value: string, rules: UrlRules): Promise<RgbaImage
  */
 export async function loadImageObject(image: unknown, rules: UrlRules): Promise<RgbaImage> {
 	const { type, value } = (image ?? {}) as { type?: unknown; value?: unknown };
-	if (type === 'numpy') throw imageLoadError(IMAGE_CAUSES.numpy);
 	if (type !== 'url' && type !== 'base64') throw imageLoadError(IMAGE_CAUSES.imageType);
 	if (typeof value !== 'string')
 		throw imageLoadError(type === 'url' ? IMAGE_CAUSES.urlInvalid : IMAGE_CAUSES.malformedBase64);
