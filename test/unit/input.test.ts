@@ -1,5 +1,3 @@
-import { sleep } from 'n8n-workflow';
-
 import { redact, RoboflowInputError } from '../../nodes/Roboflow/helpers/errors';
 import { mapWithConcurrency } from '../../nodes/Roboflow/batch/pool';
 import { parseImageUrl, sniffImageType } from '../../nodes/Roboflow/input/imageSource';
@@ -202,13 +200,18 @@ describe('error mapping', () => {
 });
 
 describe('mapWithConcurrency', () => {
+	/** Lets `n` turns of the microtask queue pass: ordering without a clock. */
+	const ticks = async (n: number) => {
+		for (let k = 0; k < n; k++) await Promise.resolve();
+	};
+
 	test('keeps index order and never runs more than the limit at once', async () => {
 		let running = 0;
 		let peak = 0;
 		const results = await mapWithConcurrency(20, 4, async (i) => {
 			running++;
 			peak = Math.max(peak, running);
-			await sleep((20 - i) * 2);
+			await ticks(20 - i); // later items finish first
 			running--;
 			return i * 10;
 		});
@@ -223,7 +226,7 @@ describe('mapWithConcurrency', () => {
 			mapWithConcurrency(10, 2, async (i) => {
 				started.push(i);
 				if (i === 1) throw new Error('boom');
-				await sleep(30);
+				await ticks(5);
 				finished.push(i);
 			}),
 		).rejects.toThrow('boom');
