@@ -168,18 +168,17 @@ const annotate = (server: Server, id: string, query: string, body: unknown = ann
 describe('uploads', () => {
 	let server: Server;
 	beforeAll(async () => {
-		server = await startServer({ ...SELF_HOSTED_URL_OPTIONS, maxBodyBytes: 4096 });
+		server = await startServer(SELF_HOSTED_URL_OPTIONS);
 	});
 
 	const url = (value: string) => `api_key=k&image=${encodeURIComponent(value)}`;
 	test.each`
-		name                       | query                              | body                                                       | status | message
-		${'a wrong key (echoed)'}  | ${'api_key=nope'}                  | ${() => form(newPng())}                                    | ${401} | ${BAD_KEY}
-		${'text as the file'}      | ${'api_key=k'}                     | ${() => form(Buffer.from('not an image'))}                 | ${400} | ${'Invalid image.'}
-		${'a body over the limit'} | ${'api_key=nope'}                  | ${() => form(makePng(80, 80, COLOURS.red, { noise: 40 }))} | ${413} | ${'Request body too large'}
-		${'an unknown project'}    | ${'api_key=k'}                     | ${() => form(newPng())}                                    | ${404} | ${'Project "nowhere"'}
-		${'a URL answering 404'}   | ${'404'}                           | ${() => undefined}                                         | ${400} | ${'Could not fetch image URL: the host answered HTTP 404.'}
-		${'an unreachable host'}   | ${url('http://127.0.0.1:9/a.png')} | ${() => undefined}                                         | ${502} | ${'Could not fetch image URL: the host could not be reached.'}
+		name                      | query                              | body                                       | status | message
+		${'a wrong key (echoed)'} | ${'api_key=nope'}                  | ${() => form(newPng())}                    | ${401} | ${BAD_KEY}
+		${'text as the file'}     | ${'api_key=k'}                     | ${() => form(Buffer.from('not an image'))} | ${400} | ${'Invalid image.'}
+		${'an unknown project'}   | ${'api_key=k'}                     | ${() => form(newPng())}                    | ${404} | ${'Project "nowhere"'}
+		${'a URL answering 404'}  | ${'404'}                           | ${() => undefined}                         | ${400} | ${'Could not fetch image URL: the host answered HTTP 404.'}
+		${'an unreachable host'}  | ${url('http://127.0.0.1:9/a.png')} | ${() => undefined}                         | ${502} | ${'Could not fetch image URL: the host could not be reached.'}
 	`('$name: $status, nothing stored', async ({ name, query, body, status, message }) => {
 		const before = server.received().images.length;
 		const path = query === '404' ? url(`${server.url}/images/none.png`) : query;

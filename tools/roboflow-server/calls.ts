@@ -110,7 +110,6 @@ export interface ServerContext {
 	style: AuthStyle;
 	keys: Keys;
 	rules: UrlRules;
-	maxBodyBytes: number;
 	headerOnly: boolean;
 	stats: () => ServerStats;
 	plan: () => FaultPlan;
@@ -178,8 +177,8 @@ export async function beginCall(
 	context.events.emit('request', call);
 	const { capacity } = context.plan();
 	const overCapacity = capacity !== undefined && stats.inFlight > capacity;
-	const { body, bytes } = await readBody(req, context.maxBodyBytes);
-	call.bodyBytes = bytes;
+	const body = await readBody(req);
+	const bytes = (call.bodyBytes = body.length);
 	const reply: InferenceCall['reply'] = (status, answer, headers) => {
 		call.status = status;
 		send(context, res, status, answer, headers);
@@ -195,12 +194,10 @@ export async function beginCall(
 }
 
 /**
- * What every inference route checks first: the body's size (413), then on serverless the
- * gateway's key check (401). Returns the body's JSON object, if it is one.
+ * What every inference route checks first: on serverless the gateway's key check (401).
+ * Returns the body's JSON object, if it is one.
  */
 export function screen(context: ServerContext, call: InferenceCall): Json | undefined {
-	if (call.bodyBytes > context.maxBodyBytes)
-		throw new HttpError(413, { message: MESSAGES.tooLarge(context.maxBodyBytes) });
 	const json = peekJson(call.req.headers['content-type'], call.body);
 	if (context.style === 'serverless') gatewayCheck(context.keys, call.req, call.url, json);
 	return json;

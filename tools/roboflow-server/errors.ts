@@ -34,8 +34,6 @@ export const MESSAGES = {
 	notReady: 'Model is temporarily not ready - retry request.',
 	rateLimited: 'Rate limit exceeded',
 	managementBadKey: 'This API key does not exist (or has been revoked).',
-	/** Format unverified (docs/roboflow-api.md §5): what a gateway says of a body over its limit. */
-	tooLarge: (limit: number) => `Request body too large: the limit is ${limit} bytes.`,
 } as const;
 
 /** Causes inside "Could not load input image. Cause: ..." (Inference's `public_message`s). */

@@ -332,7 +332,7 @@ export const FOUNDATION_ROUTES: Record<string, FoundationRoute> = {
 };
 
 /**
- * A foundation route, checked as Inference does: size and gateway, the body (422), then the
+ * A foundation route, checked as Inference does: the gateway, the body (422), then the
  * key (query, Bearer, body), injected faults, the image (400) and the model.
  */
 export async function foundationRoute(

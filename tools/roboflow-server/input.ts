@@ -18,19 +18,12 @@ export interface UrlRules {
 	allowWithoutFqdn: boolean;
 }
 
-/** Reads the whole body; past `limit` bytes it keeps counting but stops storing. */
-export function readBody(
-	req: http.IncomingMessage,
-	limit: number,
-): Promise<{ body: Buffer; bytes: number }> {
+/** Reads the whole body. */
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
-		let bytes = 0;
-		req.on('data', (chunk: Buffer) => {
-			if (bytes + chunk.length <= limit) chunks.push(chunk);
-			bytes += chunk.length;
-		});
-		req.on('end', () => resolve({ body: Buffer.concat(chunks), bytes }));
+		req.on('data', (chunk: Buffer) => chunks.push(chunk));
+		req.on('end', () => resolve(Buffer.concat(chunks)));
 		req.on('error', reject);
 	});
 }

@@ -1,6 +1,6 @@
 /**
  * The model route `POST|GET /{project}/{version}` (docs/roboflow-api.md §3, §4), checked in
- * Inference's order: body size (413), the serverless gateway (401), query (422), Content-Type
+ * Inference's order: the serverless gateway (401), query (422), Content-Type
  * (400), the key (401/403), the model (404), injected faults, the image (400), the model.
  */
 import { KEY_ORDER } from './auth.ts';

@@ -208,7 +208,7 @@ export function describeInterface({ specification, outputKinds = {} }: WorkflowD
 
 /**
  * `POST /{workspace}/workflows/{id}` (and `/infer/workflows/{workspace}/{id}`), and its
- * `/describe_interface`: body size, the serverless gateway, the body, the key (Bearer, then the
+ * `/describe_interface`: the serverless gateway, the body, the key (Bearer, then the
  * body: never the query; describe_interface asks for one itself), the Workflow and version,
  * injected faults (runs), input assembly, the run.
  */
