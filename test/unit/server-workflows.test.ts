@@ -67,13 +67,7 @@ describe('Workflow errors', () => {
 	});
 	const runtime = (message: unknown, inner: unknown = 'None') => ({
 		status: 400,
-		json: {
-			message,
-			error_type: 'RuntimeInputError',
-			context: 'workflow_execution | runtime_input_validation',
-			inner_error_type: inner === 'None' ? null : 'ValidationError',
-			inner_error_message: inner,
-		},
+		json: { message, inner_error_message: inner },
 	});
 	const failed = (name: string) =>
 		runtime(expect.stringContaining(`Failed to assemble \`${name}\`. `));

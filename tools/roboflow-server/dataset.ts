@@ -182,7 +182,7 @@ async function upload(images: ReceivedImage[], request: DatasetRequest, rules: U
 			'No image in the request: send multipart/form-data with a "file" part, or the image URL as the "image" query parameter.',
 		);
 	const format = imageFormat(bytes);
-	if (!format) throw managementError(400, 'Invalid image.', { type: 'InvalidImageException' });
+	if (!format) throw managementError(400, 'Invalid image.');
 	const digest = sha1(bytes);
 	const { project } = request;
 	const first = images.find((image) => image.project === project && image.sha1 === digest);
@@ -220,9 +220,7 @@ function annotate(images: ReceivedImage[], request: DatasetRequest) {
 	if (name.endsWith('.json') && !peekJson(undefined, Buffer.from(annotation.text)))
 		throw badRequest(`Could not parse the annotation "${name}": it is not JSON.`);
 	if (image.annotation && query('overwrite') !== 'true')
-		throw managementError(409, 'Image was already annotated.', {
-			hint: 'To replace it, pass overwrite=true.',
-		});
+		throw managementError(409, 'Image was already annotated.');
 	const saves = (image.annotation?.saves ?? 0) + 1;
 	image.annotation = {
 		name,

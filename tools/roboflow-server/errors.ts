@@ -91,7 +91,7 @@ export const managementError = (
 /** The management API's 401 for a missing or unknown key: it echoes the refused key. */
 export const managementKeyError = (key: string | undefined): HttpError =>
 	managementError(401, MESSAGES.managementBadKey, {
+		// The credential's test reads `type` to tell a refused key.
 		type: 'OAuthException',
-		hint: 'You may retrieve your API key via the Roboflow Dashboard.',
 		...(key ? { key } : {}),
 	});

@@ -48,15 +48,9 @@ export function parseWorkflowRequest(
 	return { ...fields, inputs: (fields.inputs as Json | undefined) ?? {} } as WorkflowRequest;
 }
 
-/** 400 `RuntimeInputError` as the route sends it; `inner_error_message` is Python's `str(None)` when there is none. */
-const runtimeInputError = (message: string, inner?: { type: string; message: string }) =>
-	new HttpError(400, {
-		message,
-		error_type: 'RuntimeInputError',
-		context: 'workflow_execution | runtime_input_validation',
-		inner_error_type: inner?.type ?? null,
-		inner_error_message: inner?.message ?? 'None',
-	});
+/** 400 `RuntimeInputError`, the fields the node reads; `inner_error_message` is Python's `str(None)` when there is none. */
+const runtimeInputError = (message: string, inner?: string) =>
+	new HttpError(400, { message, inner_error_message: inner ?? 'None' });
 
 /** One image value (`{type, value}` or a bare string; only `value` is read): its pixels, or why not. */
 async function loadImage(value: unknown, rules: UrlRules): Promise<WorkflowImage['pixels']> {
@@ -145,10 +139,7 @@ export async function assembleInputs(
 		if ('error' in checked)
 			throw runtimeInputError(
 				`Provided input is incompatible with manifest of step ${step} regarding property ${property} provided in input parameter named ${input}. Details available in inner error object.`,
-				{
-					type: 'ValidationError',
-					message: `1 validation error for BlockManifest\n${property}\n  ${checked.error}, input_value=${JSON.stringify(params[input])}`,
-				},
+				`1 validation error for BlockManifest\n${property}\n  ${checked.error}, input_value=${JSON.stringify(params[input])}`,
 			);
 		params[input] = checked.value;
 	}

@@ -249,19 +249,8 @@ const alwaysFails: WorkflowDefinition = {
 	run: () => {
 		// A step failure as Inference answers it (500 `StepExecutionError`, §6.3): the fields the node reads.
 		const message = 'division by zero';
-		const block = {
-			block_id: 'divide',
-			block_type: 'roboflow_core/expression@v1',
-			property_name: null,
-			property_details: message,
-		};
-		throw new HttpError(500, {
-			message,
-			error_type: 'StepExecutionError',
-			inner_error_type: 'ZeroDivisionError',
-			inner_error_message: message,
-			blocks_errors: [block],
-		});
+		const block = { block_id: 'divide', property_name: null, property_details: message };
+		throw new HttpError(500, { message, inner_error_message: message, blocks_errors: [block] });
 	},
 };
 
