@@ -30,11 +30,9 @@ describe('workspace, projects and Workflows', () => {
 
 	test('GET /{workspace}: every project with the fields pickers read', async () => {
 		const projects = (await ask(server, `/${WS}?api_key=k`)).json.workspace.projects as Json[];
-		expect(
-			projects.map((p) => `${p.id} ${p.type} ${p.versions}${p.multilabel ? ' multilabel' : ''}`),
-		).toEqual([
+		expect(projects.map((p) => `${p.id} ${p.type} ${p.versions}`)).toEqual([
 			`${WS}/colors classification 1`,
-			`${WS}/tones classification 1 multilabel`,
+			`${WS}/tones classification 1`,
 			`${WS}/shapes object-detection 1`,
 			`${WS}/shapes-seg instance-segmentation 1`,
 			`${WS}/shapes-pose keypoint-detection 1`,
@@ -47,7 +45,6 @@ describe('workspace, projects and Workflows', () => {
 
 	test('GET /{workspace}/{project}: versions newest first, a model only where trained', async () => {
 		const { json } = await ask(server, `/${WS}/shapes-retrained?api_key=k`);
-		expect(json.workspace).toEqual({ name: WS, url: WS, members: 1 });
 		expect(json.versions.map((v: Json) => `${v.id} ${v.model?.endpoint}`)).toEqual([
 			`${WS}/shapes-retrained/2 https://detect.roboflow.com/shapes-retrained/2`,
 			`${WS}/shapes-retrained/1 undefined`,
@@ -81,12 +78,7 @@ describe('workspace, projects and Workflows', () => {
 		expect(names(workflows, 'url')).toBe(
 			'detect-count-and-visualize,crop-and-classify,always-fails,compare-front-and-back',
 		);
-		expect(workflows[3]).toEqual({
-			id: expect.stringMatching(/^wf_/),
-			name: 'Compare Front and Back',
-			url: 'compare-front-and-back',
-			createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-		});
+		expect(workflows[3]).toEqual({ name: 'Compare Front and Back', url: 'compare-front-and-back' });
 		const config = async (query = '') =>
 			JSON.parse(
 				(await ask(server, `/${WS}/workflows/compare-front-and-back?api_key=k${query}`)).json

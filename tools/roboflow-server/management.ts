@@ -57,7 +57,7 @@ function managementAnswer(url: URL, parts: string[]) {
 				404,
 				`Workflow "${third}"${version === null ? '' : ` version "${version}"`} not found in workspace "${WORKSPACE}".`,
 			);
-		return workflowDetail(workflow, WORKSPACE);
+		return workflowDetail(workflow);
 	}
 	const project = PROJECTS.find((p) => p.slug === second);
 	if (!project)

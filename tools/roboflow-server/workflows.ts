@@ -9,8 +9,6 @@
  * - `always-fails`: its `divide` step fails once its image is assembled (500);
  * - `compare-front-and-back` (versions 1 and 2, the latest): see `compareFrontAndBack`.
  */
-import crypto from 'node:crypto';
-
 import { SHAPE_CLASSES, SHAPE_PALETTE } from '../images/index.ts';
 import type { Shape } from './detect.ts';
 import { analyseImage, classShare, newDetectionId, postProcess, round4 } from './detect.ts';
@@ -405,31 +403,12 @@ export const findWorkflow = (
 		? WORKFLOWS.find((w) => w.url === url)
 		: [...WORKFLOWS, ...OLDER_VERSIONS].find((w) => w.url === url && w.version === version);
 
-const workflowId = (url: string) =>
-	`wf_${crypto.createHash('sha1').update(url).digest('hex').slice(0, 16)}`;
-
-/** `GET /{workspace}/workflows`. */
+/** `GET /{workspace}/workflows`: what the picker reads. */
 export const workflowList = () => ({
-	workflows: WORKFLOWS.map(({ url, name }, i) => ({
-		id: workflowId(url),
-		name,
-		url,
-		createdAt: new Date(Date.UTC(2026, 2, 2 + 7 * i, 9)).toISOString(),
-	})),
-	status: 'ok',
+	workflows: WORKFLOWS.map(({ url, name }) => ({ url, name })),
 });
 
 /** `GET /{workspace}/workflows/{url}`: `config` is a JSON string of `{specification}`. */
-export const workflowDetail = (
-	{ url, name, specification }: WorkflowDefinition,
-	workspace: string,
-) => ({
-	workflow: {
-		id: workflowId(url),
-		owner: workspace,
-		name,
-		url,
-		config: JSON.stringify({ specification }),
-	},
-	status: 'ok',
+export const workflowDetail = ({ url, name, specification }: WorkflowDefinition) => ({
+	workflow: { url, name, config: JSON.stringify({ specification }) },
 });
