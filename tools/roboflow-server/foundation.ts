@@ -97,12 +97,7 @@ async function clipCompare(context: ServerContext, body: Json) {
 		const overlap = named.reduce((sum, name) => sum + shares[name], 0);
 		return round4(named.length ? 0.15 + 0.15 * Math.min(1, overlap) : 0.13 + 0.04 * hash01(prompt));
 	};
-	return {
-		inference_id: null,
-		frame_id: null,
-		similarity: (prompts as string[]).map(similarity),
-		parent_id: null,
-	};
+	return { similarity: (prompts as string[]).map(similarity) };
 }
 
 /** YOLO-World (§11.2): each `text` entry's things, class-aware NMS 0.3. */
@@ -178,11 +173,10 @@ async function ocr(context: ServerContext, body: Json, engine: 'doctr' | 'easy_o
 				result: words.map((w) => w.name).join(' '),
 				image: size,
 				predictions,
-				parent_id: null,
 			};
 		}
 		const result = lines.map((line) => line.map((w) => w.name).join(' ')).join('\n');
-		if (!body.generate_bounding_boxes) return { result, parent_id: null };
+		if (!body.generate_bounding_boxes) return { result };
 		const box = (things: Thing[], name: string, classId: number) => ({
 			...centreBox({
 				x0: Math.min(...things.map((t) => t.x0)),
@@ -200,7 +194,7 @@ async function ocr(context: ServerContext, body: Json, engine: 'doctr' | 'easy_o
 			box(line, 'line', 1),
 		]);
 		if (lines.length) predictions.push(box(lines.flat(), 'block', 0));
-		return { result, image: size, predictions, parent_id: null };
+		return { result, image: size, predictions };
 	};
 	return await read(body.image);
 }
@@ -359,12 +353,6 @@ export async function foundationRoute(
 		const started = performance.now();
 		const answer = await spec.answer(context, body);
 		const time = (performance.now() - started) / 1000;
-		call.reply(200, withTime(answer as Json, time));
+		call.reply(200, { ...(answer as Json), time });
 	});
-}
-
-/** `time` where Inference's response models put it: after the answer's own fields, before `parent_id`. */
-function withTime(answer: Json, time: number): Json {
-	const { parent_id: parentId, ...fields } = answer;
-	return { ...fields, time, ...(parentId === null ? { parent_id: null } : {}) };
 }
