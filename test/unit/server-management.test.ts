@@ -11,7 +11,6 @@ import { ask, useServers } from '../harness/localServer';
 const startServer = useServers();
 const WS = 'local-workspace';
 const BAD_KEY = 'This API key does not exist (or has been revoked).';
-const names = (list: Json[], key = 'name') => list.map((each) => each[key]).join();
 
 describe('workspace, projects and Workflows', () => {
 	let server: Server;
@@ -71,23 +70,6 @@ describe('workspace, projects and Workflows', () => {
 		expect(statuses.join(', ')).toBe(
 			'colors/1 200, tones/1 200, shapes/1 200, shapes-seg/1 200, shapes-pose/1 200, shapes-retrained/2 200, shapes-retrained/1 404, shapes-untrained/1 404, shapes-semantic/1 404, shape-captions/1 404',
 		);
-	});
-
-	test('GET /{workspace}/workflows and each Workflow with its specification; ?workflow_version=', async () => {
-		const { workflows } = (await ask(server, `/${WS}/workflows?api_key=k`)).json;
-		expect(names(workflows, 'url')).toBe(
-			'detect-count-and-visualize,crop-and-classify,always-fails,compare-front-and-back',
-		);
-		expect(workflows[3]).toEqual({ name: 'Compare Front and Back', url: 'compare-front-and-back' });
-		const config = async (query = '') =>
-			JSON.parse(
-				(await ask(server, `/${WS}/workflows/compare-front-and-back?api_key=k${query}`)).json
-					.workflow.config,
-			).specification;
-		const { inputs } = await config();
-		expect(names(inputs)).toBe('front,back,confidence,tolerance,classes,label,quiet,note');
-		expect(inputs[5]).toEqual({ type: 'WorkflowParameter', name: 'label', kind: ['string'] });
-		expect(names((await config('&workflow_version=1')).inputs)).toBe('front,back,confidence');
 	});
 
 	test.each([
