@@ -156,21 +156,11 @@ export function runWorkflow(
 	return [Object.fromEntries(Object.entries(output).filter(([name]) => !excluded.includes(name)))];
 }
 
-/** Python typing hints of the kinds (each kind's `serialised_data_type`). */
-const TYPING_HINTS: Record<string, string> = {
-	'*': 'Any',
-	float_zero_to_one: 'float',
-	integer: 'int',
-	boolean: 'bool',
-	string: 'str',
-	list_of_values: 'List[Any]',
-};
-
 /**
  * describe_interface (§6.4b): inputs the steps use first, in the order the steps use them, then
- * the others, each with its kinds (images `image`, none declared `*`); outputs with theirs.
+ * the others, each with its kinds (images `image`, none declared `*`): what the node reads.
  */
-export function describeInterface({ specification, outputKinds = {} }: WorkflowDefinition) {
+export function describeInterface({ specification }: WorkflowDefinition) {
 	const used = [...JSON.stringify(specification.steps).matchAll(/"\$inputs\.([\w-]+)"/g)].map(
 		(m) => m[1],
 	);
@@ -183,18 +173,7 @@ export function describeInterface({ specification, outputKinds = {} }: WorkflowD
 				input.kind ?? (input.type === 'WorkflowImage' ? ['image'] : ['*']),
 			]),
 	);
-	const outputs = Object.fromEntries(
-		specification.outputs.map(({ name }) => [name, outputKinds[name] ?? ['*']]),
-	);
-	const kinds = new Set([...Object.values(inputs), ...Object.values(outputs)].flat());
-	return {
-		inputs,
-		outputs,
-		typing_hints: Object.fromEntries(
-			[...kinds].map((kind) => [kind, TYPING_HINTS[kind] ?? 'dict']),
-		),
-		kinds_schemas: {},
-	};
+	return { inputs };
 }
 
 /**

@@ -59,8 +59,6 @@ export interface WorkflowDefinition {
 	};
 	/** Parameters that feed a step property (checked at run time by the kind it declares). */
 	feeds: Record<string, [step: string, property: string]>;
-	/** Output kinds for describe_interface (absent: `*`). */
-	outputKinds?: Record<string, string[]>;
 	/** The output object; may throw a step's HttpError. */
 	run: (context: RunContext) => Record<string, unknown>;
 }
@@ -372,14 +370,6 @@ function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
 		feeds: {
 			confidence: ['front_model', 'confidence'],
 			...(v2 ? feeds : {}),
-		},
-		outputKinds: {
-			front_count: ['integer'],
-			back_count: ['integer'],
-			difference: ['integer'],
-			matches: ['boolean'],
-			label: ['string'],
-			notification: ['boolean', 'string'],
 		},
 		run: compareRun(v2),
 	};
