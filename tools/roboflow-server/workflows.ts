@@ -109,13 +109,7 @@ const detection = (shape: Shape, parentId: string) => ({ ...boxOf(shape), parent
 
 /** An image output: base64 JPEG, video metadata, and for a crop its lineage. */
 function imageOutput(jpeg: Buffer, videoIdentifier: string, lineage: Record<string, unknown> = {}) {
-	const frameTimestamp = `${new Date().toISOString().slice(0, -1)}000`;
-	const video = {
-		video_identifier: videoIdentifier,
-		frame_number: 0,
-		frame_timestamp: frameTimestamp,
-	};
-	const metadata = { ...video, fps: 30, measured_fps: null, comes_from_video_file: null };
+	const metadata = { video_identifier: videoIdentifier, frame_number: 0, fps: 30 };
 	return { type: 'base64', value: jpeg.toString('base64'), video_metadata: metadata, ...lineage };
 }
 
@@ -202,18 +196,7 @@ const cropAndClassify: WorkflowDefinition = {
 		const { analysis, shapes } = detect(pixels, 0.4, null);
 		const crops = shapes.map((shape) => {
 			const id = newDetectionId();
-			const origin = {
-				offset_x: shape.x0,
-				offset_y: shape.y0,
-				width: pixels.width,
-				height: pixels.height,
-			};
-			const lineage = {
-				parent_id: id,
-				parent_origin: origin,
-				root_parent_id: parentId,
-				root_parent_origin: origin,
-			};
+			const lineage = { parent_id: id, root_parent_id: parentId };
 			// The colour most of the crop's pixels have, confidence 0.98 x its share.
 			const shares = SHAPE_CLASSES.map((_, i) => classShare(analysis, i, shape));
 			const best = shares.indexOf(Math.max(...shares));
