@@ -38,8 +38,6 @@ export const MESSAGES = {
 
 /** Causes inside "Could not load input image. Cause: ..." (Inference's `public_message`s). */
 export const IMAGE_CAUSES = {
-	rawBytes:
-		'Invalid base64 input: the image payload contains raw bytes instead of a base64-encoded string. Please base64-encode the image before sending.',
 	malformedBase64: 'Malformed base64 input image.',
 	empty: 'Empty image payload.',
 	notImage: 'Data is not image.',

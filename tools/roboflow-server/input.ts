@@ -60,22 +60,14 @@ export function parseMultipart(contentType: string, body: Buffer): MultipartPart
 }
 
 /**
- * Inference's `load_image_base64` up to decoding: raw bytes refused, `data:` prefix stripped,
- * characters outside the alphabet skipped (Python's lenient b64decode), padding rules.
- * `prefixOnly` decodes whole groups of the text only (the start of a longer body).
+ * Inference's `load_image_base64` up to decoding: characters outside the alphabet skipped
+ * (Python's lenient b64decode). `prefixOnly` decodes whole groups of the text only (the start of
+ * a longer body).
  */
 export function decodeBase64(text: Buffer | string, prefixOnly = false): Buffer {
-	const utf8 = new TextDecoder('utf-8', { fatal: true });
-	const value =
-		typeof text === 'string' ? text : attempt(() => utf8.decode(text), IMAGE_CAUSES.rawBytes);
-	const compact = value.replace(/^data:image\/[a-z]+;base64,/, '').replace(/[^A-Za-z0-9+/=]/g, '');
-	const pad = compact.indexOf('=');
-	let data = pad < 0 ? compact : compact.slice(0, pad);
+	let data = text.toString().replace(/[^A-Za-z0-9+/=]/g, '');
 	if (prefixOnly) data = data.slice(0, data.length - (data.length % 4));
-	const padding = pad < 0 ? 0 : /^=*/.exec(compact.slice(pad))![0].length;
-	const leftover = data.length % 4;
-	if (leftover === 1 || (leftover > 1 && leftover + padding < 4))
-		throw imageLoadError(IMAGE_CAUSES.malformedBase64);
+	if (data.replace(/=+$/, '').length % 4 === 1) throw imageLoadError(IMAGE_CAUSES.malformedBase64);
 	const bytes = Buffer.from(data, 'base64');
 	if (bytes.length === 0) throw imageLoadError(IMAGE_CAUSES.empty);
 	return bytes;
