@@ -40,7 +40,6 @@ export interface CallRecord {
 	/** Every query parameter as sent (the last of a repeated one). */
 	query: Record<string, string>;
 	bodyBytes: number;
-	contentType?: string;
 	/** Where the route found the key it used (its own order, docs/roboflow-api.md §2). */
 	keySource: KeySource;
 	/** Every place the request carried a key. */
@@ -161,7 +160,6 @@ export async function beginCall(
 		...(route.workflow ? { workflow: route.workflow } : {}),
 		query: Object.fromEntries(url.searchParams),
 		bodyBytes: 0,
-		contentType: req.headers['content-type'],
 		keySource: 'none',
 		keyPlaces: [],
 	};

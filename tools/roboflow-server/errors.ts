@@ -22,7 +22,6 @@ const KEY_HELP =
 
 export const MESSAGES = {
 	contentTypeMissing: 'Content-Type header not provided with request.',
-	contentTypeInvalid: 'Invalid Content-Type header provided with request.',
 	unauthorized: `Unauthorized access to roboflow API - check API key and make sure the key is valid for workspace you use. ${KEY_HELP}`,
 	forbidden: `Unauthorized access to roboflow API - check API key and make sure the key is valid and have required scopes. ${KEY_HELP}`,
 	gatewayMissingKey: 'Unauthorized api_key',

@@ -34,7 +34,6 @@ export interface Fault {
 	retryAfter?: number | string;
 	status?: number;
 	message?: string;
-	headers?: Record<string, string>;
 	bytes?: number;
 }
 
@@ -96,13 +95,11 @@ const status =
 const ANSWERS = {
 	429: status(MESSAGES.rateLimited),
 	503: status(MESSAGES.notReady),
-	/** Any status, with `message` and `headers`. */
+	/** Any status, with `message`. */
 	status: (fault: Fault, { reply }: FaultTarget) =>
-		reply(
-			fault.status ?? 500,
-			{ message: fault.message ?? `Injected HTTP ${fault.status ?? 500}` },
-			fault.headers,
-		),
+		reply(fault.status ?? 500, {
+			message: fault.message ?? `Injected HTTP ${fault.status ?? 500}`,
+		}),
 	/** The connection destroyed without an answer. */
 	drop: (_fault: Fault, { req }: FaultTarget) => req.socket.destroy(),
 	/** A proxy's page instead of JSON. */
