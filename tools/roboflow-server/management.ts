@@ -38,13 +38,7 @@ function managementKey(context: ServerContext, req: http.IncomingMessage, url: U
 
 /** What a GET answers: the key's workspace, a project, the Workflows (404 for what is not there). */
 function managementAnswer(url: URL, parts: string[]) {
-	if (parts.length === 0)
-		return {
-			welcome: 'Welcome to the Roboflow API.',
-			instructions: 'You are successfully authenticated.',
-			docs: 'https://docs.roboflow.com',
-			workspace: WORKSPACE,
-		};
+	if (parts.length === 0) return { workspace: WORKSPACE };
 	const [workspace, second, third] = parts;
 	if (workspace !== WORKSPACE) throw managementError(404, `Workspace "${workspace}" not found.`);
 	if (second === undefined) return workspaceAnswer();
