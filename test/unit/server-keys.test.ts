@@ -37,16 +37,6 @@ describe('the model route: query, then the Bearer header', () => {
 			expect([answer.status, record(server)]).toEqual([status, recorded]);
 		},
 	);
-
-	test("serverless: the gateway takes a JSON body's key, the model route does not: Inference's 401", async () => {
-		const server = await startServer({ auth: 'serverless' });
-		const answer = await ask(server, '/colors/1', { body: { api_key: 'k' } });
-		expect([answer.status, answer.json.message, record(server)]).toEqual([
-			401,
-			expect.stringMatching(/^Unauthorized access to roboflow API/),
-			'none [body]',
-		]);
-	});
 });
 
 describe('Workflow routes: the Bearer header, then the body; never the query', () => {
