@@ -8,7 +8,7 @@
 import { SHAPE_CLASSES, SHAPE_PALETTE } from '../images/index.ts';
 import type { Shape } from './detect.ts';
 import { analyseImage, keypointsOf, newDetectionId, postProcess, round4 } from './detect.ts';
-import { drawDetections, drawMultiLabel, drawSingleLabel } from './draw.ts';
+import { drawClasses, drawDetections } from './draw.ts';
 import type { RgbaImage } from './image.ts';
 import type { InferenceParams } from './params.ts';
 
@@ -68,13 +68,12 @@ export function classify(
 	if (kind === 'tones') {
 		const scores = [stats.luminance, 1 - stats.luminance, stats.chroma].map(round4);
 		const names = ['bright', 'dark', 'colourful'];
-		const predictions = Object.fromEntries(
-			names.map((name, i) => [name, { confidence: scores[i], class_id: i }]),
-		);
+		const list = names.map((name, i) => ({ class: name, class_id: i, confidence: scores[i] }));
+		const predictions = Object.fromEntries(list.map(({ class: name, ...p }) => [name, p]));
 		const predicted = names.filter((_, i) => scores[i] >= threshold);
 		return {
 			fields: { predictions, predicted_classes: predicted },
-			draw: () => drawMultiLabel(pixels(), predictions),
+			draw: () => drawClasses(pixels(), list, true),
 		};
 	}
 	const exps = [stats.r, stats.g, stats.b].map((x) => Math.exp(x * 8));
@@ -86,7 +85,7 @@ export function classify(
 	const [top] = predictions;
 	return {
 		fields: { predictions, top: top?.class ?? '', confidence: top?.confidence ?? 0 },
-		draw: () => drawSingleLabel(pixels(), predictions),
+		draw: () => drawClasses(pixels(), predictions, false),
 	};
 }
 
