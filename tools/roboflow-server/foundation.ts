@@ -236,9 +236,7 @@ const FLORENCE = new Set([
 
 /** Florence-2 on `/infer/lmm`: the model (404 unknown), one image, the prompt's task. */
 async function lmm(context: ServerContext, body: Json) {
-	const model = body.model_id;
-	if (typeof model !== 'string')
-		throw new HttpError(400, { message: 'Invalid Model ID sent in request.' });
+	const model = body.model_id as string;
 	if (!FLORENCE.has(model) && TRAINED[model] !== 'florence-2')
 		throw new HttpError(404, { message: MESSAGES.notFound });
 	const image = await loadImageObject(body.image, context.rules);
