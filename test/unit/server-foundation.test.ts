@@ -39,7 +39,7 @@ describe('CLIP compare', () => {
 	});
 	const compare = (body: Json) => post(server, '/clip/compare', { subject: solid('red'), ...body });
 
-	test("similarity from the image's colours and the prompt's colour words; nulls kept", async () => {
+	test("similarity from the image's colours and the prompt's colour words", async () => {
 		const { json } = await compare({
 			prompt: ['a red square', 'a blue square', 'a photo of a dog'],
 		});
