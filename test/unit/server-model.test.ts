@@ -8,10 +8,9 @@ import {
 	makePng,
 	makeShapesJpeg,
 	makeShapesPng,
-	postProcess,
 } from '../../tools/roboflow-server';
 import type { Json, Server } from '../harness/localServer';
-import { ask, gate, useServers, when } from '../harness/localServer';
+import { ask, useServers } from '../harness/localServer';
 
 const startServer = useServers();
 
@@ -57,23 +56,6 @@ describe('pixel detector', () => {
 			expect(box.confidence).toBeGreaterThan(0.85);
 			expect(box.confidence).toBeLessThanOrEqual(0.95);
 		}
-	});
-
-	test("post-processing: above the threshold, per-class NMS, Python's max_detections slicing", () => {
-		const shape = (x0: number, confidence: number, classIndex = 0) => ({
-			x0,
-			y0: x0,
-			x1: x0 + 40,
-			y1: x0 + 40,
-			confidence,
-			classIndex,
-		});
-		const [a, b, other] = [shape(10, 0.9), shape(20, 0.8), shape(20, 0.8, 1)]; // IoU(a, b) = 0.39
-		expect(postProcess([a, b, other], 0.4, 0.3, 300)).toEqual([a, other]);
-		expect(postProcess([a, b], 0.4, 0.5, 300)).toEqual([a, b]);
-		expect(postProcess([a, b], 0.8, 0.5, 300)).toEqual([a]);
-		expect(postProcess([a, other], 0.4, 0.3, -1)).toEqual([a]);
-		expect(postProcess([a, other], 0.4, 0.3, 0)).toEqual([]);
 	});
 });
 
@@ -154,81 +136,7 @@ describe('model route: image input', () => {
 	});
 });
 
-describe('model route: limits, records, faults', () => {
-	test('the record keeps the query, the body size and the status', async () => {
-		const server = await startServer();
-		const big = makePng(40, 40, COLOURS.red, { noise: 40 });
-		await infer(server, '/colors/1?api_key=nope&confidence=0.99', big);
-		const record = {
-			method: 'POST',
-			route: 'model',
-			model: 'colors/1',
-			query: { api_key: 'nope', confidence: '0.99' },
-			bodyBytes: big.toString('base64').length,
-			status: 401,
-		};
-		expect(server.stats.calls).toEqual([expect.objectContaining(record)]);
-	});
-
-	test('firstAttempt with failAttempts: a picked image fails that many times (503, Retry-After), then succeeds', async () => {
-		const server = await startServer();
-		server.setFaults({ firstAttempt: [{ kind: '503', share: 1, failAttempts: 2, retryAfter: 1 }] });
-		const first = await infer(server, '/shapes/1?api_key=k');
-		expect([first.status, first.retryAfter, first.json.message]).toEqual([
-			503,
-			'1',
-			'Model is temporarily not ready - retry request.',
-		]);
-		const statuses = [];
-		for (let i = 0; i < 3; i++) statuses.push((await infer(server, '/shapes/1?api_key=k')).status);
-		expect(statuses).toEqual([503, 200, 200]);
-		expect(server.stats).toMatchObject({
-			requests: 4,
-			repeats: 3,
-			injected: { 503: 2, 429: 0, drop: 0, other: 0 },
-			statuses: { 200: 2, 503: 2 },
-		});
-		expect(server.stats.contentTypes).toEqual({ 'application/x-www-form-urlencoded': 4 });
-	});
-
-	test('when: a fault for one image by its size, or for a query value', async () => {
-		const server = await startServer();
-		const other = makeShapesPng({ width: 30, height: 30, rects: [] });
-		const when = (call: { bodyBytes: number; url: URL }) =>
-			call.bodyBytes === other.toString('base64').length ||
-			call.url.searchParams.get('confidence') === '0.9';
-		server.setFaults({ always: { kind: 'status', status: 418, when } });
-		const answers = [
-			await infer(server, '/shapes/1?api_key=k'),
-			await infer(server, '/shapes/1?api_key=k', other),
-			await infer(server, '/shapes/1?api_key=k&confidence=0.9'),
-		];
-		expect(answers.map((a) => a.status)).toEqual([200, 418, 418]);
-		expect(server.stats.injected.other).toBe(2);
-	});
-
-	test('capacity: beyond K in flight a request is 429 at once (Retry-After 1); held answers go out when released', async () => {
-		const server = await startServer();
-		const release = gate();
-		server.setFaults({ capacity: 1, hold: () => release.opened });
-		const held = infer(server, '/colors/1?api_key=k', makePng(8, 8, COLOURS.red));
-		await when(server, 'request');
-		const refused = await infer(server, '/colors/1?api_key=k', makePng(8, 8, COLOURS.blue));
-		expect([refused.status, refused.retryAfter]).toEqual([429, '1']);
-		release.open();
-		expect((await held).json.top).toBe('red');
-		expect(server.stats).toMatchObject({ requests: 2, rateLimited: 1, maxInFlight: 2 });
-		expect(server.stats.calls.map((call) => call.status)).toEqual([200, 429]);
-	});
-
-	test('events: a dropped request arrives and closes without an answer', async () => {
-		const server = await startServer();
-		server.setFaults({ always: { kind: 'drop' } });
-		const closed = when(server, 'close');
-		await expect(infer(server, '/colors/1?api_key=k')).rejects.toThrow();
-		expect([(await closed).status, server.stats.injected.drop]).toEqual([undefined, 1]);
-	});
-
+describe("the benchmark's header-only mode", () => {
 	test("header-only (the benchmark's): the true size from the start of a large body", async () => {
 		const server = await startServer({ headerOnly: true });
 		const image = makePng(300, 200, COLOURS.green, { noise: 30 });

@@ -117,21 +117,6 @@ describe('Workflow errors', () => {
 			json: { message: expect.stringMatching(/^Requested Roboflow resource not found/) },
 		});
 	});
-
-	test('faults apply to runs (503 first, then the answer), recorded as route "workflow"', async () => {
-		server.setFaults({ firstAttempt: [{ kind: '503', share: 1 }] });
-		const statuses = [
-			(await detect(server, { image: image(png(blue)) })).status,
-			(await detect(server, { image: image(png(blue)) })).status,
-		];
-		server.setFaults({});
-		expect(statuses).toEqual([503, 200]);
-		expect(server.stats.calls.at(-1)).toMatchObject({
-			route: 'workflow',
-			workflow: 'detect-count-and-visualize',
-			model: 'workflows/detect-count-and-visualize',
-		});
-	});
 });
 
 describe('describe_interface', () => {
