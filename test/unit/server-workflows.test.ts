@@ -1,6 +1,6 @@
 /** The local server's Workflow routes over HTTP (docs/roboflow-api.md §6). */
 import type { ShapeRect } from '../../tools/images';
-import { makeShapesPng, SELF_HOSTED_URL_OPTIONS } from '../../tools/roboflow-server';
+import { makeShapesPng } from '../../tools/roboflow-server';
 import type { Json, Server } from '../harness/localServer';
 import { ask, useServers } from '../harness/localServer';
 
@@ -37,26 +37,10 @@ describe('running Workflows', () => {
 		expect((await detect(server, inputs)).json.outputs[0].count_objects).toBe(count);
 	});
 
-	test('nothing detected: null image size, as Inference sends; excluded_fields drops outputs', async () => {
+	test('nothing detected: null image size, as Inference sends', async () => {
 		expect(
 			(await detect(server, { image: image(), classes: ['cyan'] })).json.outputs[0].predictions,
 		).toEqual({ image: { width: null, height: null }, predictions: [] });
-		const trimmed = await detect(
-			server,
-			{ image: image() },
-			{ excluded_fields: ['output_image', 'nope'] },
-		);
-		expect(Object.keys(trimmed.json.outputs[0]).join()).toBe('count_objects,predictions');
-	});
-
-	test('image URLs downloaded on a self-hosted server', async () => {
-		const selfHosted = await startServer(SELF_HOSTED_URL_OPTIONS);
-		const url = selfHosted.addImage('scene.png', png(red, blue));
-		// Inference reads only `value`: a URL under type base64 is downloaded too.
-		for (const type of ['url', 'base64'])
-			expect(
-				(await detect(selfHosted, { image: { type, value: url } })).json.outputs[0].count_objects,
-			).toBe(2);
 	});
 });
 
@@ -138,13 +122,5 @@ describe('describe_interface', () => {
 			status,
 			json,
 		});
-	});
-
-	test('an older server without the route: 404 {detail}, no call recorded', async () => {
-		const older = await startServer({ describeInterface: false });
-		expect(
-			await describeInterface(older, 'compare-front-and-back', { api_key: 'k' }),
-		).toMatchObject({ status: 404, json: { detail: 'Not Found' } });
-		expect(older.stats.calls).toEqual([]);
 	});
 });
