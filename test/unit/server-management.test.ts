@@ -27,21 +27,6 @@ describe('workspace, projects and Workflows', () => {
 		expect((await ask(server, '/')).json.error).not.toHaveProperty('key');
 	});
 
-	test('GET /{workspace}: every project with the fields pickers read', async () => {
-		const projects = (await ask(server, `/${WS}?api_key=k`)).json.workspace.projects as Json[];
-		expect(projects.map((p) => `${p.id} ${p.type} ${p.versions}`)).toEqual([
-			`${WS}/colors classification 1`,
-			`${WS}/tones classification 1`,
-			`${WS}/shapes object-detection 1`,
-			`${WS}/shapes-seg instance-segmentation 1`,
-			`${WS}/shapes-pose keypoint-detection 1`,
-			`${WS}/shapes-retrained object-detection 2`,
-			`${WS}/shapes-untrained object-detection 1`,
-			`${WS}/shapes-semantic semantic-segmentation 1`,
-			`${WS}/shape-captions text-image-pairs 1`,
-		]);
-	});
-
 	test('GET /{workspace}/{project}: versions newest first, a model only where trained', async () => {
 		const { json } = await ask(server, `/${WS}/shapes-retrained?api_key=k`);
 		expect(json.versions.map((v: Json) => `${v.id} ${v.model?.endpoint}`)).toEqual([
