@@ -50,7 +50,7 @@ describe('Workflow routes: the Bearer header, then the body; never the query', (
 		${'serverless'} | ${''}                    | ${'?api_key=k'} | ${{}}          | ${{ inputs }}                 | ${401} | ${'none [query]'}
 		${'serverless'} | ${''}                    | ${''}           | ${bearer('k')} | ${{ inputs }}                 | ${200} | ${'header [header]'}
 		${'inference'}  | ${'/describe_interface'} | ${''}           | ${bearer('k')} | ${{}}                         | ${200} | ${'header [header]'}
-		${'inference'}  | ${'/describe_interface'} | ${'?api_key=k'} | ${{}}          | ${{}}                         | ${400} | ${'none [query]'}
+		${'inference'}  | ${'/describe_interface'} | ${'?api_key=k'} | ${{}}          | ${{}}                         | ${401} | ${'none [query]'}
 	`(
 		'$auth$route, "$query" $headers $body: $status, key from $recorded',
 		async ({ auth, route, query, headers, body, status, recorded }) => {

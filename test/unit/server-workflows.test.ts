@@ -103,24 +103,8 @@ describe('Workflow errors', () => {
 	});
 });
 
-describe('describe_interface', () => {
-	let server: Server;
-	beforeAll(async () => {
-		server = await startServer();
-	});
-
-	test.each([
-		[
-			'no key',
-			{},
-			400,
-			{ message: expect.stringMatching(/^Required Roboflow API key is missing\./) },
-		],
-		['an unknown version', { api_key: 'k', workflow_version_id: '9' }, 404, {}],
-	])('%s: %i', async (_name, body, status, json) => {
-		expect(await describeInterface(server, 'compare-front-and-back', body)).toMatchObject({
-			status,
-			json,
-		});
-	});
+test("describe_interface of an unknown version: Roboflow's 404", async () => {
+	const server = await startServer();
+	const body = { api_key: 'k', workflow_version_id: '9' };
+	expect((await describeInterface(server, 'compare-front-and-back', body)).status).toBe(404);
 });

@@ -11,7 +11,7 @@ import type { AuthStyle, Keys, KeyPlace, KeySource } from './auth.ts';
 import { checkKey, findKey, gatewayCheck } from './auth.ts';
 import type { Json } from './body.ts';
 import { peekJson } from './body.ts';
-import { answerOf, HttpError, MESSAGES } from './errors.ts';
+import { answerOf, MESSAGES } from './errors.ts';
 import type { FaultPlan, FaultTarget, InjectedCounts, faultInjector } from './faults.ts';
 import { waitLatency } from './faults.ts';
 import type { UrlRules } from './input.ts';
@@ -201,20 +201,16 @@ export function screen(context: ServerContext, call: InferenceCall): Json | unde
 	return json;
 }
 
-/**
- * The route's own key check, reading the key in its `order` and recording where it came from;
- * `missing` answers a request without one instead of the deployment's refusal.
- */
+/** The route's own key check, reading the key in its `order` and recording where it came from. */
 export function routeKey(
 	context: ServerContext,
 	call: InferenceCall,
 	order: readonly KeyPlace[],
 	json: Json | undefined,
-	{ modelId, missing }: { modelId?: string; missing?: HttpError } = {},
+	modelId?: string,
 ): void {
 	const found = findKey(call.req, call.url, json, order, context.style);
 	Object.assign(call.call, { keySource: found.source, keyPlaces: found.places });
-	if (found.key === undefined && missing) throw missing;
 	checkKey(context.style, context.keys, found.key, modelId);
 }
 

@@ -26,7 +26,6 @@ export const MESSAGES = {
 	forbidden: `Unauthorized access to roboflow API - check API key and make sure the key is valid and have required scopes. ${KEY_HELP}`,
 	gatewayMissingKey: 'Unauthorized api_key',
 	gatewayRejectedKey: 'Unauthorized api_key. This key is not authorized for serverless inference.',
-	describeKeyMissing: `Required Roboflow API key is missing. ${KEY_HELP}`,
 	notFound:
 		'Requested Roboflow resource not found. Make sure that workspace, project or model you referred in request exists.',
 	internal: 'Internal error.',

@@ -71,7 +71,7 @@ export async function modelRoute(
 			if (contentType === undefined)
 				throw new HttpError(400, { message: MESSAGES.contentTypeMissing });
 		}
-		routeKey(context, call, KEY_ORDER.model, json, { modelId });
+		routeKey(context, call, KEY_ORDER.model, json, modelId);
 		const kind = TRAINED[modelId];
 		if (!(kind in MODEL_KINDS)) throw new HttpError(404, { message: MESSAGES.notFound });
 		const identity = imageIdentity(params.imageUrl ?? call.body);

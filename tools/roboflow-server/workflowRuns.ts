@@ -179,7 +179,7 @@ export function describeInterface({ specification }: WorkflowDefinition) {
 /**
  * `POST /{workspace}/workflows/{id}` (and `/infer/workflows/{workspace}/{id}`), and its
  * `/describe_interface`: the serverless gateway, the body, the key (Bearer, then the
- * body: never the query; describe_interface asks for one itself), the Workflow and version,
+ * body: never the query), the Workflow and version,
  * injected faults (runs), input assembly, the run.
  */
 export async function workflowRoute(
@@ -192,8 +192,7 @@ export async function workflowRoute(
 		const json = screen(context, call);
 		const route = call.call.route === 'describe' ? 'describe' : 'run';
 		const request = parseWorkflowRequest(call.req.headers['content-type'], call.body, route);
-		const missing = new HttpError(400, { message: MESSAGES.describeKeyMissing });
-		routeKey(context, call, KEY_ORDER.workflow, json, route === 'describe' ? { missing } : {});
+		routeKey(context, call, KEY_ORDER.workflow, json);
 		const definition =
 			workspace === WORKSPACE ? findWorkflow(id, request.workflow_version_id) : undefined;
 		if (!definition) throw new HttpError(404, { message: MESSAGES.notFound });
