@@ -54,7 +54,7 @@ export interface RoboflowServerOptions {
 	modelAccess?: Record<string, string[]>;
 	/** Which deployment's key checks and refusals (auth.ts); default `serverless`. */
 	auth?: AuthStyle;
-	/** The benchmark's mode: classification JSON from the image header and a hash, not its pixels. */
+	/** The benchmark's mode: classification JSON from a PNG's header and a hash, not its pixels. */
 	headerOnly?: boolean;
 	/** false: an Inference server older than describe_interface (404 for it). */
 	describeInterface?: boolean;
