@@ -90,16 +90,6 @@ describe.each([
 	});
 });
 
-test('a key refused through the header gets the same clear error as through the query', async () => {
-	for (const keyTransport of ['header', 'query'] as const) {
-		const { error } = await run({ ...account(keyTransport), apiKey: 'wrong-key-9876' }, [
-			await imageItem('red'),
-		]);
-		expect(error?.message).toBe('Roboflow rejected the API key [item 0]');
-		expect(error?.description).toMatch(/Settings > API Keys/);
-	}
-});
-
 describe("the credential's authenticate, for its Test and other nodes", () => {
 	const credential = new RoboflowApi();
 	const where = async (fields: Record<string, string>, baseURL: string) => {

@@ -55,13 +55,6 @@ describe('binary input', () => {
 		]);
 	});
 
-	test("reads the image through n8n's helpers from another binary field", async () => {
-		const item = await imageItem('blue');
-		item.binary = { photo: item.binary!.data };
-		const { outputs } = await run(credentials(), [item], { binaryPropertyName: 'photo' });
-		expect(outputs[0][0].json.top).toBe('blue');
-	});
-
 	test('accepts an image labelled application/octet-stream by its bytes', async () => {
 		const item = await imageItem('green', {}, { mimeType: 'application/octet-stream' });
 		const { outputs } = await run(credentials(), [item]);
@@ -103,36 +96,6 @@ describe('image URL input', () => {
 		expect(error).toBeUndefined();
 		expect(outputs[0].map((i) => i.json.top)).toEqual(['green', 'red']);
 		expect(outputs[0][1]).toMatchObject({ json: { url: redUrl }, pairedItem: { item: 1 } });
-	});
-});
-
-describe('confidence threshold', () => {
-	test('is sent to Roboflow, 1 as 0.9999 (not 1%); nothing above it gives an empty top', async () => {
-		const items = [await imageItem('red')];
-		const strict = await run(credentials(), items, { options: { confidence: 1 } });
-		expect(server.stats.calls[0].query.confidence).toBe('0.9999');
-		expect(strict.outputs[0][0].json).toMatchObject({
-			top: '',
-			confidence: 0,
-			predicted_classes: [],
-			predictions: [],
-		});
-		const loose = await run(credentials(), [await imageItem('grey')], {
-			options: { confidence: 0.2 },
-		});
-		expect((loose.outputs[0][0].json.predictions as unknown[]).length).toBe(3);
-		const tight = await run(credentials(), [await imageItem('grey')], {
-			options: { confidence: 0.5 },
-		});
-		expect(tight.outputs[0][0].json.predictions).toEqual([]);
-	});
-
-	test('outside 0..1 is refused before sending', async () => {
-		const { error } = await run(credentials(), [await imageItem('red')], {
-			options: { confidence: 50 },
-		});
-		expect(error?.message).toMatch(/outside 0 to 1/);
-		expect(server.stats.requests).toBe(0);
 	});
 });
 

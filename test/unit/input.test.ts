@@ -1,5 +1,3 @@
-import { sleep } from 'n8n-workflow';
-
 import { redact, RoboflowInputError } from '../../nodes/Roboflow/helpers/errors';
 import { mapWithConcurrency } from '../../nodes/Roboflow/batch/pool';
 import { parseImageUrl, sniffImageType } from '../../nodes/Roboflow/input/imageSource';
@@ -10,6 +8,7 @@ import {
 	networkCode,
 } from '../../nodes/Roboflow/transport/errorMapping';
 import { COLOURS, makeJpeg, makePng } from '../../tools/images';
+import { retryDelayMs, SharedPause } from '../../nodes/Roboflow/transport/retry';
 
 describe('parseModelId', () => {
 	test('accepts project/version as Roboflow shows it', () => {
@@ -202,13 +201,18 @@ describe('error mapping', () => {
 });
 
 describe('mapWithConcurrency', () => {
+	/** Lets `n` turns of the microtask queue pass: ordering without a clock. */
+	const ticks = async (n: number) => {
+		for (let k = 0; k < n; k++) await Promise.resolve();
+	};
+
 	test('keeps index order and never runs more than the limit at once', async () => {
 		let running = 0;
 		let peak = 0;
 		const results = await mapWithConcurrency(20, 4, async (i) => {
 			running++;
 			peak = Math.max(peak, running);
-			await sleep((20 - i) * 2);
+			await ticks(20 - i); // later items finish first
 			running--;
 			return i * 10;
 		});
@@ -223,7 +227,7 @@ describe('mapWithConcurrency', () => {
 			mapWithConcurrency(10, 2, async (i) => {
 				started.push(i);
 				if (i === 1) throw new Error('boom');
-				await sleep(30);
+				await ticks(5);
 				finished.push(i);
 			}),
 		).rejects.toThrow('boom');
@@ -246,4 +250,78 @@ describe('mapWithConcurrency', () => {
 		);
 		expect(seen).toEqual([0, 1, 2]);
 	});
+});
+
+const lowest = () => 0;
+const highest = () => 0.9999;
+
+describe('retry decisions', () => {
+	test.each([429, 502, 503, 504])('retries HTTP %i', (status) => {
+		expect(retryDelayMs({ status }, 1, 3)).toBeGreaterThan(0);
+	});
+
+	test.each([400, 401, 402, 403, 404, 413, 422, 423, 500, 501])(
+		'never retries HTTP %i',
+		(status) => {
+			expect(retryDelayMs({ status }, 1, 5)).toBeUndefined();
+		},
+	);
+
+	test.each(['ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE'])(
+		'retries network failure %s',
+		(networkCode) => {
+			expect(retryDelayMs({ networkCode }, 1, 3)).toBeGreaterThan(0);
+		},
+	);
+
+	test('does not retry a refused connection or an unknown failure', () => {
+		expect(retryDelayMs({ networkCode: 'ECONNREFUSED' }, 1, 3)).toBeUndefined();
+		expect(retryDelayMs({}, 1, 3)).toBeUndefined();
+	});
+
+	test('stops after maxRetries', () => {
+		expect(retryDelayMs({ status: 503 }, 3, 3)).toBeGreaterThan(0);
+		expect(retryDelayMs({ status: 503 }, 4, 3)).toBeUndefined();
+		expect(retryDelayMs({ status: 503 }, 1, 0)).toBeUndefined();
+	});
+
+	test.each([
+		[1, 250, 500],
+		[2, 500, 1000],
+		[3, 1000, 2000],
+		// Capped at 8 s.
+		[10, 4000, 8000],
+	])(
+		'attempt %i backs off with equal jitter: from %i up to (not including) %i ms',
+		(attempt, low, high) => {
+			expect(retryDelayMs({ status: 502 }, attempt, 10, lowest)).toBe(low);
+			expect(retryDelayMs({ status: 502 }, attempt, 10, highest)).toBe(high - 1);
+		},
+	);
+
+	test('honours Retry-After in seconds and as an HTTP date, up to the cap, spread a little', () => {
+		const now = Date.parse('2026-01-01T00:00:00Z');
+		const after = (retryAfter: string, random = lowest) =>
+			retryDelayMs({ status: 429, retryAfter }, 1, 3, random, now);
+		expect(after('2')).toBe(2000);
+		// Spread over 100 ms, so requests told "2 s" together do not come back together.
+		expect(after('2', highest)).toBe(2099);
+		expect(after('Thu, 01 Jan 2026 00:00:05 GMT')).toBe(5000);
+		// Capped at 60 s: a longer wait would stall the whole batch.
+		expect(after('3600')).toBe(60_000);
+		// Unreadable: the backoff applies.
+		expect(after('soon')).toBe(250);
+	});
+});
+
+test('a shared pause holds until the latest deadline asked for', () => {
+	let now = 1000;
+	const pause = new SharedPause({ now: () => now, sleep: async () => {} });
+	expect(pause.remainingMs()).toBe(0);
+	pause.extend(500);
+	pause.extend(200);
+	now = 1100;
+	expect(pause.remainingMs()).toBe(400);
+	now = 2000;
+	expect(pause.remainingMs()).toBe(0);
 });

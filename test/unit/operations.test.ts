@@ -1,4 +1,4 @@
-/** The pure pieces the operations are built from: normalisers, parameters, endpoints. */
+/** The pure pieces the operations are built from: normalisers, parameters, endpoints, annotations. */
 import { evaluateExpression } from '../harness/expression';
 import { subtitle } from '../../nodes/Roboflow/actions/router';
 import { fractionParameter, wholeNumberParameter } from '../../nodes/Roboflow/input/fraction';
@@ -9,6 +9,8 @@ import { UnexpectedResponseError } from '../../nodes/Roboflow/response/common';
 import { normalizeDetections } from '../../nodes/Roboflow/response/detection';
 import { extractWorkflowImages, readWorkflowOutputs } from '../../nodes/Roboflow/response/workflow';
 import { DEFAULT_API_URL, endpointFor } from '../../nodes/Roboflow/transport/endpoint';
+import { normalizeClassification } from '../../nodes/Roboflow/response/classification';
+import { annotationFromPrediction, readUploadAnswer } from '../../nodes/Roboflow/response/dataset';
 
 const box = (cls: string, confidence: number, extra: Record<string, unknown> = {}) => ({
 	x: 10,
@@ -252,5 +254,153 @@ describe('the node in the editor', () => {
 			'Run workflow',
 			'Upload image',
 		]);
+	});
+});
+
+describe('normalizeClassification', () => {
+	test('single-label answer: top and confidence kept, predictions sorted, predicted_classes = [top]', () => {
+		const result = normalizeClassification(
+			{
+				inference_id: 'abc',
+				time: 0.05,
+				image: { width: 210, height: 113 },
+				predictions: [
+					{ class: 'illustration', class_id: 1, confidence: 0.2851 },
+					{ class: 'real-image', class_id: 0, confidence: 0.7149 },
+				],
+				top: 'real-image',
+				confidence: 0.7149,
+			},
+			'proj/3',
+		);
+		expect(result).toEqual({
+			top: 'real-image',
+			confidence: 0.7149,
+			predicted_classes: ['real-image'],
+			predictions: [
+				{ class: 'real-image', class_id: 0, confidence: 0.7149 },
+				{ class: 'illustration', class_id: 1, confidence: 0.2851 },
+			],
+			multi_label: false,
+			image: { width: 210, height: 113 },
+			inference_id: 'abc',
+			time: 0.05,
+			model_id: 'proj/3',
+		});
+	});
+
+	test('single-label answer with nothing above the threshold: empty top and classes', () => {
+		const result = normalizeClassification({ predictions: [], top: '', confidence: 0 }, 'p/1');
+		expect(result.top).toBe('');
+		expect(result.confidence).toBe(0);
+		expect(result.predicted_classes).toEqual([]);
+		expect(result.predictions).toEqual([]);
+		expect(result.inference_id).toBeNull();
+		expect(result.image).toEqual({ width: null, height: null });
+	});
+
+	test('multi-label answer: top is the best predicted class, predictions become a sorted array', () => {
+		const result = normalizeClassification(
+			{
+				predictions: {
+					dent: { confidence: 0.525, class_id: 0 },
+					severe: { confidence: 0.58, class_id: 1 },
+					scratch: { confidence: 0.9, class_id: 2 },
+				},
+				predicted_classes: ['dent', 'severe'],
+			},
+			'cars/2',
+		);
+		expect(result.multi_label).toBe(true);
+		expect(result.top).toBe('severe');
+		expect(result.confidence).toBe(0.58);
+		expect(result.predicted_classes).toEqual(['severe', 'dent']);
+		expect(result.predictions.map((p) => p.class)).toEqual(['scratch', 'severe', 'dent']);
+		expect(result.predictions[0]).toEqual({ class: 'scratch', confidence: 0.9, class_id: 2 });
+	});
+
+	test('multi-label answer with no predicted class: empty top, zero confidence', () => {
+		const result = normalizeClassification(
+			{ predictions: { a: { confidence: 0.1 } }, predicted_classes: [] },
+			'p/1',
+		);
+		expect(result).toMatchObject({
+			top: '',
+			confidence: 0,
+			predicted_classes: [],
+			multi_label: true,
+		});
+	});
+
+	test.each([
+		['not an object', 'nope'],
+		['no predictions', { top: 'x', confidence: 1 }],
+		['multi-label without predicted_classes', { predictions: { a: { confidence: 0.3 } } }],
+		['prediction without confidence', { predictions: [{ class: 'a' }], top: 'a' }],
+		['prediction without class', { predictions: [{ confidence: 0.3 }] }],
+	])('rejects an answer that is not a classification (%s)', (_name, body) => {
+		expect(() => normalizeClassification(body, 'p/1')).toThrow(UnexpectedResponseError);
+	});
+});
+
+describe('annotations from predictions, upload answers', () => {
+	const box = { x: 10, y: 8, width: 6, height: 4, confidence: 0.9, class: 'red' };
+
+	test("Roboflow's own answers: single-label top, multi-label predicted classes, detections as JSON", () => {
+		expect(
+			annotationFromPrediction({ predictions: [{ class: 'cat', confidence: 0.8 }], top: 'cat' }),
+		).toEqual({ kind: 'annotation', text: 'cat', extension: 'txt' });
+		expect(
+			annotationFromPrediction({
+				predictions: { cat: { confidence: 0.8 }, dog: { confidence: 0.6 } },
+				predicted_classes: ['cat', 'dog'],
+			}),
+		).toEqual({ kind: 'annotation', text: 'cat,dog', extension: 'txt' });
+		const image = { width: 40, height: 30 };
+		const polygon = { ...box, points: [{ x: 1, y: 2 }] };
+		expect(annotationFromPrediction({ image, predictions: [polygon], time: 0.1 })).toEqual({
+			kind: 'annotation',
+			text: JSON.stringify({ image, predictions: [polygon] }),
+			extension: 'json',
+		});
+	});
+
+	test("the node's own outputs: multi_label picks the predicted classes; a detection's top is not a class label", () => {
+		expect(
+			annotationFromPrediction({
+				top: 'dark',
+				predicted_classes: ['dark', 'bright'],
+				multi_label: true,
+				predictions: [],
+			}),
+		).toMatchObject({ text: 'dark,bright' });
+		expect(
+			annotationFromPrediction({
+				top: 'red',
+				predicted_classes: ['red'],
+				multi_label: false,
+				predictions: [{ class: 'red', confidence: 0.9 }],
+			}),
+		).toMatchObject({ text: 'red' });
+		const detected = annotationFromPrediction({ top: 'red', count: 1, predictions: [box] });
+		expect(detected).toMatchObject({ extension: 'json' });
+	});
+
+	test('empty predictions attach nothing; anything else is not a prediction', () => {
+		expect(annotationFromPrediction({ predictions: [], count: 0, top: '' })).toEqual({
+			kind: 'empty',
+		});
+		expect(annotationFromPrediction({ predictions: [] })).toEqual({ kind: 'empty' });
+		expect(annotationFromPrediction({ top: '', predicted_classes: [] })).toEqual({ kind: 'empty' });
+		expect(annotationFromPrediction({ colour: 'red' })).toBeUndefined();
+		expect(annotationFromPrediction({ predictions: [{ label: 'x' }] })).toBeUndefined();
+		expect(annotationFromPrediction('red')).toBeUndefined();
+	});
+
+	test('an upload answer: success or duplicate with an id; anything else is a refusal', () => {
+		expect(readUploadAnswer({ success: true, id: 'a1' })).toEqual({ id: 'a1', duplicate: false });
+		expect(readUploadAnswer({ duplicate: true, id: 'a1' })).toEqual({ id: 'a1', duplicate: true });
+		expect(readUploadAnswer({ success: false, message: 'nope' })).toBeUndefined();
+		expect(readUploadAnswer({ success: true })).toBeUndefined();
 	});
 });

@@ -37,16 +37,6 @@ describe('the model route: query, then the Bearer header', () => {
 			expect([answer.status, record(server)]).toEqual([status, recorded]);
 		},
 	);
-
-	test("serverless: the gateway takes a JSON body's key, the model route does not: Inference's 401", async () => {
-		const server = await startServer({ auth: 'serverless' });
-		const answer = await ask(server, '/colors/1', { body: { api_key: 'k' } });
-		expect([answer.status, answer.json.message, record(server)]).toEqual([
-			401,
-			expect.stringMatching(/^Unauthorized access to roboflow API/),
-			'none [body]',
-		]);
-	});
 });
 
 describe('Workflow routes: the Bearer header, then the body; never the query', () => {
@@ -60,7 +50,7 @@ describe('Workflow routes: the Bearer header, then the body; never the query', (
 		${'serverless'} | ${''}                    | ${'?api_key=k'} | ${{}}          | ${{ inputs }}                 | ${401} | ${'none [query]'}
 		${'serverless'} | ${''}                    | ${''}           | ${bearer('k')} | ${{ inputs }}                 | ${200} | ${'header [header]'}
 		${'inference'}  | ${'/describe_interface'} | ${''}           | ${bearer('k')} | ${{}}                         | ${200} | ${'header [header]'}
-		${'inference'}  | ${'/describe_interface'} | ${'?api_key=k'} | ${{}}          | ${{}}                         | ${400} | ${'none [query]'}
+		${'inference'}  | ${'/describe_interface'} | ${'?api_key=k'} | ${{}}          | ${{}}                         | ${401} | ${'none [query]'}
 	`(
 		'$auth$route, "$query" $headers $body: $status, key from $recorded',
 		async ({ auth, route, query, headers, body, status, recorded }) => {

@@ -141,16 +141,3 @@ export const makeShapesJpeg = (spec: ShapesSpec & { quality?: number }): Buffer 
 		{ data: shapesPixels(spec), width: spec.width, height: spec.height },
 		spec.quality ?? 90,
 	).data;
-
-/** The box Roboflow reports for a rectangle: centre x/y and width/height in pixels. */
-export const expectedBox = ({
-	x,
-	y,
-	width,
-	height,
-}: Pick<ShapeRect, 'x' | 'y' | 'width' | 'height'>) => ({
-	x: x + width / 2,
-	y: y + height / 2,
-	width,
-	height,
-});

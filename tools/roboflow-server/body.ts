@@ -80,9 +80,8 @@ export type FieldType =
 	| 'object'
 	| 'string[]'
 	| 'list'
-	/** An image object (`{type, value}`), or (`images`) one or a list of them. */
+	/** An image object (`{type, value}`). */
 	| 'image'
-	| 'images'
 	| 'any';
 
 const FAILURES: Record<Exclude<FieldType, 'any'>, [type: string, msg: string]> = {
@@ -94,7 +93,6 @@ const FAILURES: Record<Exclude<FieldType, 'any'>, [type: string, msg: string]> =
 	'string[]': ['list_type', 'Input should be a valid list'],
 	list: ['list_type', 'Input should be a valid list'],
 	image: ['model_type', 'Input should be a valid dictionary or instance of InferenceRequestImage'],
-	images: ['model_type', 'Input should be a valid dictionary or instance of InferenceRequestImage'],
 };
 
 /** A field's value after pydantic's lax coercion, or undefined when it does not fit the type. */
@@ -104,10 +102,6 @@ function coerce(type: FieldType, value: unknown): unknown {
 	if (type === 'integer') return Number.isInteger(laxNumber(value)) ? laxNumber(value) : undefined;
 	if (type === 'string') return typeof value === 'string' ? value : undefined;
 	if (type === 'object' || type === 'image') return isObject(value) ? value : undefined;
-	if (type === 'images')
-		return (
-			coerce('image', value) ?? (Array.isArray(value) && value.every(isObject) ? value : undefined)
-		);
 	if (type === 'list') return Array.isArray(value) ? value : undefined;
 	if (type === 'string[]')
 		return Array.isArray(value) && value.every((item) => typeof item === 'string')

@@ -11,7 +11,7 @@ import type { AuthStyle, Keys, KeyPlace, KeySource } from './auth.ts';
 import { checkKey, findKey, gatewayCheck } from './auth.ts';
 import type { Json } from './body.ts';
 import { peekJson } from './body.ts';
-import { answerOf, HttpError, MESSAGES } from './errors.ts';
+import { answerOf, MESSAGES } from './errors.ts';
 import type { FaultPlan, FaultTarget, InjectedCounts, faultInjector } from './faults.ts';
 import { waitLatency } from './faults.ts';
 import type { UrlRules } from './input.ts';
@@ -40,7 +40,6 @@ export interface CallRecord {
 	/** Every query parameter as sent (the last of a repeated one). */
 	query: Record<string, string>;
 	bodyBytes: number;
-	contentType?: string;
 	/** Where the route found the key it used (its own order, docs/roboflow-api.md §2). */
 	keySource: KeySource;
 	/** Every place the request carried a key. */
@@ -110,7 +109,6 @@ export interface ServerContext {
 	style: AuthStyle;
 	keys: Keys;
 	rules: UrlRules;
-	maxBodyBytes: number;
 	headerOnly: boolean;
 	stats: () => ServerStats;
 	plan: () => FaultPlan;
@@ -129,12 +127,8 @@ export function send(
 	const stats = context.stats();
 	stats.statuses[status] = (stats.statuses[status] ?? 0) + 1;
 	const html = typeof body === 'string';
-	const bytes = Buffer.isBuffer(body) ? body : Buffer.from(html ? body : JSON.stringify(body));
-	const type = Buffer.isBuffer(body)
-		? 'image/jpeg'
-		: html
-			? 'text/html; charset=utf-8'
-			: 'application/json';
+	const bytes = Buffer.from(html ? body : JSON.stringify(body));
+	const type = html ? 'text/html; charset=utf-8' : 'application/json';
 	res.writeHead(status, { 'Content-Type': type, 'Content-Length': bytes.length, ...headers });
 	res.end(bytes);
 }
@@ -142,7 +136,7 @@ export function send(
 /** An inference request past its common steps: its record, body, and the answer that ends it. */
 export interface InferenceCall extends FaultTarget {
 	call: CallRecord;
-	/** Answers (a JSON body, or a Buffer of JPEG) and records the status. */
+	/** Answers (a JSON body) and records the status. */
 	reply: (status: number, body: unknown, headers?: Record<string, string>) => void;
 }
 
@@ -166,7 +160,6 @@ export async function beginCall(
 		...(route.workflow ? { workflow: route.workflow } : {}),
 		query: Object.fromEntries(url.searchParams),
 		bodyBytes: 0,
-		contentType: req.headers['content-type'],
 		keySource: 'none',
 		keyPlaces: [],
 	};
@@ -182,8 +175,8 @@ export async function beginCall(
 	context.events.emit('request', call);
 	const { capacity } = context.plan();
 	const overCapacity = capacity !== undefined && stats.inFlight > capacity;
-	const { body, bytes } = await readBody(req, context.maxBodyBytes);
-	call.bodyBytes = bytes;
+	const body = await readBody(req);
+	const bytes = (call.bodyBytes = body.length);
 	const reply: InferenceCall['reply'] = (status, answer, headers) => {
 		call.status = status;
 		send(context, res, status, answer, headers);
@@ -199,31 +192,25 @@ export async function beginCall(
 }
 
 /**
- * What every inference route checks first: the body's size (413), then on serverless the
- * gateway's key check (401). Returns the body's JSON object, if it is one.
+ * What every inference route checks first: on serverless the gateway's key check (401).
+ * Returns the body's JSON object, if it is one.
  */
 export function screen(context: ServerContext, call: InferenceCall): Json | undefined {
-	if (call.bodyBytes > context.maxBodyBytes)
-		throw new HttpError(413, { message: MESSAGES.tooLarge(context.maxBodyBytes) });
 	const json = peekJson(call.req.headers['content-type'], call.body);
 	if (context.style === 'serverless') gatewayCheck(context.keys, call.req, call.url, json);
 	return json;
 }
 
-/**
- * The route's own key check, reading the key in its `order` and recording where it came from;
- * `missing` answers a request without one instead of the deployment's refusal.
- */
+/** The route's own key check, reading the key in its `order` and recording where it came from. */
 export function routeKey(
 	context: ServerContext,
 	call: InferenceCall,
 	order: readonly KeyPlace[],
 	json: Json | undefined,
-	{ modelId, missing }: { modelId?: string; missing?: HttpError } = {},
+	modelId?: string,
 ): void {
 	const found = findKey(call.req, call.url, json, order, context.style);
 	Object.assign(call.call, { keySource: found.source, keyPlaces: found.places });
-	if (found.key === undefined && missing) throw missing;
 	checkKey(context.style, context.keys, found.key, modelId);
 }
 

@@ -4,7 +4,7 @@
  * - `POST /dataset/{project}/upload`: a multipart `file` part, or an `image=` URL Roboflow
  *   downloads (a private address refused unless URLs without FQDN are allowed). Fields from a
  *   multipart part of that name, else the query: `name`, `split` (train | valid | test),
- *   `batch`, `tag` (repeatable, no "/"), `metadata` (a JSON object), `inference_id`. Answers
+ *   `batch`, `tag` (repeatable), `metadata` (a JSON object), `inference_id`. Answers
  *   `{success: true, id}`, or `{duplicate: true, id}` (the first upload's) for the same bytes
  *   in the same project.
  * - `POST /dataset/{project}/annotate/{image_id}?name=...[&jobName][&prediction=true][&overwrite=true]`:
@@ -97,8 +97,7 @@ function imageFormat(bytes: Buffer): string | undefined {
 	const ascii = (start: number, end: number) => bytes.subarray(start, end).toString('latin1');
 	if (ascii(1, 4) === 'PNG') return 'png';
 	if (ascii(0, 3) === '\xff\xd8\xff') return 'jpeg';
-	if (ascii(8, 12) === 'WEBP') return 'webp';
-	return ascii(0, 2) === 'BM' ? 'bmp' : undefined;
+	return undefined;
 }
 
 /** The URL form's download, as Roboflow answers it: refused or 4xx 400, 5xx or unreachable 502. */
@@ -117,7 +116,7 @@ async function download(value: string, rules: UrlRules): Promise<Buffer> {
 	});
 }
 
-/** An upload's image (the file part, or the URL to fetch) and its fields, validated (400). */
+/** An upload's image (the file part, or the URL to fetch) and its fields. */
 function parseUpload({ url, contentType, body }: DatasetRequest) {
 	const parts = /multipart\/form-data/i.test(contentType ?? '')
 		? parseMultipart(contentType ?? '', body)
@@ -129,24 +128,17 @@ function parseUpload({ url, contentType, body }: DatasetRequest) {
 			: url.searchParams.getAll(name);
 	};
 	const one = (name: string) => all(name).at(-1) || null;
-	const split = one('split') ?? 'train';
-	if (!['train', 'valid', 'test'].includes(split))
-		throw badRequest(`Invalid split "${split}": use train, valid or test.`);
-	const rawMetadata = one('metadata');
-	const metadata = rawMetadata === null ? null : peekJson(undefined, Buffer.from(rawMetadata));
-	if (metadata === undefined)
-		throw badRequest(
-			'Invalid metadata: send a JSON object as a string, e.g. {"camera_id":"cam001"}.',
-		);
-	const tags = all('tag').filter(Boolean);
-	// Roboflow refuses a "/" in a tag: Inference rewrites model ids in its tags for that reason.
-	const slashed = tags.find((tag) => tag.includes('/'));
-	if (slashed !== undefined)
-		throw badRequest(`Invalid tag "${slashed}": a tag cannot contain "/".`);
+	const metadata = one('metadata');
 	const file = parts.find((part) => part.name === 'file');
 	const imageUrl = url.searchParams.get('image') || null;
 	return {
-		fields: { split, batch: one('batch'), tags, metadata, inferenceId: one('inference_id') },
+		fields: {
+			split: one('split') ?? 'train',
+			batch: one('batch'),
+			tags: all('tag').filter(Boolean),
+			metadata: metadata === null ? null : (JSON.parse(metadata) as Record<string, unknown>),
+			inferenceId: one('inference_id'),
+		},
 		name:
 			one('name') ||
 			file?.filename ||
@@ -190,7 +182,7 @@ async function upload(images: ReceivedImage[], request: DatasetRequest, rules: U
 			'No image in the request: send multipart/form-data with a "file" part, or the image URL as the "image" query parameter.',
 		);
 	const format = imageFormat(bytes);
-	if (!format) throw managementError(400, 'Invalid image.', { type: 'InvalidImageException' });
+	if (!format) throw managementError(400, 'Invalid image.');
 	const digest = sha1(bytes);
 	const { project } = request;
 	const first = images.find((image) => image.project === project && image.sha1 === digest);
@@ -223,18 +215,12 @@ function annotate(images: ReceivedImage[], request: DatasetRequest) {
 	const image = images.find((each) => each.project === project && each.id === imageId);
 	if (!image) throw managementError(404, `Image "${imageId}" not found in project "${project}".`);
 	const query = (name: string) => url.searchParams.get(name);
-	const name = query('name');
-	if (!name)
-		throw badRequest(
-			'Missing "name": the annotation file\'s name, whose extension gives its format (e.g. image.json).',
-		);
+	const name = query('name') ?? '';
 	const annotation = parseAnnotation(request);
 	if (name.endsWith('.json') && !peekJson(undefined, Buffer.from(annotation.text)))
 		throw badRequest(`Could not parse the annotation "${name}": it is not JSON.`);
 	if (image.annotation && query('overwrite') !== 'true')
-		throw managementError(409, 'Image was already annotated.', {
-			hint: 'To replace it, pass overwrite=true.',
-		});
+		throw managementError(409, 'Image was already annotated.');
 	const saves = (image.annotation?.saves ?? 0) + 1;
 	image.annotation = {
 		name,

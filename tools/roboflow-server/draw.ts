@@ -118,30 +118,25 @@ const frame = (image: RgbaImage, x1: number, y1: number, colour: Colour) =>
 		[x1, 0, x1, y1],
 	].forEach((side) => fill(image, side, colour));
 
-/** Single-label: throws when no class passed the threshold (Inference indexes an empty list: 500). */
-export function drawSingleLabel(
+/**
+ * Classification: a frame and one label per class, best first, in the top class's palette
+ * colour (single-label: only the top class; none throws, as Inference indexes an empty list:
+ * 500) or `#4892EA` (multi-label, every class).
+ */
+export function drawClasses(
 	image: RgbaImage,
 	predictions: ReadonlyArray<{ class: string; class_id: number; confidence: number }>,
+	multiLabel: boolean,
 ): Buffer {
-	const [top] = predictions;
+	const sorted = [...predictions].sort((a, b) => b.confidence - a.confidence);
+	const [top] = sorted;
 	if (!top) throw new RangeError('list index out of range');
+	const colour = multiLabel ? BLUE : PALETTE[top.class_id % PALETTE.length];
 	const canvas = cloneImage(image);
-	const colour = PALETTE[top.class_id % PALETTE.length];
 	frame(canvas, image.height, image.width, colour);
-	label(canvas, `${top.class_id} - ${top.class} ${top.confidence.toFixed(2)}`, 0, colour);
-	return encodeJpeg(canvas, 75);
-}
-
-export function drawMultiLabel(
-	image: RgbaImage,
-	predictions: Readonly<Record<string, { confidence: number }>>,
-): Buffer {
-	const canvas = cloneImage(image);
-	frame(canvas, image.height, image.width, BLUE);
-	let row = 0;
-	for (const [name, { confidence }] of Object.entries(predictions).sort(
-		(a, b) => b[1].confidence - a[1].confidence,
-	))
-		row += label(canvas, `${name} ${confidence.toFixed(2)}`, row, BLUE);
+	const labels = multiLabel
+		? sorted.map((p) => `${p.class} ${p.confidence.toFixed(2)}`)
+		: [`${top.class_id} - ${top.class} ${top.confidence.toFixed(2)}`];
+	labels.reduce((row, text) => row + label(canvas, text, row, colour), 0);
 	return encodeJpeg(canvas, 75);
 }

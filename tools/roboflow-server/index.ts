@@ -54,9 +54,7 @@ export interface RoboflowServerOptions {
 	modelAccess?: Record<string, string[]>;
 	/** Which deployment's key checks and refusals (auth.ts); default `serverless`. */
 	auth?: AuthStyle;
-	/** A body over this many bytes answers 413 before any other check (default: no limit). */
-	maxBodyBytes?: number;
-	/** The benchmark's mode: classification JSON from the image header and a hash, not its pixels. */
+	/** The benchmark's mode: classification JSON from a PNG's header and a hash, not its pixels. */
 	headerOnly?: boolean;
 	/** false: an Inference server older than describe_interface (404 for it). */
 	describeInterface?: boolean;
@@ -91,7 +89,6 @@ function serverContext(
 			allowNonHttps: options.allowNonHttpsUrls ?? false,
 			allowWithoutFqdn: options.allowUrlsWithoutFqdn ?? false,
 		},
-		maxBodyBytes: options.maxBodyBytes ?? Infinity,
 		headerOnly: options.headerOnly ?? false,
 		stats: () => state.stats,
 		plan: () => state.plan,

@@ -18,19 +18,12 @@ export interface UrlRules {
 	allowWithoutFqdn: boolean;
 }
 
-/** Reads the whole body; past `limit` bytes it keeps counting but stops storing. */
-export function readBody(
-	req: http.IncomingMessage,
-	limit: number,
-): Promise<{ body: Buffer; bytes: number }> {
+/** Reads the whole body. */
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
-		let bytes = 0;
-		req.on('data', (chunk: Buffer) => {
-			if (bytes + chunk.length <= limit) chunks.push(chunk);
-			bytes += chunk.length;
-		});
-		req.on('end', () => resolve({ body: Buffer.concat(chunks), bytes }));
+		req.on('data', (chunk: Buffer) => chunks.push(chunk));
+		req.on('end', () => resolve(Buffer.concat(chunks)));
 		req.on('error', reject);
 	});
 }
@@ -67,22 +60,14 @@ export function parseMultipart(contentType: string, body: Buffer): MultipartPart
 }
 
 /**
- * Inference's `load_image_base64` up to decoding: raw bytes refused, `data:` prefix stripped,
- * characters outside the alphabet skipped (Python's lenient b64decode), padding rules.
- * `prefixOnly` decodes whole groups of the text only (the start of a longer body).
+ * Inference's `load_image_base64` up to decoding: characters outside the alphabet skipped
+ * (Python's lenient b64decode). `prefixOnly` decodes whole groups of the text only (the start of
+ * a longer body).
  */
 export function decodeBase64(text: Buffer | string, prefixOnly = false): Buffer {
-	const utf8 = new TextDecoder('utf-8', { fatal: true });
-	const value =
-		typeof text === 'string' ? text : attempt(() => utf8.decode(text), IMAGE_CAUSES.rawBytes);
-	const compact = value.replace(/^data:image\/[a-z]+;base64,/, '').replace(/[^A-Za-z0-9+/=]/g, '');
-	const pad = compact.indexOf('=');
-	let data = pad < 0 ? compact : compact.slice(0, pad);
+	let data = text.toString().replace(/[^A-Za-z0-9+/=]/g, '');
 	if (prefixOnly) data = data.slice(0, data.length - (data.length % 4));
-	const padding = pad < 0 ? 0 : /^=*/.exec(compact.slice(pad))![0].length;
-	const leftover = data.length % 4;
-	if (leftover === 1 || (leftover > 1 && leftover + padding < 4))
-		throw imageLoadError(IMAGE_CAUSES.malformedBase64);
+	if (data.replace(/=+$/, '').length % 4 === 1) throw imageLoadError(IMAGE_CAUSES.malformedBase64);
 	const bytes = Buffer.from(data, 'base64');
 	if (bytes.length === 0) throw imageLoadError(IMAGE_CAUSES.empty);
 	return bytes;
@@ -122,8 +107,8 @@ export function urlRefusal(value: string, rules: UrlRules): string | undefined {
 	return undefined;
 }
 
-/** Downloads a URL, following up to `redirects` redirects; rejects with `HTTP <status>` on >= 400. */
-export function fetchUrl(value: string, redirects = 30): Promise<Buffer> {
+/** Downloads a URL; rejects with `HTTP <status>` on anything but a 2xx. */
+export function fetchUrl(value: string): Promise<Buffer> {
 	return new Promise((resolve, reject) => {
 		const url = new URL(value);
 		if (url.protocol !== 'http:' && url.protocol !== 'https:')
@@ -131,13 +116,7 @@ export function fetchUrl(value: string, redirects = 30): Promise<Buffer> {
 		const request = (url.protocol === 'https:' ? https : http).get(url, (res) => {
 			const status = res.statusCode ?? 0;
 			res.on('error', reject);
-			if (status >= 300 && status < 400 && res.headers.location) {
-				res.resume();
-				if (redirects <= 0) return reject(new Error('Exceeded redirects.'));
-				const next = new URL(res.headers.location, url).toString();
-				return void fetchUrl(next, redirects - 1).then(resolve, reject);
-			}
-			if (status >= 400) {
+			if (status >= 300) {
 				res.resume();
 				return reject(new Error(`HTTP ${status}`));
 			}
@@ -166,7 +145,6 @@ export async function loadUrl(value: string, rules: UrlRules): Promise<RgbaImage
  */
 export async function loadImageObject(image: unknown, rules: UrlRules): Promise<RgbaImage> {
 	const { type, value } = (image ?? {}) as { type?: unknown; value?: unknown };
-	if (type === 'numpy') throw imageLoadError(IMAGE_CAUSES.numpy);
 	if (type !== 'url' && type !== 'base64') throw imageLoadError(IMAGE_CAUSES.imageType);
 	if (typeof value !== 'string')
 		throw imageLoadError(type === 'url' ? IMAGE_CAUSES.urlInvalid : IMAGE_CAUSES.malformedBase64);

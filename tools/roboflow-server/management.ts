@@ -13,7 +13,7 @@ import type { ServerContext } from './calls.ts';
 import { send } from './calls.ts';
 import type { createDataset, DatasetRequest } from './dataset.ts';
 import { DROP_AFTER_STORE } from './dataset.ts';
-import { answerOf, HttpError, managementError, managementKeyError, MESSAGES } from './errors.ts';
+import { answerOf, HttpError, managementError, managementKeyError } from './errors.ts';
 import type { FaultKind } from './faults.ts';
 import { waitLatency } from './faults.ts';
 import { readBody } from './input.ts';
@@ -38,13 +38,7 @@ function managementKey(context: ServerContext, req: http.IncomingMessage, url: U
 
 /** What a GET answers: the key's workspace, a project, the Workflows (404 for what is not there). */
 function managementAnswer(url: URL, parts: string[]) {
-	if (parts.length === 0)
-		return {
-			welcome: 'Welcome to the Roboflow API.',
-			instructions: 'You are successfully authenticated.',
-			docs: 'https://docs.roboflow.com',
-			workspace: WORKSPACE,
-		};
+	if (parts.length === 0) return { workspace: WORKSPACE };
 	const [workspace, second, third] = parts;
 	if (workspace !== WORKSPACE) throw managementError(404, `Workspace "${workspace}" not found.`);
 	if (second === undefined) return workspaceAnswer();
@@ -57,7 +51,7 @@ function managementAnswer(url: URL, parts: string[]) {
 				404,
 				`Workflow "${third}"${version === null ? '' : ` version "${version}"`} not found in workspace "${WORKSPACE}".`,
 			);
-		return workflowDetail(workflow, WORKSPACE);
+		return workflowDetail(workflow);
 	}
 	const project = PROJECTS.find((p) => p.slug === second);
 	if (!project)
@@ -93,8 +87,8 @@ export function managementRoute(
 }
 
 /**
- * `POST /dataset/{project}/upload` and `POST /dataset/{project}/annotate/{id}`: body size
- * (413), key (401), project (404), injected faults, then the work. `dropAfterStore` stores the
+ * `POST /dataset/{project}/upload` and `POST /dataset/{project}/annotate/{id}`: key
+ * (401), project (404), injected faults, then the work. `dropAfterStore` stores the
  * image (or annotation) and drops the connection: a client's retry then meets a duplicate or 409.
  */
 export async function datasetRoute(
@@ -104,7 +98,7 @@ export async function datasetRoute(
 	res: http.ServerResponse,
 	where: Omit<DatasetRequest, 'body'>,
 ): Promise<void> {
-	const { body, bytes } = await readBody(req, context.maxBodyBytes);
+	const body = await readBody(req);
 	const request: DatasetRequest = { ...where, contentType: req.headers['content-type'], body };
 	const key = managementKey(context, req, where.url, body);
 	const call = dataset.record(request, { keySource: key.keySource, keyPlaces: key.keyPlaces });
@@ -116,15 +110,13 @@ export async function datasetRoute(
 	let fault: FaultKind | undefined;
 	let answer: unknown;
 	try {
-		if (bytes > context.maxBodyBytes)
-			throw managementError(413, MESSAGES.tooLarge(context.maxBodyBytes));
 		key.check();
 		if (!PROJECTS.some((p) => p.slug === where.project))
 			throw managementError(
 				404,
 				`Project "${where.project}" not found in workspace "${WORKSPACE}".`,
 			);
-		const target = { req, res, reply, url: where.url, bodyBytes: bytes, body };
+		const target = { req, res, reply, url: where.url, bodyBytes: body.length, body };
 		fault = context.injector.apply(context.plan(), dataset.identity(request), target);
 		if (fault && fault !== DROP_AFTER_STORE)
 			return void Object.assign(call, { outcome: 'fault', fault });

@@ -1,6 +1,6 @@
 /**
  * The model route `POST|GET /{project}/{version}` (docs/roboflow-api.md §3, §4), checked in
- * Inference's order: body size (413), the serverless gateway (401), query (422), Content-Type
+ * Inference's order: the serverless gateway (401), query (422), Content-Type
  * (400), the key (401/403), the model (404), injected faults, the image (400), the model.
  */
 import { KEY_ORDER } from './auth.ts';
@@ -71,7 +71,7 @@ export async function modelRoute(
 			if (contentType === undefined)
 				throw new HttpError(400, { message: MESSAGES.contentTypeMissing });
 		}
-		routeKey(context, call, KEY_ORDER.model, json, { modelId });
+		routeKey(context, call, KEY_ORDER.model, json, modelId);
 		const kind = TRAINED[modelId];
 		if (!(kind in MODEL_KINDS)) throw new HttpError(404, { message: MESSAGES.notFound });
 		const identity = imageIdentity(params.imageUrl ?? call.body);
@@ -82,7 +82,6 @@ export async function modelRoute(
 		// Drawing fails as Inference's does (a single-label answer without classes): 500.
 		const visualization =
 			params.format === 'json' ? undefined : attempt(result.draw, internalError());
-		if (params.format === 'image') return call.reply(200, visualization);
 		call.reply(200, {
 			...(visualization ? { visualization: visualization.toString('base64') } : {}),
 			inference_id: newDetectionId(),

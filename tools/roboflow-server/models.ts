@@ -8,8 +8,7 @@
 import { SHAPE_CLASSES, SHAPE_PALETTE } from '../images/index.ts';
 import type { Shape } from './detect.ts';
 import { analyseImage, keypointsOf, newDetectionId, postProcess, round4 } from './detect.ts';
-import { drawDetections, drawMultiLabel, drawSingleLabel } from './draw.ts';
-import { internalError } from './errors.ts';
+import { drawClasses, drawDetections } from './draw.ts';
 import type { RgbaImage } from './image.ts';
 import type { InferenceParams } from './params.ts';
 
@@ -53,7 +52,7 @@ export function statsFromHash(hex: string): ColourStats {
 /**
  * A classification answer (§4.2, §4.3). Single-label: classes below the threshold dropped, best
  * first (`top: ''` when none passes). Multi-label: every class; `predicted_classes` those at or
- * above it. `best` and `default` are 0.5 for classification (§3.2).
+ * above it.
  */
 export function classify(
 	kind: 'colors' | 'tones',
@@ -61,7 +60,7 @@ export function classify(
 	params: InferenceParams,
 	image?: RgbaImage,
 ): ModelAnswer {
-	const threshold = typeof params.confidence === 'number' ? params.confidence : 0.5;
+	const threshold = params.confidence;
 	const pixels = () => {
 		if (!image) throw new Error('no pixels to draw on');
 		return image;
@@ -69,13 +68,12 @@ export function classify(
 	if (kind === 'tones') {
 		const scores = [stats.luminance, 1 - stats.luminance, stats.chroma].map(round4);
 		const names = ['bright', 'dark', 'colourful'];
-		const predictions = Object.fromEntries(
-			names.map((name, i) => [name, { confidence: scores[i], class_id: i }]),
-		);
+		const list = names.map((name, i) => ({ class: name, class_id: i, confidence: scores[i] }));
+		const predictions = Object.fromEntries(list.map(({ class: name, ...p }) => [name, p]));
 		const predicted = names.filter((_, i) => scores[i] >= threshold);
 		return {
 			fields: { predictions, predicted_classes: predicted },
-			draw: () => drawMultiLabel(pixels(), predictions),
+			draw: () => drawClasses(pixels(), list, true),
 		};
 	}
 	const exps = [stats.r, stats.g, stats.b].map((x) => Math.exp(x * 8));
@@ -87,7 +85,7 @@ export function classify(
 	const [top] = predictions;
 	return {
 		fields: { predictions, top: top?.class ?? '', confidence: top?.confidence ?? 0 },
-		draw: () => drawSingleLabel(pixels(), predictions),
+		draw: () => drawClasses(pixels(), predictions, false),
 	};
 }
 
@@ -112,21 +110,10 @@ export function detect(
 	image: RgbaImage,
 	params: InferenceParams,
 ): ModelAnswer {
-	// A validation error raised inside the route: Inference answers 500 (§3.2).
-	if (kind === 'shapes-pose' && params.confidence === 'best') throw internalError();
-	const threshold =
-		typeof params.confidence === 'number'
-			? params.confidence
-			: params.confidence === 'best'
-				? 0.5
-				: 0.4;
 	const analysis = analyseImage(image, SHAPE_PALETTE);
-	const predictions = postProcess(
-		analysis.shapes,
-		threshold,
-		params.overlap,
-		params.maxDetections,
-	).map((shape) => {
+	const { confidence, overlap, maxDetections } = params;
+	const shapes = postProcess(analysis.shapes, confidence, overlap, maxDetections);
+	const predictions = shapes.map((shape) => {
 		const { x0, y0, x1, y1 } = shape;
 		if (kind === 'shapes-pose') return { ...boxOf(shape), keypoints: keypointsOf(analysis, shape) };
 		if (kind === 'shapes') return boxOf(shape);

@@ -6,13 +6,13 @@
 import type { ValidationIssue } from './errors.ts';
 
 export interface InferenceParams {
-	/** After the quirks (>= 1 divided by 100, then at least 0.01), or `best` / `default`. */
-	confidence: number | 'best' | 'default';
+	/** After the quirks: >= 1 divided by 100, then at least 0.01. */
+	confidence: number;
 	/** NMS IoU, after the same division (no floor). */
 	overlap: number;
 	maxDetections: number;
-	/** `json` unless exactly `image` or `image_and_json`. */
-	format: 'json' | 'image' | 'image_and_json';
+	/** `image_and_json` adds the annotated picture; any other value is `json`. */
+	format: 'json' | 'image_and_json';
 	imageUrl: string | null;
 }
 
@@ -33,15 +33,11 @@ export function parseInferenceParams(query: URLSearchParams): InferenceParams | 
 		issues.push({ type: `${type}_parsing`, loc: ['query', name], msg, input: raw });
 		return fallback;
 	};
-	const confidence = get('confidence');
 	const params: InferenceParams = {
-		confidence:
-			confidence === 'best' || confidence === 'default'
-				? confidence
-				: Math.max(0.01, percent(number('confidence', 0.4))),
+		confidence: Math.max(0.01, percent(number('confidence', 0.4))),
 		overlap: percent(number('overlap', 0.3)),
 		maxDetections: number('max_detections', 300, true),
-		format: (['image', 'image_and_json'] as const).find((f) => f === get('format')) ?? 'json',
+		format: get('format') === 'image_and_json' ? 'image_and_json' : 'json',
 		imageUrl: get('image'),
 	};
 	return issues.length ? issues : params;

@@ -48,15 +48,9 @@ export function parseWorkflowRequest(
 	return { ...fields, inputs: (fields.inputs as Json | undefined) ?? {} } as WorkflowRequest;
 }
 
-/** 400 `RuntimeInputError` as the route sends it; `inner_error_message` is Python's `str(None)` when there is none. */
-const runtimeInputError = (message: string, inner?: { type: string; message: string }) =>
-	new HttpError(400, {
-		message,
-		error_type: 'RuntimeInputError',
-		context: 'workflow_execution | runtime_input_validation',
-		inner_error_type: inner?.type ?? null,
-		inner_error_message: inner?.message ?? 'None',
-	});
+/** 400 `RuntimeInputError`, the fields the node reads; `inner_error_message` is Python's `str(None)` when there is none. */
+const runtimeInputError = (message: string, inner?: string) =>
+	new HttpError(400, { message, inner_error_message: inner ?? 'None' });
 
 /** One image value (`{type, value}` or a bare string; only `value` is read): its pixels, or why not. */
 async function loadImage(value: unknown, rules: UrlRules): Promise<WorkflowImage['pixels']> {
@@ -69,28 +63,20 @@ async function loadImage(value: unknown, rules: UrlRules): Promise<WorkflowImage
 	return pixelsOf(await fetchUrl(raw), 'url');
 }
 
-/** An image input's batch: a list is a batch (elements named `image.[i]`), one image repeats. */
-async function imageBatch(name: string, value: unknown, rules: UrlRules): Promise<WorkflowImage[]> {
-	const missing = runtimeInputError(
-		`Detected runtime parameter \`${name}\` defined as \`WorkflowImage\` (of kind \`['image']\`), but value is not provided.`,
-	);
-	if (value === undefined || value === null) throw missing;
-	const elements = Array.isArray(value)
-		? value.map((v, i) => [v, `${name}.[${i}]`] as const)
-		: [[value, name] as const];
-	return await Promise.all(
-		elements.map(async ([element, parentId]) => {
-			if (element === null || element === undefined) throw missing;
-			const pixels = await loadImage(element, rules).catch((error: Error) => {
-				const details =
-					error instanceof HttpError ? error.message.replace(/^.*Cause: /, '') : error.message;
-				throw runtimeInputError(
-					`Failed to assemble \`${parentId}\`. Could not successfully use any deserializer for declared kinds. Details: \nKind: \`image\` - Error: ${details}`,
-				);
-			});
-			return { pixels, parentId };
-		}),
-	);
+/** An image input (one per input, as the node sends): its pixels, or the 400 Inference answers. */
+async function imageInput(name: string, value: unknown, rules: UrlRules): Promise<WorkflowImage> {
+	if (value === undefined || value === null)
+		throw runtimeInputError(
+			`Detected runtime parameter \`${name}\` defined as \`WorkflowImage\` (of kind \`['image']\`), but value is not provided.`,
+		);
+	const pixels = await loadImage(value, rules).catch((error: Error) => {
+		const details =
+			error instanceof HttpError ? error.message.replace(/^.*Cause: /, '') : error.message;
+		throw runtimeInputError(
+			`Failed to assemble \`${name}\`. Could not successfully use any deserializer for declared kinds. Details: \nKind: \`image\` - Error: ${details}`,
+		);
+	});
+	return { pixels, parentId: name };
 }
 
 /** A parameter value checked by the kind it declares (pydantic's lax mode): the value, or the complaint. */
@@ -129,31 +115,23 @@ function checkParameter(
 }
 
 /**
- * Inference's runtime input assembly: images loaded into batches of one length (a single image
- * repeats), parameters given or defaulted, then each parameter checked by the step it feeds.
+ * Inference's runtime input assembly: images loaded, parameters given or defaulted, then each
+ * parameter checked by the step it feeds.
  */
 export async function assembleInputs(
 	definition: WorkflowDefinition,
 	inputs: Json,
 	rules: UrlRules,
 ) {
-	const images: Record<string, WorkflowImage[]> = {};
+	const images: Record<string, WorkflowImage> = {};
 	const params: Json = {};
 	for (const input of definition.specification.inputs) {
 		if (input.type === 'WorkflowImage')
-			images[input.name] = await imageBatch(input.name, inputs[input.name], rules);
+			images[input.name] = await imageInput(input.name, inputs[input.name], rules);
 		else
 			params[input.name] = Object.hasOwn(inputs, input.name)
 				? inputs[input.name]
 				: input.default_value;
-	}
-	const size = Math.max(1, ...Object.values(images).map((batch) => batch.length));
-	for (const [name, batch] of Object.entries(images)) {
-		if (batch.length === 1) images[name] = Array.from({ length: size }, () => batch[0]);
-		else if (batch.length !== size)
-			throw runtimeInputError(
-				`Expected all batch-oriented workflow inputs be the same length, or of length 1 - but parameter: ${name} provided with batch size ${batch.length}, where expected batch size based on remaining parameters is: ${size}.`,
-			);
 	}
 	for (const [input, [step, property]] of Object.entries(definition.feeds)) {
 		const kind = definition.specification.inputs.find((each) => each.name === input)?.kind?.[0];
@@ -161,44 +139,28 @@ export async function assembleInputs(
 		if ('error' in checked)
 			throw runtimeInputError(
 				`Provided input is incompatible with manifest of step ${step} regarding property ${property} provided in input parameter named ${input}. Details available in inner error object.`,
-				{
-					type: 'ValidationError',
-					message: `1 validation error for BlockManifest\n${property}\n  ${checked.error}, input_value=${JSON.stringify(params[input])}`,
-				},
+				`1 validation error for BlockManifest\n${property}\n  ${checked.error}, input_value=${JSON.stringify(params[input])}`,
 			);
 		params[input] = checked.value;
 	}
 	return { images, params };
 }
 
-/** Runs the Workflow and drops `excluded_fields` from every output object. */
+/** Runs the Workflow: its one output object, without `excluded_fields`. */
 export function runWorkflow(
 	definition: WorkflowDefinition,
 	context: RunContext,
 	excluded: readonly string[] = [],
 ) {
-	return definition
-		.run(context)
-		.map((output) =>
-			Object.fromEntries(Object.entries(output).filter(([name]) => !excluded.includes(name))),
-		);
+	const output = definition.run(context);
+	return [Object.fromEntries(Object.entries(output).filter(([name]) => !excluded.includes(name)))];
 }
-
-/** Python typing hints of the kinds (each kind's `serialised_data_type`). */
-const TYPING_HINTS: Record<string, string> = {
-	'*': 'Any',
-	float_zero_to_one: 'float',
-	integer: 'int',
-	boolean: 'bool',
-	string: 'str',
-	list_of_values: 'List[Any]',
-};
 
 /**
  * describe_interface (§6.4b): inputs the steps use first, in the order the steps use them, then
- * the others, each with its kinds (images `image`, none declared `*`); outputs with theirs.
+ * the others, each with its kinds (images `image`, none declared `*`): what the node reads.
  */
-export function describeInterface({ specification, outputKinds = {} }: WorkflowDefinition) {
+export function describeInterface({ specification }: WorkflowDefinition) {
 	const used = [...JSON.stringify(specification.steps).matchAll(/"\$inputs\.([\w-]+)"/g)].map(
 		(m) => m[1],
 	);
@@ -211,24 +173,13 @@ export function describeInterface({ specification, outputKinds = {} }: WorkflowD
 				input.kind ?? (input.type === 'WorkflowImage' ? ['image'] : ['*']),
 			]),
 	);
-	const outputs = Object.fromEntries(
-		specification.outputs.map(({ name }) => [name, outputKinds[name] ?? ['*']]),
-	);
-	const kinds = new Set([...Object.values(inputs), ...Object.values(outputs)].flat());
-	return {
-		inputs,
-		outputs,
-		typing_hints: Object.fromEntries(
-			[...kinds].map((kind) => [kind, TYPING_HINTS[kind] ?? 'dict']),
-		),
-		kinds_schemas: {},
-	};
+	return { inputs };
 }
 
 /**
  * `POST /{workspace}/workflows/{id}` (and `/infer/workflows/{workspace}/{id}`), and its
- * `/describe_interface`: body size, the serverless gateway, the body, the key (Bearer, then the
- * body: never the query; describe_interface asks for one itself), the Workflow and version,
+ * `/describe_interface`: the serverless gateway, the body, the key (Bearer, then the
+ * body: never the query), the Workflow and version,
  * injected faults (runs), input assembly, the run.
  */
 export async function workflowRoute(
@@ -241,8 +192,7 @@ export async function workflowRoute(
 		const json = screen(context, call);
 		const route = call.call.route === 'describe' ? 'describe' : 'run';
 		const request = parseWorkflowRequest(call.req.headers['content-type'], call.body, route);
-		const missing = new HttpError(400, { message: MESSAGES.describeKeyMissing });
-		routeKey(context, call, KEY_ORDER.workflow, json, route === 'describe' ? { missing } : {});
+		routeKey(context, call, KEY_ORDER.workflow, json);
 		const definition =
 			workspace === WORKSPACE ? findWorkflow(id, request.workflow_version_id) : undefined;
 		if (!definition) throw new HttpError(404, { message: MESSAGES.notFound });

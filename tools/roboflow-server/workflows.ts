@@ -9,8 +9,6 @@
  * - `always-fails`: its `divide` step fails once its image is assembled (500);
  * - `compare-front-and-back` (versions 1 and 2, the latest): see `compareFrontAndBack`.
  */
-import crypto from 'node:crypto';
-
 import { SHAPE_CLASSES, SHAPE_PALETTE } from '../images/index.ts';
 import type { Shape } from './detect.ts';
 import { analyseImage, classShare, newDetectionId, postProcess, round4 } from './detect.ts';
@@ -27,7 +25,7 @@ export interface WorkflowInputSpec {
 	default_value?: unknown;
 }
 
-/** An input image after assembly, with the id Inference gives it (`image`, `image.[1]`). */
+/** An input image after assembly, with the id Inference gives it (its input's name). */
 export interface WorkflowImage {
 	pixels: RgbaImage;
 	parentId: string;
@@ -41,8 +39,8 @@ export interface SinkDelivery {
 }
 
 export interface RunContext {
-	/** Every image input's batch, by name. */
-	images: Record<string, WorkflowImage[]>;
+	/** Every image input, by name. */
+	images: Record<string, WorkflowImage>;
 	params: Record<string, unknown>;
 	disableSinks: boolean;
 	deliver: (delivery: SinkDelivery) => void;
@@ -61,10 +59,8 @@ export interface WorkflowDefinition {
 	};
 	/** Parameters that feed a step property (checked at run time by the kind it declares). */
 	feeds: Record<string, [step: string, property: string]>;
-	/** Output kinds for describe_interface (absent: `*`). */
-	outputKinds?: Record<string, string[]>;
-	/** One output object per image of the batch; may throw a step's HttpError. */
-	run: (context: RunContext) => Array<Record<string, unknown>>;
+	/** The output object; may throw a step's HttpError. */
+	run: (context: RunContext) => Record<string, unknown>;
 }
 
 const WEBHOOK_SINK = 'roboflow_core/webhook_sink@v1';
@@ -113,13 +109,7 @@ const detection = (shape: Shape, parentId: string) => ({ ...boxOf(shape), parent
 
 /** An image output: base64 JPEG, video metadata, and for a crop its lineage. */
 function imageOutput(jpeg: Buffer, videoIdentifier: string, lineage: Record<string, unknown> = {}) {
-	const frameTimestamp = `${new Date().toISOString().slice(0, -1)}000`;
-	const video = {
-		video_identifier: videoIdentifier,
-		frame_number: 0,
-		frame_timestamp: frameTimestamp,
-	};
-	const metadata = { ...video, fps: 30, measured_fps: null, comes_from_video_file: null };
+	const metadata = { video_identifier: videoIdentifier, frame_number: 0, fps: 30 };
 	return { type: 'base64', value: jpeg.toString('base64'), video_metadata: metadata, ...lineage };
 }
 
@@ -162,21 +152,21 @@ const detectCountAndVisualize: WorkflowDefinition = {
 		}),
 	},
 	feeds: { confidence: ['model', 'confidence'], classes: ['model', 'class_filter'] },
-	run: ({ images, params }) =>
-		images.image.map(({ pixels, parentId }) => {
-			const { shapes } = detect(pixels, params.confidence as number, params.classes);
-			const predictions = shapes.map((shape) => detection(shape, parentId));
-			const annotated = drawDetections(pixels, predictions, { stroke: 2, quality: JPEG_QUALITY });
-			// With nothing detected Inference sends null image dimensions.
-			const size = predictions.length
-				? { width: pixels.width, height: pixels.height }
-				: { width: null, height: null };
-			return {
-				count_objects: predictions.length,
-				predictions: { image: size, predictions },
-				output_image: imageOutput(annotated, parentId),
-			};
-		}),
+	run: ({ images, params }) => {
+		const { pixels, parentId } = images.image;
+		const { shapes } = detect(pixels, params.confidence as number, params.classes);
+		const predictions = shapes.map((shape) => detection(shape, parentId));
+		const annotated = drawDetections(pixels, predictions, { stroke: 2, quality: JPEG_QUALITY });
+		// With nothing detected Inference sends null image dimensions.
+		const size = predictions.length
+			? { width: pixels.width, height: pixels.height }
+			: { width: null, height: null };
+		return {
+			count_objects: predictions.length,
+			predictions: { image: size, predictions },
+			output_image: imageOutput(annotated, parentId),
+		};
+	},
 };
 
 const cropAndClassify: WorkflowDefinition = {
@@ -201,35 +191,24 @@ const cropAndClassify: WorkflowDefinition = {
 		outputs: outputs({ crops: '$steps.classifier.*', crop_count: '$steps.count.output' }),
 	},
 	feeds: {},
-	run: ({ images }) =>
-		images.image.map(({ pixels, parentId }) => {
-			const { analysis, shapes } = detect(pixels, 0.4, null);
-			const crops = shapes.map((shape) => {
-				const id = newDetectionId();
-				const origin = {
-					offset_x: shape.x0,
-					offset_y: shape.y0,
-					width: pixels.width,
-					height: pixels.height,
-				};
-				const lineage = {
-					parent_id: id,
-					parent_origin: origin,
-					root_parent_id: parentId,
-					root_parent_origin: origin,
-				};
-				// The colour most of the crop's pixels have, confidence 0.98 x its share.
-				const shares = SHAPE_CLASSES.map((_, i) => classShare(analysis, i, shape));
-				const best = shares.indexOf(Math.max(...shares));
-				const jpeg = encodeJpeg(crop(pixels, shape), JPEG_QUALITY);
-				return {
-					crop: imageOutput(jpeg, id, lineage),
-					class: SHAPE_CLASSES[best],
-					confidence: round4(0.98 * shares[best]),
-				};
-			});
-			return { crops, crop_count: crops.length };
-		}),
+	run: ({ images }) => {
+		const { pixels, parentId } = images.image;
+		const { analysis, shapes } = detect(pixels, 0.4, null);
+		const crops = shapes.map((shape) => {
+			const id = newDetectionId();
+			const lineage = { parent_id: id, root_parent_id: parentId };
+			// The colour most of the crop's pixels have, confidence 0.98 x its share.
+			const shares = SHAPE_CLASSES.map((_, i) => classShare(analysis, i, shape));
+			const best = shares.indexOf(Math.max(...shares));
+			const jpeg = encodeJpeg(crop(pixels, shape), JPEG_QUALITY);
+			return {
+				crop: imageOutput(jpeg, id, lineage),
+				class: SHAPE_CLASSES[best],
+				confidence: round4(0.98 * shares[best]),
+			};
+		});
+		return { crops, crop_count: crops.length };
+	},
 };
 
 const alwaysFails: WorkflowDefinition = {
@@ -249,19 +228,8 @@ const alwaysFails: WorkflowDefinition = {
 	run: () => {
 		// A step failure as Inference answers it (500 `StepExecutionError`, §6.3): the fields the node reads.
 		const message = 'division by zero';
-		const block = {
-			block_id: 'divide',
-			block_type: 'roboflow_core/expression@v1',
-			property_name: null,
-			property_details: message,
-		};
-		throw new HttpError(500, {
-			message,
-			error_type: 'StepExecutionError',
-			inner_error_type: 'ZeroDivisionError',
-			inner_error_message: message,
-			blocks_errors: [block],
-		});
+		const block = { block_id: 'divide', property_name: null, property_details: message };
+		throw new HttpError(500, { message, inner_error_message: message, blocks_errors: [block] });
 	},
 };
 
@@ -333,42 +301,41 @@ function compareSpecification(v2: boolean): WorkflowDefinition['specification'] 
 /** Counts both images; version 2 also compares with the tolerance and fires its sink unless quiet. */
 const compareRun =
 	(v2: boolean): WorkflowDefinition['run'] =>
-	({ images, params, disableSinks, deliver }) =>
-		images.front.map((front, i) => {
-			const [frontCount, backCount] = [front, images.back[i]].map(
-				(input) => detect(input.pixels, params.confidence as number, params.classes).shapes.length,
-			);
-			const counted = {
-				front_count: frontCount,
-				back_count: backCount,
-				difference: frontCount - backCount,
-			};
-			if (!v2) return counted;
-			const quiet = disableSinks
-				? SINK_DISABLED.policy
-				: params.quiet === true
-					? SINK_DISABLED.parameter
-					: undefined;
-			if (!quiet)
-				deliver({
-					block: 'notify',
-					blockType: WEBHOOK_SINK,
-					payload: { label: params.label, front_count: frontCount, back_count: backCount },
-				});
-			const notification = {
-				error_status: false,
-				throttling_status: false,
-				message: quiet ?? 'Notification sent in the background task',
-			};
-			const matches = Math.abs(frontCount - backCount) <= (params.tolerance as number);
-			return {
-				...counted,
-				matches,
-				label: params.label ?? null,
-				note: params.note ?? null,
-				notification,
-			};
-		});
+	({ images, params, disableSinks, deliver }) => {
+		const [frontCount, backCount] = [images.front, images.back].map(
+			(input) => detect(input.pixels, params.confidence as number, params.classes).shapes.length,
+		);
+		const counted = {
+			front_count: frontCount,
+			back_count: backCount,
+			difference: frontCount - backCount,
+		};
+		if (!v2) return counted;
+		const quiet = disableSinks
+			? SINK_DISABLED.policy
+			: params.quiet === true
+				? SINK_DISABLED.parameter
+				: undefined;
+		if (!quiet)
+			deliver({
+				block: 'notify',
+				blockType: WEBHOOK_SINK,
+				payload: { label: params.label, front_count: frontCount, back_count: backCount },
+			});
+		const notification = {
+			error_status: false,
+			throttling_status: false,
+			message: quiet ?? 'Notification sent in the background task',
+		};
+		const matches = Math.abs(frontCount - backCount) <= (params.tolerance as number);
+		return {
+			...counted,
+			matches,
+			label: params.label ?? null,
+			note: params.note ?? null,
+			notification,
+		};
+	};
 
 function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
 	const v2 = version === '2';
@@ -386,14 +353,6 @@ function compareFrontAndBack(version: '1' | '2'): WorkflowDefinition {
 		feeds: {
 			confidence: ['front_model', 'confidence'],
 			...(v2 ? feeds : {}),
-		},
-		outputKinds: {
-			front_count: ['integer'],
-			back_count: ['integer'],
-			difference: ['integer'],
-			matches: ['boolean'],
-			label: ['string'],
-			notification: ['boolean', 'string'],
 		},
 		run: compareRun(v2),
 	};
@@ -417,31 +376,12 @@ export const findWorkflow = (
 		? WORKFLOWS.find((w) => w.url === url)
 		: [...WORKFLOWS, ...OLDER_VERSIONS].find((w) => w.url === url && w.version === version);
 
-const workflowId = (url: string) =>
-	`wf_${crypto.createHash('sha1').update(url).digest('hex').slice(0, 16)}`;
-
-/** `GET /{workspace}/workflows`. */
+/** `GET /{workspace}/workflows`: what the picker reads. */
 export const workflowList = () => ({
-	workflows: WORKFLOWS.map(({ url, name }, i) => ({
-		id: workflowId(url),
-		name,
-		url,
-		createdAt: new Date(Date.UTC(2026, 2, 2 + 7 * i, 9)).toISOString(),
-	})),
-	status: 'ok',
+	workflows: WORKFLOWS.map(({ url, name }) => ({ url, name })),
 });
 
 /** `GET /{workspace}/workflows/{url}`: `config` is a JSON string of `{specification}`. */
-export const workflowDetail = (
-	{ url, name, specification }: WorkflowDefinition,
-	workspace: string,
-) => ({
-	workflow: {
-		id: workflowId(url),
-		owner: workspace,
-		name,
-		url,
-		config: JSON.stringify({ specification }),
-	},
-	status: 'ok',
+export const workflowDetail = ({ url, name, specification }: WorkflowDefinition) => ({
+	workflow: { url, name, config: JSON.stringify({ specification }) },
 });
