@@ -47,6 +47,8 @@ describe("a rejected key, in each deployment's form", () => {
 		]);
 		expect(error?.message).toBe('Roboflow rejected the API key [item 0]');
 		expect(error?.description).toMatch(/Unauthorized access to roboflow API/);
+		// Refused as it came, in the Authorization header (the credential's default).
+		expect(inference.stats.calls.map((call) => call.keyPlaces)).toEqual([['header']]);
 		// Not retried (a rejected key does not change on another try), in each form.
 		expect(inference.stats.statuses[401]).toBe(1);
 	});
