@@ -47,6 +47,23 @@ describe.each([
 		expect(places()).toEqual([['model', modelPlace]]);
 	});
 
+	test(`foundation models get it in the ${modelPlace}`, async () => {
+		const operations: INodeParameters[] = [
+			{ operation: 'classifyByText', labels: 'red, blue' },
+			{ operation: 'findByText', prompts: 'red box' },
+			{ operation: 'findByText', prompts: 'red box', options: { engine: 'yoloWorld' } },
+			{ operation: 'readText' },
+			{ operation: 'readText', options: { engine: 'easyOcr' } },
+			{ operation: 'describe' },
+		];
+		for (const parameters of operations) {
+			const { error } = await run(account(keyTransport), [await imageItem('red')], parameters);
+			expect(error).toBeUndefined();
+		}
+		const routes = ['clip', 'sam3', 'yolo_world', 'doctr', 'easy_ocr', 'lmm'];
+		expect(places()).toEqual(routes.map((route) => [route, modelPlace]));
+	});
+
 	test(`a Workflow gets it in the ${workflowPlace}, never the query; its workspace lookup in the query`, async () => {
 		const { error } = await run(account(keyTransport), [await shapesItem({ rects: [] })], {
 			...workflow,

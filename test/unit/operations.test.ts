@@ -152,6 +152,7 @@ describe('endpoints', () => {
 			'segmentation',
 			'keypoints',
 			'workflow',
+			'foundation',
 		] as const) {
 			expect(endpointFor('', task)).toMatchObject({
 				baseUrl: DEFAULT_API_URL,
@@ -161,7 +162,7 @@ describe('endpoints', () => {
 		}
 	});
 
-	test('a legacy host sends each task to its own legacy host, 5 MB each; Workflows to serverless', () => {
+	test('a legacy host sends each task to its own legacy host, 5 MB each; Workflows and foundation models to serverless', () => {
 		for (const apiUrl of [
 			'https://classify.roboflow.com',
 			'https://detect.roboflow.com/',
@@ -173,6 +174,7 @@ describe('endpoints', () => {
 			expect(endpointFor(apiUrl, 'segmentation').baseUrl).toBe('https://outline.roboflow.com');
 			expect(endpointFor(apiUrl, 'detection').maxRequestBytes).toBe(5 * 1024 * 1024);
 			expect(endpointFor(apiUrl, 'workflow').baseUrl).toBe(DEFAULT_API_URL);
+			expect(endpointFor(apiUrl, 'foundation').baseUrl).toBe(DEFAULT_API_URL);
 		}
 	});
 
