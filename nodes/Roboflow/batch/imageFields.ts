@@ -28,10 +28,7 @@ function isBinaryData(value: unknown): value is IBinaryData {
 	return typeof mimeType === 'string' && (typeof data === 'string' || typeof id === 'string');
 }
 
-/**
- * The object as n8n 1.x's binary helpers take it: they insist on `data`, which an expression's
- * copy of a stored binary lacks; n8n stores there the storage mode its id starts with.
- */
+/** n8n 1.x's binary helpers insist on `data`, which holds the storage mode its id starts with. */
 function forBinaryHelpers(value: IBinaryData): IBinaryData {
 	return typeof value.data === 'string'
 		? value
@@ -42,10 +39,8 @@ const OBJECT_HINT =
 	"Use an expression that gives a binary data object, e.g. {{ $('When chat message received').first().binary.data0 }}, a list of them, or an item's whole binary ({{ $binary }}); or a field name of this item.";
 
 /**
- * The images of an expression that gave binary data objects instead of a field name (an AI
- * Agent's tool receives no binary, so it reads the chat upload of an earlier node this way): one
- * object, a list of them, or a record of them such as `$binary`. Each is named by its key, its
- * file name or its position, in messages and outputs.
+ * Binary data objects from an expression (how an AI Agent tool reads an earlier upload): one, a
+ * list, or a record such as `$binary`; each named by its key, file name or position.
  */
 function selectImageObjects(parameter: object): ImageSelection {
 	if (isBinaryData(parameter)) {
@@ -82,13 +77,8 @@ function selectImageObjects(parameter: object): ImageSelection {
 const NOTHING_HINT =
 	"Set it to the name of the binary field holding the image (data), or to an expression that gives a binary data object. An AI Agent tool receives no binary: read the upload from an earlier node, e.g. {{ $('When chat message received').first().binary.data0 }}.";
 
-/**
- * Which binary fields of an item to send, from Input Binary Field:
- * - one name (`data`): that field (`isList: false`);
- * - a comma-separated list (`attachment_0, attachment_2`): those fields, in that order;
- * - `*`: every field that holds an image, in the item's order; others are skipped and listed;
- * - an expression giving binary data objects (see selectImageObjects): those images.
- */
+/** Input Binary Field's fields: a name, a comma list, `*` (every image; others skipped), objects. */
+
 export function selectImageFields(
 	parameter: unknown,
 	binary: Record<string, IBinaryData> | undefined,

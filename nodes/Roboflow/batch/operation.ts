@@ -1,7 +1,4 @@
-/**
- * The contract between an operation and the batch machinery. The batch owns it, so operations
- * (actions/) depend on the batch and never the other way round.
- */
+/** The contract between an operation and the batch, owned by the batch (actions/ depend on it). */
 import type {
 	IBinaryData,
 	IDataObject,
@@ -22,22 +19,14 @@ export interface Job {
 	item: INodeExecutionData;
 	/** The item's Options collection, read once for all of its jobs. */
 	options: IDataObject;
-	/**
-	 * The binary field holding this job's image, chosen by the batch from Input Binary Field (the
-	 * only place that parameter is read); undefined when the input is an image URL.
-	 */
+	/** The binary field holding this job's image (from Input Binary Field); none for a URL. */
 	binaryField?: string;
-	/**
-	 * The image itself when Input Binary Field is an expression giving binary data objects (a chat
-	 * upload, a file of an earlier node); `binaryField` then only names it in messages and outputs.
-	 */
+	/** The image itself when Input Binary Field gives binary data objects; `binaryField` names it. */
 	binaryData?: IBinaryData;
 	/** Whether the item has several images, so messages name the field: `[item 0, attachment_3]`. */
 	oneOfSeveral: boolean;
-	/**
-	 * Put before the names of binaries the job returns (annotated picture, Workflow images), so
-	 * that several images of one item do not overwrite each other's: `attachment_1_`.
-	 */
+	/** Prefixes the job's binary outputs so images of one item do not clash: `attachment_1_`. */
+
 	binaryPrefix: string;
 }
 
@@ -56,17 +45,12 @@ export interface OperationResult {
 	binary?: INodeExecutionData['binary'];
 }
 
-/**
- * What one operation supplies; everything else (pool, retries, cancellation, continue-on-fail,
- * redaction, hints, output order) is the batch machinery's, written once in batch/.
- */
+/** What one operation supplies; pool, retries, errors and output order are batch/'s. */
 export interface RoboflowOperation {
 	/** Its entry in the Operation parameter. */
 	option: INodePropertyOptions & { value: string };
-	/**
-	 * What an AI Agent's model is told the tool does when set to this operation: what it returns
-	 * and what it needs (the tool variant's Description, which the user may rewrite).
-	 */
+	/** What an AI Agent's model is told the tool does and returns (the user may rewrite it). */
+
 	toolDescription: string;
 	/** For a model operation: which projects its Model picker lists and, on a legacy URL, its host. */
 	modelTask?: ModelTask;

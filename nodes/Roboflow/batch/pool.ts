@@ -1,10 +1,8 @@
 /**
- * Runs `task` for indexes 0..count-1 with at most `limit` running at once and returns the
- * results in index order. Work starts lazily, so only `limit` items hold data at any time.
- * On the first rejection no further work starts; once the tasks already running have settled
- * (so nothing outlives the call) the returned promise rejects with that first error.
- * When `signal` aborts, no further work starts either.
+ * Runs `task` for 0..count-1, at most `limit` at once, results in index order. After the first
+ * rejection or an abort nothing new starts; the first error is thrown once running tasks settle.
  */
+
 export async function mapWithConcurrency<T>(
 	count: number,
 	limit: number,

@@ -38,10 +38,7 @@ function base64Length(bytes: number): number {
 	return 4 * Math.ceil(bytes / 3);
 }
 
-/**
- * Refuses a request body larger than the endpoint's documented limit before it is sent, with
- * what to do about it. `what` names the thing in the message ("The image in \"data\"").
- */
+/** Refuses a body over the endpoint's documented limit before it is sent. */
 export function checkRequestSize(
 	sentBytes: number,
 	endpoint: Endpoint,
@@ -127,11 +124,10 @@ function imageType(propertyName: string, declared: string, buffer: Buffer): stri
 }
 
 /**
- * Reads one item's image through n8n's binary helpers (so filesystem and S3 binary modes work),
- * checking on the way that it is an image and that the request it makes fits the endpoint.
- * `data` is the image itself when an expression gave a binary data object (`propertyName` then
- * only names it).
+ * Reads an item's image through n8n's binary helpers (so filesystem and S3 modes work), checking
+ * it is an image that fits the endpoint; `use.data` is an expression's binary data object.
  */
+
 export async function readBinaryImage(
 	this: IExecuteFunctions,
 	image: { itemIndex: number; propertyName: string; binary?: Record<string, IBinaryData> },

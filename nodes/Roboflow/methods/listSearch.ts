@@ -48,10 +48,7 @@ export interface EditorApi {
 	workspace: string;
 }
 
-/**
- * Lists through the one client per API, then turns their errors into n8n's, redacted: a picker's
- * error reaches the editor as it is, so nothing may carry the key.
- */
+/** Runs an editor call with both clients; its errors reach the editor, so they are redacted. */
 export async function withEditorApi<T>(
 	context: ILoadOptionsFunctions,
 	list: (api: EditorApi) => Promise<T>,
@@ -79,12 +76,7 @@ export async function withEditorApi<T>(
 	}
 }
 
-/**
- * The Model picker: the models of the key's workspace for the task of the operation chosen, one
- * entry per version with a trained model, "Project name v3 (object-detection)", value
- * `project/3`. Made from the operations' own tasks (`taskOf`), so a new model operation needs no
- * change here.
- */
+/** The Model picker: one entry per trained version of the operation's task, value `project/3`. */
 export function modelSearch(
 	taskOf: (operation: string) => ModelTask | undefined,
 ): (this: ILoadOptionsFunctions, filter?: string) => Promise<INodeListSearchResult> {
@@ -113,10 +105,8 @@ export function modelSearch(
 	};
 }
 
-/**
- * Every project of the key's workspace, whatever its type, for uploads: "Name (type)", value the
- * project's slug.
- */
+/** Every project of the workspace, whatever its type, for uploads: value the project's slug. */
+
 export async function searchProjects(
 	this: ILoadOptionsFunctions,
 	filter?: string,

@@ -12,10 +12,8 @@ const FALLBACK =
 	'Give its inputs in Options: More Inputs by Name, and Image Input (Workflow Not Described) for its image.';
 
 /**
- * Where a Workflow's inputs are read (docs/roboflow-api.md §6.4): for Roboflow's hosted APIs its
- * saved specification from the management API; for a self-hosted Inference server that server's
- * `describe_interface` (it may run Workflows of its own), and the specification when the server
- * cannot describe it (an older server without the route).
+ * A Workflow's inputs (docs/roboflow-api.md §6.4): hosted APIs give its saved specification; a
+ * self-hosted server its `describe_interface`, or the specification when it lacks the route.
  */
 async function describeWorkflow(
 	api: EditorApi,
@@ -25,30 +23,18 @@ async function describeWorkflow(
 	const specification = async () =>
 		await api.management.workflowSpecification(api.workspace, workflowId, version);
 	if (isRoboflowHosted(api.inference.baseUrl)) return await specification();
-	let described: WorkflowInterface;
+	let described: WorkflowInterface | undefined;
+	let failure: unknown;
 	try {
 		const request = api.inference.describeInterfaceRequest(api.workspace, workflowId, version);
 		described = interfaceOrError(interfaceFromDescription(await api.send(request)));
-	} catch (failure) {
-		// An older server without the route: the saved specification, if Roboflow knows it.
-		return await specificationOr(specification, failure);
+	} catch (error) {
+		failure = error;
 	}
-	// The server's description has no defaults: Roboflow's saved specification has them, when it
-	// knows the Workflow.
+	// The server's description has no defaults; an older server has no route (then its error
+	// stands unless the saved specification is known).
 	const saved = await specification().catch(() => undefined);
-	return saved ? withDefaults(described, saved) : described;
-}
-
-async function specificationOr(
-	specification: () => Promise<WorkflowInterface>,
-	failure: unknown,
-): Promise<WorkflowInterface> {
-	let saved: WorkflowInterface | undefined;
-	try {
-		saved = await specification();
-	} catch {
-		// The server's own answer says more than the management API's.
-	}
+	if (described) return saved ? withDefaults(described, saved) : described;
 	if (saved) return saved;
 	throw failure;
 }
@@ -75,11 +61,8 @@ function reason(error: unknown): string {
 		.join('. ');
 }
 
-/**
- * The Inputs fields of Run Workflow (the editor calls it when a Workflow is chosen): the chosen
- * Workflow's inputs. A Workflow that cannot be described gives no fields and a notice, so the
- * user falls back to the name/value inputs rather than meeting an error.
- */
+/** Run Workflow's Inputs fields; an undescribed Workflow gives a notice, not an error. */
+
 export async function getWorkflowInputs(
 	this: ILoadOptionsFunctions,
 ): Promise<ResourceMapperFields> {

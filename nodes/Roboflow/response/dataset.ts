@@ -1,7 +1,4 @@
-/**
- * Reading the answers of the dataset routes, and turning a model's prediction into the
- * annotation file Roboflow's own active learning attaches.
- */
+/** The dataset routes' answers, and a prediction as the annotation file active learning attaches. */
 import { isRecord, toNumber } from './common';
 
 /** An upload's answer: the image's id, and whether the project already had the image. */
@@ -10,10 +7,7 @@ export interface UploadAnswer {
 	duplicate: boolean;
 }
 
-/**
- * `{"success": true, "id"}` or `{"duplicate": true, "id"}` (both success, docs/roboflow-api.md §10.1); undefined for
- * any other 200, a refusal.
- */
+/** `{"success": true, "id"}` or `{"duplicate": true, "id"}` (docs/roboflow-api.md §10.1). */
 export function readUploadAnswer(answer: unknown): UploadAnswer | undefined {
 	if (!isRecord(answer) || typeof answer.id !== 'string' || !answer.id) return undefined;
 	if (answer.duplicate === true) return { id: answer.id, duplicate: true };
@@ -34,13 +28,11 @@ const hasBox = (entry: unknown): boolean =>
 	isRecord(entry) && ['x', 'y', 'width', 'height'].every((key) => toNumber(entry[key]) !== null);
 
 /**
- * The annotation Roboflow's active learning attaches for a prediction (docs/roboflow-api.md §10.2), from what the
- * classify, detect, segment and keypoints operations output or Roboflow's own answer:
- * classification as the class name (multi-label: the predicted classes joined by commas) in a
- * `.txt`; detection, segmentation and keypoints as `{"image", "predictions"}` JSON in a `.json`.
- * `empty` when there is nothing to attach (no detections, no class); undefined when `value` is
- * not a prediction at all.
+ * The annotation active learning attaches for a prediction (docs/roboflow-api.md §10.2): classes
+ * joined by commas in a `.txt`, or `{"image", "predictions"}` in a `.json`; undefined if none.
+
  */
+
 export function annotationFromPrediction(value: unknown): PredictionAnnotation | undefined {
 	if (!isRecord(value)) return undefined;
 	const { predictions, top } = value;

@@ -30,10 +30,8 @@ function fieldName(path: string[]): string {
 }
 
 /**
- * Takes the images out of one Workflow result. Each `{type: "base64", value, ...}` object is
- * replaced by `{type: "binary", binary_field, ...}` (its other fields, such as `parent_id`,
- * kept; `video_metadata` dropped) and its base64 returned for storage as a binary. Numbers,
- * strings, lists and predictions pass through unchanged.
+ * Takes the images out of one Workflow result: each `{type: "base64", value, ...}` becomes
+ * `{type: "binary", binary_field, ...}` and its base64 is returned; the rest passes unchanged.
  */
 export function extractWorkflowImages(
 	result: Record<string, unknown>,
@@ -65,10 +63,7 @@ export function extractWorkflowImages(
 	return { json: walk(result, []) as IDataObject, images };
 }
 
-/**
- * The result for the one image the node sent: `outputs` holds one object per input image
- * for each input image, so a single-image run has exactly one.
- */
+/** The result for the one image sent: `outputs` holds one object per input image. */
 export function readWorkflowOutputs(raw: unknown): Record<string, unknown> {
 	if (!isRecord(raw) || !Array.isArray(raw.outputs)) {
 		throw new UnexpectedResponseError('the answer has no "outputs" list');
@@ -78,11 +73,8 @@ export function readWorkflowOutputs(raw: unknown): Record<string, unknown> {
 	return { outputs: raw.outputs };
 }
 
-/**
- * Simplify Output for a Workflow: its outputs without images (every `{type: "binary"}` reference
- * left by extractWorkflowImages is dropped, and no binary is returned), numbers, texts and
- * predictions as they came.
- */
+/** Simplify Output for a Workflow: its outputs with every `{type: "binary"}` reference dropped. */
+
 export function withoutImages(json: IDataObject): IDataObject {
 	const walk = (value: unknown): unknown => {
 		if (Array.isArray(value)) return value.filter((entry) => !isImageReference(entry)).map(walk);

@@ -40,9 +40,8 @@ function kindNames(kinds: unknown): string[] {
 }
 
 /**
- * A Workflow's inputs from the management API's `GET /{workspace}/workflows/{id}` (docs/roboflow-api.md
- * §6.4a): `workflow.config` is a JSON string (an object is tolerated) holding
- * `{specification: {inputs: [{type, name, kind?, default_value?}]}}`.
+ * Inputs from the management API's saved Workflow (docs/roboflow-api.md §6.4a): `workflow.config`
+ * is JSON text (or an object): `{specification: {inputs: [{type, name, kind?, default_value?}]}}`.
  */
 export function interfaceFromSpecification(answer: unknown): WorkflowInterface | NotDescribed {
 	const workflow = isRecord(answer) ? answer.workflow : undefined;
@@ -75,11 +74,8 @@ export function interfaceFromSpecification(answer: unknown): WorkflowInterface |
 	};
 }
 
-/**
- * A Workflow's inputs from an Inference server's `describe_interface` (docs/roboflow-api.md §6.4b):
- * `{inputs: {name: [kind, ...]}}`; image inputs are those of kind `image`. Defaults are not
- * part of this answer.
- */
+/** Inputs from `describe_interface`: `{inputs: {name: [kind, ...]}}` (docs/roboflow-api.md §6.4b). */
+
 export function interfaceFromDescription(answer: unknown): WorkflowInterface | NotDescribed {
 	const inputs = isRecord(answer) ? answer.inputs : undefined;
 	if (!isRecord(inputs)) return { problem: 'The answer has no `inputs`.' };

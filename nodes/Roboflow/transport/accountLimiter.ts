@@ -4,25 +4,15 @@ import type { Clock } from './retry';
 import { SharedPause, systemClock } from './retry';
 
 /**
- * How many requests one n8n process keeps in flight per Roboflow account when the credential
- * does not say. Roboflow's Serverless API allows about 20 requests per second
- * (docs/roboflow-api.md §5, §8); a request there takes in the order of a second, so 20 in flight
- * stays near that rate, and the limiter backs off below it by itself when Roboflow answers 429.
+ * Requests in flight per account when the credential does not say: Serverless allows about 20 a
+ * second and a request takes about a second (docs/roboflow-api.md §5, §8); 429s back it off.
  */
 export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 20;
 
-/**
- * The window an account starts with (the credential's limit when lower): a burst of executions
- * that meets a smaller capacity draws at most this many 429s before the window knows better.
- * While requests wait for it, it doubles on every round trip until a 429 or the limit.
- */
+/** The starting window, so a burst meeting a smaller capacity draws at most this many 429s. */
 const INITIAL_WINDOW = 8;
 
-/**
- * Above the last level Roboflow accepted, the window grows by one request per this many round
- * trips: a probe past the known capacity costs a 429 and a pause of the whole account (Retry-After),
- * so it is rare. Below that level it regrows within a round trip or two.
- */
+/** Past the last accepted level the window grows one per this many round trips (a 429 pauses). */
 const PROBE_ROUNDS = 128;
 
 /** The outcome of one attempt, as the limiter learns from it. */
@@ -34,10 +24,8 @@ export interface Slot {
 }
 
 /**
- * The in-flight window of one account (API URL and key) in this n8n process, shared by every run
- * that uses it. AIMD-like: a 429 halves the window and the account pauses for its Retry-After
- * (the pause is the caller's to extend); success regrows it fast up to the level Roboflow last
- * accepted, then slowly past it; never above the credential's limit.
+ * One account's in-flight window in this process, shared by its runs. AIMD-like: a 429 halves it;
+ * success regrows it fast up to the level last accepted, then slowly, never above the limit.
  */
 export class AccountWindow {
 	/** Requests allowed in flight; fractional so that slow growth can accumulate. */
@@ -78,10 +66,7 @@ export class AccountWindow {
 		};
 	}
 
-	/**
-	 * Waits for a place in the window (first come, first served) and for the account's pause to
-	 * end. Rejects with `cancelled()` when `signal` aborts while waiting.
-	 */
+	/** Waits (first come, first served) for a place and the pause's end; `signal` cancels. */
 	async acquire(signal: AbortSignal | undefined, cancelled: () => Error): Promise<Slot> {
 		if (signal?.aborted) throw cancelled();
 		const sentInFlight = await new Promise<number>((resolve, reject) => {
@@ -138,16 +123,12 @@ export class AccountWindow {
 	}
 
 	private grow(): void {
-		// Below the accepted level: one more per answer, i.e. doubling per round trip. Above it:
-		// one more per PROBE_ROUNDS round trips.
+		// Below the accepted level one more per answer (doubling per round trip), above it slowly.
 		const step = this.window < this.accepted ? 1 : 1 / (PROBE_ROUNDS * Math.max(1, this.window));
 		this.window = Math.min(this.limit, this.window + step);
 	}
 
-	/**
-	 * `sentInFlight`: requests in flight when the refused one was sent, itself included;
-	 * `probing`: the window was then above the accepted level.
-	 */
+	/** `sentInFlight`: in flight when the refused request was sent, itself included. */
 	private shrink(epoch: number, sentInFlight: number, probing: boolean): void {
 		const below = Math.max(1, Math.min(this.limit, sentInFlight - 1));
 		// Later refusals of the same overload (sent before it was seen) only lower the estimate.
@@ -156,8 +137,7 @@ export class AccountWindow {
 			return;
 		}
 		this.epoch++;
-		// Refused at the level taken as accepted, not while probing past it: the count at the client
-		// ran ahead of the server's (answers not yet read), so the level itself is one too many.
+		// Refused at the accepted level (not probing): the client's count ran ahead of the server's.
 		this.accepted = !probing && below >= this.accepted ? Math.max(1, this.accepted - 1) : below;
 		this.window = Math.max(1, this.window / 2);
 	}
@@ -166,7 +146,6 @@ export class AccountWindow {
 /** Every account's window in this process, by API URL and a hash of the key (never the key). */
 const windows = new Map<string, { window: AccountWindow; runs: number }>();
 
-/** The map key of an account: the key is hashed, so no copy of it is kept in the clear here. */
 function accountId(apiUrl: string, apiKey: string): string {
 	return `${apiUrl}\n${createHash('sha256').update(apiKey).digest('hex')}`;
 }
@@ -177,10 +156,7 @@ export interface AccountLease {
 	release(): void;
 }
 
-/**
- * Joins the account's window for one run, creating it for the first run. The window is dropped
- * when the last run releases it, so nothing stays in memory between bursts of executions.
- */
+/** Joins the account's window for one run; the last run's release drops it. */
 export function leaseAccountWindow(
 	apiUrl: string,
 	apiKey: string,

@@ -24,10 +24,7 @@ function quoted(text: string): string {
 	return `"${text.replace(/[\r\n"]/g, (c) => encodeURIComponent(c))}"`;
 }
 
-/**
- * Encodes a file form. Built here rather than with a FormData object: n8n 1.x and 2.x treat
- * FormData bodies differently, while both send a Buffer as it is.
- */
+/** Encodes a file form by hand: n8n 1.x and 2.x treat FormData differently, a Buffer alike. */
 function encodeMultipart(parts: FormPart[]): { contentType: string; bytes: Buffer } {
 	const cached = formBodies.get(parts);
 	if (cached) return cached;
@@ -52,10 +49,8 @@ function encodeMultipart(parts: FormPart[]): { contentType: string; bytes: Buffe
 }
 
 /**
- * The body as sent, with its content type. A bare base64 image goes with the form type and a
- * charset: Roboflow reads any non-multipart body as base64 (docs/roboflow-api.md §3.1), and given
- * exactly "application/x-www-form-urlencoded" n8n's helper would parse the whole image into
- * URLSearchParams first, for nothing.
+ * Base64 goes as a form with a charset: Roboflow reads any non-multipart body as base64
+ * (docs/roboflow-api.md §3.1), and without the charset n8n would parse the image as a form.
  */
 function encodedBody(body: NonNullable<RoboflowRequest['body']>): {
 	contentType: string;
@@ -117,10 +112,8 @@ function header(headers: FullResponse['headers'], name: string): string | undefi
 	return Array.isArray(value) ? value[0] : value;
 }
 
-/**
- * Reads a response stream up to `maxBytes`; past that, or when it stalls for `idleMs` (axios'
- * own timeout ends once the headers arrive), it is destroyed and rejected with a network code.
- */
+/** Reads up to `maxBytes`; fails past that or on an `idleMs` stall (axios' timeout ends earlier). */
+
 async function readBody(stream: BodyStream, maxBytes: number, idleMs: number): Promise<string> {
 	return await new Promise<string>((resolve, reject) => {
 		const chunks: Buffer[] = [];
@@ -210,10 +203,8 @@ function withKeyInBody(body: IHttpRequestOptions['body'], apiKey: string): strin
 }
 
 /**
- * The request with the key where Roboflow reads it, in exactly one place: the management API
- * takes the `api_key` query parameter; inference hosts the Authorization header, or the query
- * parameter where the credential or the host needs it, which a route that does not read the
- * query (a Workflow's) gets in its JSON body instead (docs/roboflow-api.md §2, §6.1).
+ * The key in exactly one place: management in the query; inference in the header, the query, or
+ * the JSON body for routes that do not read the query (docs/roboflow-api.md §2, §6.1).
  */
 function withKey(
 	options: IHttpRequestOptions,
@@ -229,10 +220,8 @@ function withKey(
 	return { ...options, qs: { ...options.qs, api_key: apiKey } };
 }
 
-/**
- * Calls n8n's request helper with the key in its place. A stop of the execution cuts the
- * connection, as n8n's authenticated helper does; a failure of another item does not.
- */
+/** Calls n8n's helper; stopping the execution cuts the connection, as n8n's own helper does. */
+
 async function callHelper(
 	this: RequestContext,
 	request: RoboflowRequest,

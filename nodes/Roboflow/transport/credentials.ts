@@ -25,10 +25,10 @@ export function managementBaseUrl(credentials: Partial<RoboflowCredentials>): st
 }
 
 /**
- * Where the key goes on a request to an inference host: the Authorization header, unless the
- * credential asks for the query parameter (Inference servers before 1.5.0 read no header) or the
- * host is a Hosted API (Legacy) one, which predates the header (docs/roboflow-api.md §2).
+ * The header, unless the credential asks for the query (servers before 1.5.0) or the host is a
+ * Legacy one, which predates the header (docs/roboflow-api.md §2).
  */
+
 export function inferenceKeyTransport(
 	credentials: Partial<RoboflowCredentials>,
 	url: string,

@@ -1,8 +1,4 @@
-/**
- * Where a request for a task goes, and how large it may be. One place for Roboflow's hosts:
- * the credential's default, the legacy per-task hosts and the documented upload limits
- * (docs/roboflow-api.md §1 and §8).
- */
+/** Roboflow's hosts and their documented request limits (docs/roboflow-api.md §1 and §8). */
 
 /** Roboflow's Serverless Cloud API: one host for every model task and for Workflows. */
 export const DEFAULT_API_URL = 'https://serverless.roboflow.com';
@@ -66,11 +62,7 @@ export function apiBaseUrl(apiUrl: unknown): string {
 	return (text || DEFAULT_API_URL).replace(/\/+$/, '');
 }
 
-/**
- * The endpoint for a task. Credentials that hold one of Roboflow's legacy hosts keep working:
- * each task goes to its own legacy host there. Any other URL (serverless, a dedicated
- * deployment, a self-hosted Inference server) serves every task as given.
- */
+/** The endpoint for a task: a legacy host sends each task to its own; any other URL serves all. */
 export function endpointFor(apiUrl: unknown, task?: Task): Endpoint {
 	const baseUrl = apiBaseUrl(apiUrl);
 	const host = hostOf(baseUrl);
@@ -96,10 +88,8 @@ export function endpointFor(apiUrl: unknown, task?: Task): Endpoint {
 	return { baseUrl, label: 'the server at the API URL', legacy: false };
 }
 
-/**
- * Whether the API URL is one of Roboflow's hosted APIs (Serverless Cloud, Hosted API (Legacy),
- * a Dedicated Cloud deployment on `*.roboflow.cloud`) rather than a self-hosted Inference server.
- */
+/** Whether the API URL is Roboflow-hosted (Serverless, Legacy, `*.roboflow.cloud`), not self-hosted. */
+
 export function isRoboflowHosted(apiUrl: unknown): boolean {
 	const host = hostOf(apiBaseUrl(apiUrl));
 	return (

@@ -50,10 +50,7 @@ export interface ErrorAdvice {
 	serverError?: string;
 }
 
-/**
- * A 400 or 403 is headed by what Roboflow said, not by its status alone: the same status
- * covers an unreadable image, a refused URL, a missing key and more. First match wins.
- */
+/** A 400 or 403 is headed by what Roboflow said: one status covers many causes. First match wins. */
 const TEXT_MESSAGES: Array<{
 	status: number;
 	pattern: RegExp;
@@ -173,12 +170,10 @@ export function apiErrorFromNetwork(code: string | undefined): RoboflowApiError 
 const NETWORK_CODE = /^(E[A-Z_]+|ERR_[A-Z_]+)$/;
 
 /**
- * The network error code (ECONNRESET, ECONNABORTED, ...) of a failed request, read from the error
- * n8n's request helper threw; never from message text. n8n 2.x keeps axios' error as the
- * NodeApiError's `cause` (code on it or on its own cause). n8n 1.x loses the cause (its error
- * class redeclares `cause` and so overwrites it with undefined), but NodeApiError copies axios'
- * code into `httpCode` on both majors, where a failure without an answer has no status to put.
+ * The network code of a failed request, never from message text: n8n 2.x keeps axios' error as
+ * `cause`; n8n 1.x loses it, but both copy the code into `httpCode` when there was no answer.
  */
+
 export function networkCode(error: unknown): string | undefined {
 	for (
 		let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;

@@ -1,8 +1,4 @@
-/**
- * The one client for Roboflow's inference API (the credential's API URL): where each task's
- * requests go, and the requests of its routes. Sending is the caller's (`Send`), so a run's
- * requests retry and stop with the execution, and a picker's do not outlive the editor's call.
- */
+/** The client for Roboflow's inference API: where each task goes, and its routes' requests. */
 import type { IDataObject } from 'n8n-workflow';
 
 import type { Endpoint, Task } from './endpoint';
@@ -36,11 +32,7 @@ export class InferenceClient {
 		return endpointFor(this.baseUrl, task);
 	}
 
-	/**
-	 * A model run on the model route, `POST {host}/{project}/{version}`:
-	 * the image as the bare base64 body or `image=` URL; `withPicture` asks for Roboflow's
-	 * annotated picture beside the JSON.
-	 */
+	/** `POST {host}/{project}/{version}`; `withPicture` asks for the annotated picture too. */
 	modelRequest(spec: {
 		endpoint: Endpoint;
 		model: ModelRef;
@@ -78,10 +70,8 @@ export class InferenceClient {
 		} satisfies RoboflowRequest;
 	}
 
-	/**
-	 * A foundation model's route (`/clip/compare`, `/sam3/concept_segment`...): a JSON body with
-	 * the image as `{type, value}`; no training needed (docs/roboflow-api.md §11).
-	 */
+	/** A foundation model's route (`/clip/compare`...), JSON body (docs/roboflow-api.md §11). */
+
 	foundationRequest(route: string, body: string, expected: string, advice?: ErrorAdvice) {
 		return {
 			api: 'inference',

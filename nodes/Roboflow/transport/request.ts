@@ -29,19 +29,14 @@ export interface RoboflowRequest {
 	url: string;
 	/** Query parameters besides the key. */
 	query: IDataObject;
-	/**
-	 * An image as bare base64 (the model route), a JSON document, plain text (an annotation file)
-	 * or a file form (an upload). None when Roboflow downloads the image from a URL.
-	 */
+	/** None when Roboflow downloads the image from a URL. */
 	body?:
 		| { kind: 'base64'; text: string }
 		| { kind: 'json'; text: string }
 		| { kind: 'text'; text: string }
 		| { kind: 'multipart'; parts: FormPart[] };
-	/**
-	 * The route reads the key from the Authorization header or its JSON body, never the query
-	 * (Workflow runs and describe_interface, docs/roboflow-api.md §6.1).
-	 */
+	/** The route reads the key from the header or body, not the query (docs/roboflow-api.md §6.1). */
+
 	keyInBody?: boolean;
 	/** Answers larger than this are refused without being buffered. */
 	maxResponseBytes: number;
@@ -89,9 +84,8 @@ async function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<vo
 }
 
 /**
- * Sends one request to Roboflow, retrying temporary failures (429, 502-504, dropped
- * connections, timeouts) with backoff, and returns Roboflow's parsed JSON answer. A 429 pauses
- * every request sharing the policy's pause, and tells the account's window to slow down.
+ * Sends one request, retrying temporary failures with backoff; a 429 pauses every request
+ * sharing the policy's pause and slows the account's window.
  */
 export async function sendRoboflowRequest(
 	this: RequestContext,
@@ -114,8 +108,8 @@ export async function sendRoboflowRequest(
 			throw new RequestCancelledError();
 		}
 		const delay = retryDelayMs(result, attempt, policy.maxRetries);
-		// The pause starts before the slot is given back, so no waiting request slips in first;
-		// it holds even when this request has no retry left.
+		// Paused before the slot is given back, so no waiting request slips in first.
+
 		if (result.status === 429)
 			policy.pause.extend(delay ?? retryDelayMs(result, 1, 1) ?? BACKOFF_BASE_MS);
 		slot?.done(result.status === 429 ? 'rateLimited' : 'other');

@@ -51,10 +51,8 @@ function parseRetryAfter(header: string | undefined, now: number): number | unde
 }
 
 /**
- * How long to wait before the next attempt, or undefined when the request must not be retried.
- * `attempt` counts the attempts already made (1 after the first failure). The server's
- * `Retry-After` wins when present (capped); otherwise exponential backoff with equal jitter:
- * half the step fixed, half random, so retries spread out but never come back at once.
+ * The wait before retry `attempt` (1 after the first failure), undefined for none: `Retry-After`
+ * (capped) when given, else exponential backoff with equal jitter.
  */
 export function retryDelayMs(
 	outcome: AttemptOutcome,
@@ -72,10 +70,8 @@ export function retryDelayMs(
 	return Math.floor(step / 2 + random() * (step / 2));
 }
 
-/**
- * One pause shared by the requests of a run or an account: when Roboflow rate-limits one
- * request, the others hold back too instead of each hammering the API on its own schedule.
- */
+/** One pause shared by a run's or account's requests: when one is rate-limited, all hold back. */
+
 export class SharedPause {
 	private until = 0;
 
