@@ -91,11 +91,8 @@ export class RoboflowApi implements ICredentialType {
 		},
 	];
 
-	// The key goes where Roboflow reads it: the management API's `api_key` query parameter, the
-	// inference hosts' Authorization header or, per Send API Key As and on legacy hosts, their query
-	// parameter (docs/roboflow-api.md §2). The node's own requests place it the same way in its
-	// transport (which also knows the Workflow routes' JSON body); this serves the credential's
-	// Test and other nodes using the credential.
+	// The key where Roboflow reads it (docs/roboflow-api.md §2), as the node's transport places it;
+	// this serves the credential's Test and other nodes using the credential.
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
@@ -111,11 +108,9 @@ export class RoboflowApi implements ICredentialType {
 		return { ...requestOptions, qs: { ...requestOptions.qs, api_key: fields.apiKey } };
 	}
 
-	// The key is checked against the management API (`GET /` names the key's workspace and refuses
-	// a bad key with 401), for every API URL: Inference servers,
-	// self-hosted ones included, have no key check of their own. Error statuses are read as answers,
-	// not thrown: n8n 1.x loses a thrown answer's status (only its generic "Authorization failed"
-	// reaches the user), so the rules below judge the body on both majors.
+	// Checked against the management API for every API URL (Inference servers have no key check).
+	// Error statuses are read, not thrown: n8n 1.x would lose the status, so the rules judge the body.
+
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: `={{ ($credentials.managementUrl || "${DEFAULT_MANAGEMENT_URL}").replace(/\\/+$/, "") }}`,

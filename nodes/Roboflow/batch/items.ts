@@ -1,7 +1,4 @@
-/**
- * Input items in, output items out: which images of an item become jobs (its plan), and how the
- * jobs' outcomes become output items, in input order, each paired with its input item.
- */
+/** Input items in (each planned as jobs), output items out, in input order. */
 import type {
 	IDataObject,
 	IExecuteFunctions,
@@ -20,10 +17,8 @@ export type JobOutcome =
 	| { ok: true; result: OperationResult }
 	| { ok: false; error: NodeApiError | NodeOperationError };
 
-/**
- * What becomes of one input item: `single` (one image: the output is the item itself), `split`
- * (one output item per image) or `combined` (one item with `results`).
- */
+/** An input item's output: `single` (itself), `split` (one per image) or `combined` (`results`). */
+
 export interface ItemPlan {
 	itemIndex: number;
 	item: INodeExecutionData;
@@ -78,10 +73,8 @@ export function planItem(
 	return { ...plan, mode: split ? 'split' : 'combined', jobs, skipped };
 }
 
-/**
- * A failed item's JSON. n8n (1.x and 2.x) routes an item to the error output only when its JSON
- * has no keys but `error`, `message` and `details`: `message` carries the error's advice.
- */
+/** n8n routes an item to the error output only when its JSON has no keys but these (and `details`). */
+
 function failedItemJson(error: NodeApiError | NodeOperationError): IDataObject {
 	return { error: error.message, message: error.description ?? '' };
 }

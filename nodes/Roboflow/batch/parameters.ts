@@ -1,8 +1,5 @@
-/**
- * The parameters the batch machinery itself reads, defined here so that it owns them: which
- * binary fields hold the images, and the options every operation has. The operations'
- * descriptions (actions/shared/descriptions.ts) show them.
- */
+/** The parameters the batch reads, so it owns them (shown by actions/shared/descriptions.ts). */
+
 import type { INodeProperties } from 'n8n-workflow';
 
 export const binaryPropertyNameProperty: INodeProperties = {

@@ -129,11 +129,7 @@ function planItems(this: IExecuteFunctions, run: Run, items: INodeExecutionData[
 	});
 }
 
-/**
- * Runs every job, at most Max Concurrency at a time (read once per run: one pool serves every
- * item), sharing the account's in-flight window and 429 pause with every other run of this
- * n8n process on the same account.
- */
+/** Runs every job in one pool of Max Concurrency, sharing the account's window and 429 pause. */
 async function runJobs(this: IExecuteFunctions, run: Run, jobs: Job[]): Promise<JobOutcome[]> {
 	const options = this.getNodeParameter('options', 0, {}) as BatchOptions;
 	const concurrency = Number(options.maxConcurrency ?? BATCH_DEFAULTS.maxConcurrency);
@@ -167,25 +163,21 @@ async function runJobs(this: IExecuteFunctions, run: Run, jobs: Job[]): Promise<
 	return await mapWithConcurrency(
 		jobs.length,
 		limit,
+
 		async (index) => await runJob(jobs[index]),
 		run.signal,
 	).finally(() => lease.release());
 }
 
-/**
- * The batch machinery, written once for every operation: runs the operation for each image of
- * each item, keeping input order; retries and the shared pause after a 429 (transport); stops on
- * cancellation; continue-on-fail; the key redacted everywhere.
- */
+/** Runs the operation for each image of each item, in input order, with continue-on-fail. */
 export async function runBatch(
 	this: IExecuteFunctions,
 	operation: RoboflowOperation,
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
-	// Run by an AI Agent (n8n marks the node so on 1.x and 2.x): the item is the agent's input plus
-	// the model's arguments, which the model already knows, so only the result goes back; and a
-	// failure goes back as the item's error (as n8n 2.x does for tools, and 1.x does not) so the
-	// model can read it and answer, unless the node is set to stop the workflow.
+	// As an AI Agent's tool only the result goes back (the model knows its arguments), and a
+	// failure too, as the item's error for the model to read (n8n 1.x would stop instead).
+
 	const asTool = node.rewireOutputLogTo === NodeConnectionTypes.AiTool;
 	const continueOnFail = this.continueOnFail() || (asTool && node.onError !== 'stopWorkflow');
 	const input = this.getInputData();
@@ -197,6 +189,7 @@ export async function runBatch(
 		run,
 		plans.flatMap((plan) => plan.jobs),
 	);
+
 	const results: INodeExecutionData[] = [];
 	let next = 0;
 	for (const plan of plans) {

@@ -1,10 +1,7 @@
 import type { INode } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-/**
- * An error in what the user gave the node (parameters or item data). The action turns it into
- * a NodeOperationError carrying the item index; it is thrown before anything is sent.
- */
+/** An error in the user's parameters or item data, thrown before anything is sent. */
 export class RoboflowInputError extends Error {
 	constructor(
 		message: string,
@@ -15,10 +12,7 @@ export class RoboflowInputError extends Error {
 	}
 }
 
-/**
- * A failed exchange with Roboflow, already phrased for the user. It carries no URL, headers or
- * request config, so the API key (sent as a query parameter) cannot leak through it.
- */
+/** A failed exchange with Roboflow, phrased for the user; no URL or headers, so no key. */
 export class RoboflowApiError extends Error {
 	constructor(
 		message: string,
@@ -39,10 +33,8 @@ export function redact(text: string, secrets: readonly string[]): string {
 	return result;
 }
 
-/**
- * The n8n error for a failed exchange with Roboflow, redacted. Only the already-phrased message
- * travels: no URL, headers or config, where the key sits. `suffix` names the item (` [item 3]`).
- */
+/** The redacted n8n error for a RoboflowApiError; `suffix` names the item (` [item 3]`). */
+
 export function nodeApiError(
 	node: INode,
 	error: RoboflowApiError,

@@ -1,16 +1,13 @@
 import { RoboflowInputError } from '../helpers/errors';
 
 /**
- * The largest value sent for a threshold of 1. Roboflow reads any threshold of 1 or more as a
- * percentage (1 becomes 0.01), so a user asking for "only certain results" with 1 would get
- * nearly everything; this is the highest fraction its answers (rounded to 4 decimals) tell apart.
+ * Sent for a threshold of 1, which Roboflow would read as a percentage (1%): the highest
+ * fraction its answers (rounded to 4 decimals) tell apart.
  */
 const HIGHEST_FRACTION = 0.9999;
 
-/**
- * A 0..1 option (Confidence Threshold, Overlap) as it must be sent to Roboflow: checked, and
- * 1 sent as {@link HIGHEST_FRACTION}, never as a value Roboflow would read as 1%.
- */
+/** A 0..1 option (Confidence Threshold, Overlap), checked, with 1 sent as {@link HIGHEST_FRACTION}. */
+
 export function fractionParameter(value: unknown, label: string): number {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	if (typeof number !== 'number' || !(number >= 0 && number <= 1)) {

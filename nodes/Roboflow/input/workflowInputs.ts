@@ -3,11 +3,7 @@ import type { FieldType, ResourceMapperField } from 'n8n-workflow';
 import { RoboflowInputError } from '../helpers/errors';
 import type { WorkflowInterface } from '../response/workflowInterface';
 
-/**
- * Image inputs' field ids start with this, so a run knows them from the saved schema alone.
- * Workflow input names are `[A-Za-z0-9_-]` (Inference's `$inputs.<name>` selectors), so a
- * parameter's id, its plain name, never starts with it.
- */
+/** Image inputs' field ids start with this; input names are `[A-Za-z0-9_-]`, so no other does. */
 const IMAGE_FIELD_PREFIX = 'image:';
 
 /** The one type an input's kinds allow, or undefined (wildcard, a mix): JSON when it reads as JSON. */
@@ -37,11 +33,7 @@ function fieldDefault(value: unknown): string | number | boolean | null {
 	return JSON.stringify(value);
 }
 
-/**
- * The resource mapper's fields for a Workflow's inputs: one per image input (a binary field or
- * a URL; the first may stay empty for the image chosen by Input Type), one per parameter typed
- * from its kinds, its default filled in, required when the Workflow declares none.
- */
+/** The resource mapper's fields: one per image input, one per parameter typed from its kinds. */
 export function workflowInputFields(workflow: WorkflowInterface): ResourceMapperField[] {
 	let images = 0;
 	return workflow.inputs.map((input): ResourceMapperField => {
@@ -97,10 +89,8 @@ export function jsonOrText(value: unknown): unknown {
 	}
 }
 
-/**
- * Reads the Inputs resource mapper of one item (values already checked against their types by
- * n8n). An empty parameter (null, '') is left out, so the Workflow applies its own default.
- */
+/** Reads one item's Inputs; an empty parameter is left out, so the Workflow's default applies. */
+
 export function readMappedInputs(
 	values: Record<string, unknown> | null | undefined,
 	schema: ResourceMapperField[],

@@ -35,10 +35,10 @@ function toPrediction(className: string, raw: unknown): Prediction {
 const byConfidenceDesc = (a: Prediction, b: Prediction) => b.confidence - a.confidence;
 
 /**
- * Turns either of Roboflow's classification answers into the node's output fields.
- * Single-label answers carry `predictions` as an array (already thresholded) plus `top`;
- * multi-label answers carry `predictions` keyed by class (every class) plus `predicted_classes`.
+ * Either classification answer as output: single-label `predictions` is a thresholded array with
+ * `top`; multi-label is keyed by class, with `predicted_classes`.
  */
+
 export function normalizeClassification(raw: unknown, modelId: string): Classification {
 	if (!isRecord(raw)) {
 		throw new UnexpectedResponseError('the answer is not a JSON object');

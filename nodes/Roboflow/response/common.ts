@@ -59,11 +59,8 @@ function validationText(detail: unknown[]): string {
 		.join('; ');
 }
 
-/**
- * What Roboflow said in an error or refusal, wherever its server put it: `message` (with a
- * Workflow's details), a gateway's or the management API's `error` (text or `{message}`), or
- * FastAPI's `detail` (text or a list of validation errors).
- */
+/** What Roboflow said in an error, wherever its server put it: `message`, `error` or `detail`. */
+
 export function serverText(body: unknown): string | undefined {
 	if (!isRecord(body)) return undefined;
 	const { message, error, detail } = body;

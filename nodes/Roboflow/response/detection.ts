@@ -3,11 +3,8 @@ import type { IDataObject } from 'n8n-workflow';
 import type { AnswerMetadata } from './common';
 import { isRecord, readMetadata, toNumber, UnexpectedResponseError } from './common';
 
-/**
- * One prediction as Roboflow sends it: box centre `x`, `y` and `width`, `height` in image pixels,
- * `class`, `class_id`, `confidence`, `detection_id`; `points` for segmentation, `keypoints` for
- * keypoint models. Kept as sent, so fields Roboflow adds later pass through.
- */
+/** One prediction as Roboflow sends it (box centre and size in pixels), kept whole. */
+
 export interface Detection extends IDataObject {
 	x: number;
 	y: number;
@@ -57,11 +54,7 @@ function toDetection(raw: unknown, shape: DetectionShape): Detection {
 	return prediction;
 }
 
-/**
- * Turns a detection-style answer (object detection, instance segmentation, keypoints) into the
- * node's output fields. `keepClasses`, when given, keeps only predictions of those classes:
- * Roboflow's servers ignore a class filter, so the node applies it, and counts what it kept.
- */
+/** A detection-style answer as output; `keepClasses` filters here, as Roboflow's servers ignore it. */
 export function normalizeDetections(
 	raw: unknown,
 	modelId: string,
@@ -98,11 +91,8 @@ export function normalizeDetections(
 /** How many objects Simplify Output keeps, the most confident first; `count` still counts all. */
 const SIMPLIFIED_OBJECTS = 20;
 
-/**
- * Simplify Output: counts and the top class, plus at most SIMPLIFIED_OBJECTS objects as class,
- * confidence and box (centre x, y, width, height in pixels), without outlines, keypoints or masks,
- * so a model's context or a sheet row is not flooded.
- */
+/** Simplify Output: counts, top class and a few boxes, so a model's context is not flooded. */
+
 export function simplifyDetections(result: DetectionResult): IDataObject {
 	return {
 		count: result.count,

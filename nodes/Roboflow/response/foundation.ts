@@ -14,10 +14,7 @@ export function clipSimilarities(answer: unknown, count: number): number[] {
 	return values as number[];
 }
 
-/**
- * Classification by text labels: CLIP's zero-shot probability per label, softmax over the
- * labels of 100 x the cosine similarity (CLIP's logit scale, §11.1), best first.
- */
+/** CLIP's zero-shot probabilities: softmax of 100 x each similarity (CLIP's logit scale, §11.1). */
 export function zeroShotClassification(labels: string[], similarities: number[]) {
 	const logits = similarities.map((similarity) => 100 * similarity);
 	const highest = Math.max(...logits);
@@ -47,10 +44,8 @@ function polygonPoints(polygon: unknown): Array<{ x: number; y: number }> {
 		.filter(({ x, y }) => Number.isFinite(x) && Number.isFinite(y));
 }
 
-/**
- * One SAM 3 prediction as a detection: the box over all its polygons' points, which are
- * boundary pixels, so the extent is inclusive (+1, §11.3); `points` is its largest outline.
- */
+/** A SAM 3 prediction as a detection: the box over its polygons' boundary pixels, so +1 (§11.3). */
+
 function sam3Detection(raw: unknown, prompt: string, promptIndex: number): IDataObject | undefined {
 	if (!isRecord(raw) || !Array.isArray(raw.masks)) return undefined;
 	const outlines = raw.masks.map(polygonPoints).filter((points) => points.length);
@@ -90,10 +85,7 @@ export function sam3Detections(answer: unknown, prompts: string[], modelId: stri
 	return normalizeDetections({ ...(answer as IDataObject), predictions }, modelId, 'polygon');
 }
 
-/**
- * Counts for every prompt, 0 when nothing matched (so `class_counts.helmet === 0` can be
- * tested), in the prompts' order; at most `max` objects, the most confident, are kept.
- */
+/** Counts for every prompt in order, 0 when none matched; keeps at most `max` objects, best first. */
 export function perPrompt(result: DetectionResult, prompts: string[], max?: number) {
 	const predictions = max === undefined ? result.predictions : result.predictions.slice(0, max);
 	const counts: Record<string, number> = Object.fromEntries(prompts.map((prompt) => [prompt, 0]));
@@ -130,10 +122,7 @@ export function ocrResult(answer: unknown, withWords: boolean): IDataObject {
 	return { text: answer.result, words };
 }
 
-/**
- * Florence-2's value for a prompt: `response` is keyed by the task, the prompt up to its first
- * `>` (the whole prompt when it has none, §11.5).
- */
+/** Florence-2's value for a prompt: `response` is keyed by the prompt up to its first `>` (§11.5). */
 export function florenceValue(answer: unknown, prompt: string): unknown {
 	const response = isRecord(answer) ? answer.response : undefined;
 	if (!isRecord(response)) throw new UnexpectedResponseError('no "response" object');
@@ -144,10 +133,8 @@ export function florenceValue(answer: unknown, prompt: string): unknown {
 	throw new UnexpectedResponseError(`no "${key}" in the response`);
 }
 
-/**
- * Florence-2's corner boxes (`{bboxes: [[x1, y1, x2, y2]], labels}`, pixels) as the detection
- * shape. Florence-2 gives no confidence: 1, as Roboflow's own Workflow block sets (§11.5).
- */
+/** Florence-2's corner boxes as detections, confidence 1 as Roboflow's own block sets (§11.5). */
+
 export function florenceDetections(
 	value: unknown,
 	answer: unknown,

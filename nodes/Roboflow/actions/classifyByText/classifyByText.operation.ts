@@ -12,11 +12,8 @@ interface ClassifyByTextOptions {
 	simplify?: boolean;
 }
 
-/**
- * Classification without a trained model: CLIP compares the image with each text label. The
- * similarity of an image and a label does not depend on the other labels, so more than 8
- * labels go in groups and are combined before the softmax.
- */
+/** CLIP scores each label independently, so labels go in groups of 8, joined before the softmax. */
+
 export const classifyByText: RoboflowOperation = {
 	option: {
 		name: 'Classify by Text Labels',

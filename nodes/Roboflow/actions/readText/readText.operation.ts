@@ -3,10 +3,8 @@ import { ocrResult } from '../../response/foundation';
 import { forOperations, optionsCollection, SHARED_OPTIONS } from '../shared/descriptions';
 import { FOUNDATION_SERVER_ERROR, foundationSender } from '../shared/foundation';
 
-/**
- * EasyOCR's models and the language codes each is asked to read, as Roboflow's EasyOCR block
- * pairs them (docs/roboflow-api.md §11.4).
- */
+/** EasyOCR's models and language codes, paired as Roboflow's block does (docs/roboflow-api.md §11.4). */
+
 const EASY_OCR_LANGUAGES: Record<string, { name: string; codes: string[] }> = {
 	english_g2: { name: 'English', codes: ['en'] },
 	japanese_g2: { name: 'Japanese', codes: ['en', 'ja'] },

@@ -11,10 +11,8 @@ import {
 /** The Workflow input that receives the image when the Workflow could not be described. */
 export const DEFAULT_IMAGE_INPUT = 'image';
 
-/**
- * The image input's name for a Workflow that could not be described. In Options from version
- * 1.1: the Inputs fields are the one place for a described Workflow's inputs.
- */
+/** The image input's name for an undescribed Workflow; in Options from version 1.1. */
+
 const imageInputName = (displayName: string): INodeProperties => ({
 	displayName,
 	name: 'imageInputName',

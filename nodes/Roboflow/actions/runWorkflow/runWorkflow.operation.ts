@@ -76,10 +76,7 @@ async function workflowTarget(this: IExecuteFunctions, itemIndex: number, api: J
 	return { workspace, workflowId };
 }
 
-/**
- * The values of the Inputs fields, which n8n checks against the fields' types and required
- * flags as it reads them; its complaint is turned into one naming the Workflow input.
- */
+/** The Inputs fields' values, as n8n checks them; its complaint is reworded to name the input. */
 function readInputValues(this: IExecuteFunctions, itemIndex: number): IDataObject | null {
 	let failure: unknown;
 	try {
@@ -119,11 +116,8 @@ async function inputImage(
 	return workflowImage({ kind: 'base64', base64: image.base64 });
 }
 
-/**
- * The Workflow's inputs for one job: the Inputs fields (typed by n8n), the name/value Workflow
- * Inputs (which win), and the images. A Workflow that could not be described gets the job's
- * image under Image Input Name.
- */
+/** One job's inputs: the Inputs fields, name/value inputs (which win) and the images. */
+
 async function workflowInputs(this: IExecuteFunctions, job: Job, endpoint: Endpoint) {
 	const { itemIndex } = job;
 	const mapped = readMappedInputs(

@@ -23,9 +23,8 @@ export function forOperations(
 }
 
 /**
- * The Description an AI Agent's model reads, per operation, shown only in the tool variant
- * (`@tool`). n8n's own would describe every operation by the node's one-line description: with
- * a `toolDescription` parameter present, n8n adds none and uses this one (1.x and 2.x).
+ * The per-operation Description an AI Agent's model reads (tool variant only): with this
+ * parameter present n8n uses it instead of the node's one-line description.
  */
 export function toolDescriptionProperties(operations: RoboflowOperation[]): INodeProperties[] {
 	const property: INodeProperties = {
@@ -79,10 +78,8 @@ export const imageInputProperties: INodeProperties[] = [
 	},
 ];
 
-/**
- * The model: picked from the workspace's list (filtered to the operation's task) or typed by ID.
- * Workflows saved when this was a plain string keep working: the value is read the same way.
- */
+/** The model, from the list or by ID; workflows saved when this was a plain string keep working. */
+
 export const modelIdProperty: INodeProperties = {
 	displayName: 'Model',
 	name: 'modelId',

@@ -23,11 +23,8 @@ export function maxDetectionsParameter(value: unknown): number {
 	return wholeNumberParameter(value, 'Max Detections', minValue, maxValue);
 }
 
-/**
- * The operations whose models answer with boxes (object detection, instance segmentation,
- * keypoints) differ only in their task, the shape each prediction must have and their words;
- * the request and the output fields are the same.
- */
+/** Detect, segment and keypoints differ only in task, prediction shape and words. */
+
 export function detectionOperation(spec: {
 	option: INodePropertyOptions & { value: string };
 	toolDescription: string;

@@ -1,8 +1,4 @@
-/**
- * What the foundation-model operations share (classify by text, find by text, read text,
- * describe): the job's image as these routes take it, one request per image, and their lists
- * of words.
- */
+/** What the foundation-model operations share: the image as their routes take it, word lists. */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { Job, JobApi } from '../../batch/operation';
@@ -18,10 +14,7 @@ export type FoundationSend = (
 	fields: (image: IDataObject) => IDataObject,
 ) => Promise<unknown>;
 
-/**
- * Reads the job's image once and returns how to send it: each call is one request (CLIP may
- * need several per image), its JSON body checked against the endpoint's size limit.
- */
+/** Reads the job's image once; each call of the sender is one size-checked request. */
 export async function foundationSender(
 	this: IExecuteFunctions,
 	job: Job,
@@ -43,10 +36,8 @@ export async function foundationSender(
 	};
 }
 
-/**
- * A list parameter (labels, prompts): comma-separated text, or a list from an expression;
- * trimmed, empty entries and repeats dropped. An empty list fails the item before sending.
- */
+/** A list parameter (comma-separated or a list), trimmed, deduplicated; empty fails the item. */
+
 export function wordList(value: unknown, label: string, example: string): string[] {
 	const entries = Array.isArray(value)
 		? value.map((entry) => String(entry ?? '').trim()).filter(Boolean)

@@ -58,10 +58,10 @@ export function derivedFileStem(image: JobImage, suffix: string): string {
 }
 
 /**
- * Stores an image Roboflow sent back as base64 (an annotated picture, a Workflow's output)
- * through n8n's binary helpers, so in filesystem mode it leaves memory at once. Its type is read
- * from its bytes (Roboflow sends JPEG; a Workflow may echo the input's format).
+ * Stores a base64 image Roboflow sent back through n8n's binary helpers (so it can leave memory),
+ * typed by its bytes (a Workflow may echo the input's format).
  */
+
 export async function storeReturnedImage(
 	this: IExecuteFunctions,
 	base64: string,

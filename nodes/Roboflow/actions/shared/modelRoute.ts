@@ -22,10 +22,7 @@ export interface ModelAnswer {
 	binary?: INodeExecutionData['binary'];
 }
 
-/**
- * Roboflow's annotated picture (`visualization`, base64 JPEG), stored through n8n's binary
- * helpers so in filesystem mode it leaves memory and the JSON never holds the base64.
- */
+/** Roboflow's annotated picture (`visualization`), stored as a binary, never left in the JSON. */
 async function annotatedPicture(
 	this: IExecuteFunctions,
 	answer: unknown,
@@ -43,10 +40,8 @@ async function annotatedPicture(
 	return { [field]: await storeReturnedImage.call(this, visualization, stem) };
 }
 
-/**
- * Runs the job's image through the model its Model parameter names, on the model route shared
- * by every model operation; `query` holds the operation's own parameters.
- */
+/** Runs the job's image through its Model on the model route; `query` is the operation's own. */
+
 export async function runModelRoute(
 	this: IExecuteFunctions,
 	job: Job,

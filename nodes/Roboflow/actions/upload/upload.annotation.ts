@@ -1,7 +1,4 @@
-/**
- * The annotation an upload attaches: the item's prediction (as Roboflow's active learning
- * attaches it) or an annotation file; planned before anything is sent, attached after the upload.
- */
+/** The annotation an upload attaches (a prediction or a file): planned first, attached after. */
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { Job, JobApi } from '../../batch/operation';
@@ -26,11 +23,7 @@ export interface PlannedAnnotation {
 	status: AnnotationStatus;
 }
 
-/**
- * The prediction of a model operation on the item: its top level, or the Output Field it used
- * (a key or a dotted path). An item that ran several images as one keeps them in `results`: the
- * entry for this job's image is its prediction.
- */
+/** The item's prediction: at its top level or Output Field path; in `results`, this image's entry. */
 function predictionOnItem(job: Job, field: string): unknown {
 	const json = job.item.json;
 	let value: unknown = json;
@@ -118,10 +111,7 @@ function customAnnotation(this: IExecuteFunctions, job: Job): PlannedAnnotation 
 	return { status: 'attached', file };
 }
 
-/**
- * The annotation the item asks for, read before anything is sent, so that an item whose
- * annotation cannot be made fails without uploading its image. `stem` names a prediction's file.
- */
+/** The annotation asked for, read first so a bad one fails before the image is uploaded. */
 export function plannedAnnotation(this: IExecuteFunctions, job: Job, stem: string) {
 	const mode = this.getNodeParameter('annotation', job.itemIndex, DEFAULT_ANNOTATION);
 	if (mode === 'prediction') return predictionAnnotation(job, stem);
@@ -150,10 +140,8 @@ function uploadedNote(error: unknown, uploaded: UploadAnswer): unknown {
 	);
 }
 
-/**
- * Attaches the planned annotation to the uploaded image. Only the annotation is sent (and
- * retried) here: the image is stored. Returns the status the output reports.
- */
+/** Attaches the planned annotation to the stored image; returns the output's status. */
+
 export async function attachAnnotation(
 	api: JobApi,
 	project: string,

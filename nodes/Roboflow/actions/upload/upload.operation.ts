@@ -1,8 +1,5 @@
-/**
- * Upload Image to Project: each image into a project through the
- * management API, then, when asked, the item's prediction or an annotation file attached to it.
- * Two requests per image: the annotation is sent (and retried) on its own after the upload.
- */
+/** Upload Image to Project, then (when asked) its annotation in a second request of its own. */
+
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { Job, JobApi, RoboflowOperation } from '../../batch/operation';
