@@ -3,10 +3,8 @@ import { createHash } from 'crypto';
 import type { Clock } from './retry';
 import { SharedPause, systemClock } from './retry';
 
-/**
- * Requests in flight per account when the credential does not say: Serverless allows about 20 a
- * second and a request takes about a second (docs/roboflow-api.md §5, §8); 429s back it off.
- */
+/** Default in flight per account: about Serverless's 20 requests a second (docs/roboflow-api.md §5, §8). */
+
 export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 20;
 
 /** The starting window, so a burst meeting a smaller capacity draws at most this many 429s. */

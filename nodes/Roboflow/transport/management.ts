@@ -47,10 +47,8 @@ export interface AnnotationFile {
 	/** Its file name: the extension tells Roboflow the format (`.json`, `.xml`, `.txt`...). */
 	name: string;
 	text: string;
-	/**
-	 * `text`: the file itself as the body, as Roboflow's active learning sends predictions;
-	 * `json`: `{annotationFile, labelmap}`, as roboflow-python sends annotation files.
-	 */
+	/** `text`: the file as body (active learning); `json`: `{annotationFile, labelmap}` (roboflow-python). */
+
 	form: 'text' | 'json';
 	labelmap?: Record<string, unknown> | unknown[];
 	/** A model's prediction awaiting review, rather than ground truth. */
@@ -105,10 +103,7 @@ function lastPart(id: unknown): string {
 	return text(id).split('/').pop() ?? '';
 }
 
-/**
- * Whether a failed annotation says the image was already annotated: any 409 (Inference maps every
- * 409 so), or the text roboflow-python matches, which its fixtures show with a 400 (docs/roboflow-api.md §10.2).
- */
+/** Already annotated: any 409, or a 400 with roboflow-python's text (docs/roboflow-api.md §10.2). */
 export function isAlreadyAnnotated(error: unknown): boolean {
 	if (!(error instanceof RoboflowApiError)) return false;
 	return (
@@ -118,11 +113,8 @@ export function isAlreadyAnnotated(error: unknown): boolean {
 }
 
 /**
- * The one client for Roboflow's management API: the key's
- * workspace, projects, versions and Workflows, and the requests that add images and
- * annotations to a project. Used by the pickers and by every operation, each through its
- * own `send` (a run's sends retry and stop with the execution; the editor's do not outlive it).
- * Errors come back as RoboflowApiError; the caller redacts and converts them, once, as for items.
+ * The client for Roboflow's management API (workspace, projects, Workflows, uploads), sending
+ * through the caller's `send`; errors come back as RoboflowApiError for the caller to redact.
  */
 export class ManagementClient {
 	readonly baseUrl: string;
@@ -148,10 +140,7 @@ export class ManagementClient {
 		});
 	}
 
-	/**
-	 * The workspace that owns the key (`GET /`), asked once per client however often it is needed;
-	 * a failed lookup fails every caller of that client, rather than being asked again per item.
-	 */
+	/** The key's workspace (`GET /`), asked once per client; a failure fails every caller. */
 	async workspaceOfKey(): Promise<string> {
 		this.keyWorkspace ??= (async () => {
 			const answer = await this.get('/', "the API key's workspace");
@@ -208,11 +197,7 @@ export class ManagementClient {
 		);
 	}
 
-	/**
-	 * Registers an image in a project (`POST /dataset/{project}/upload`): the file form
-	 * (multipart `name`, `file`, `split`, `metadata`) or the URL form (`image=` in the query).
-	 * The answer is read by `readUploadAnswer` (response/dataset.ts).
-	 */
+	/** `POST /dataset/{project}/upload`: a multipart file form, or the URL form (`image=` query). */
 	uploadRequest(project: string, image: UploadImage, fields: UploadFields): RoboflowRequest {
 		const metadata = fields.metadata ? JSON.stringify(fields.metadata) : undefined;
 		const query: Record<string, string | string[]> = { batch: fields.batch };
@@ -258,10 +243,7 @@ export class ManagementClient {
 		};
 	}
 
-	/**
-	 * Attaches an annotation file to an uploaded image (`POST /dataset/{project}/annotate/{id}`).
-	 * A 409 means the image already has one (see `isAlreadyAnnotated`).
-	 */
+	/** Annotates an uploaded image (`POST /dataset/{project}/annotate/{id}`); 409: it has one. */
 	annotateRequest(project: string, imageId: string, file: AnnotationFile): RoboflowRequest {
 		const query: Record<string, string> = { name: file.name };
 		if (file.jobName) query.jobName = file.jobName;
@@ -304,10 +286,8 @@ export class ManagementClient {
 			.filter((workflow) => workflow.id);
 	}
 
-	/**
-	 * A Workflow's declared inputs from its saved specification (`GET /{workspace}/workflows/{id}`,
-	 * of the pinned version when one is given.
-	 */
+	/** A Workflow's inputs from its saved specification (`GET /{workspace}/workflows/{id}`). */
+
 	async workflowSpecification(
 		workspace: string,
 		workflowId: string,

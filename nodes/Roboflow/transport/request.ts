@@ -83,10 +83,8 @@ async function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<vo
 	if (signal?.aborted) throw new RequestCancelledError();
 }
 
-/**
- * Sends one request, retrying temporary failures with backoff; a 429 pauses every request
- * sharing the policy's pause and slows the account's window.
- */
+/** Sends one request, retrying temporary failures; a 429 pauses the policy's requests too. */
+
 export async function sendRoboflowRequest(
 	this: RequestContext,
 	request: RoboflowRequest,

@@ -50,10 +50,8 @@ function parseRetryAfter(header: string | undefined, now: number): number | unde
 	return Math.max(0, date - now);
 }
 
-/**
- * The wait before retry `attempt` (1 after the first failure), undefined for none: `Retry-After`
- * (capped) when given, else exponential backoff with equal jitter.
- */
+/** The wait before retry `attempt` (from 1), or none: capped `Retry-After`, else jittered backoff. */
+
 export function retryDelayMs(
 	outcome: AttemptOutcome,
 	attempt: number,
