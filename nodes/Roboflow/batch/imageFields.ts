@@ -78,7 +78,6 @@ const NOTHING_HINT =
 	"Set it to the name of the binary field holding the image (data), or to an expression that gives a binary data object. An AI Agent tool receives no binary: read the upload from an earlier node, e.g. {{ $('When chat message received').first().binary.data0 }}.";
 
 /** Input Binary Field's fields: a name, a comma list, `*` (every image; others skipped), objects. */
-
 export function selectImageFields(
 	parameter: unknown,
 	binary: Record<string, IBinaryData> | undefined,

@@ -18,7 +18,6 @@ export type JobOutcome =
 	| { ok: false; error: NodeApiError | NodeOperationError };
 
 /** An input item's output: `single` (itself), `split` (one per image) or `combined` (`results`). */
-
 export interface ItemPlan {
 	itemIndex: number;
 	item: INodeExecutionData;
@@ -74,7 +73,6 @@ export function planItem(
 }
 
 /** n8n routes an item to the error output only when its JSON has no keys but these (and `details`). */
-
 function failedItemJson(error: NodeApiError | NodeOperationError): IDataObject {
 	return { error: error.message, message: error.description ?? '' };
 }

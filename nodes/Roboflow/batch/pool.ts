@@ -2,7 +2,6 @@
  * Runs `task` for 0..count-1, at most `limit` at once, results in index order. After the first
  * rejection or an abort nothing new starts; the first error is thrown once running tasks settle.
  */
-
 export async function mapWithConcurrency<T>(
 	count: number,
 	limit: number,

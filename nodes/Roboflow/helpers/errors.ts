@@ -34,7 +34,6 @@ export function redact(text: string, secrets: readonly string[]): string {
 }
 
 /** The redacted n8n error for a RoboflowApiError; `suffix` names the item (` [item 3]`). */
-
 export function nodeApiError(
 	node: INode,
 	error: RoboflowApiError,

@@ -7,7 +7,6 @@ import { RoboflowInputError } from '../helpers/errors';
 const HIGHEST_FRACTION = 0.9999;
 
 /** A 0..1 option (Confidence Threshold, Overlap), checked, with 1 sent as {@link HIGHEST_FRACTION}. */
-
 export function fractionParameter(value: unknown, label: string): number {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	if (typeof number !== 'number' || !(number >= 0 && number <= 1)) {

@@ -127,7 +127,6 @@ function imageType(propertyName: string, declared: string, buffer: Buffer): stri
  * Reads an item's image through n8n's binary helpers (so filesystem and S3 modes work), checking
  * it is an image that fits the endpoint; `use.data` is an expression's binary data object.
  */
-
 export async function readBinaryImage(
 	this: IExecuteFunctions,
 	image: { itemIndex: number; propertyName: string; binary?: Record<string, IBinaryData> },

@@ -90,7 +90,6 @@ export function jsonOrText(value: unknown): unknown {
 }
 
 /** Reads one item's Inputs; an empty parameter is left out, so the Workflow's default applies. */
-
 export function readMappedInputs(
 	values: Record<string, unknown> | null | undefined,
 	schema: ResourceMapperField[],

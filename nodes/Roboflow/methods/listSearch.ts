@@ -106,7 +106,6 @@ export function modelSearch(
 }
 
 /** Every project of the workspace, whatever its type, for uploads: value the project's slug. */
-
 export async function searchProjects(
 	this: ILoadOptionsFunctions,
 	filter?: string,

@@ -62,7 +62,6 @@ function reason(error: unknown): string {
 }
 
 /** Run Workflow's Inputs fields; an undescribed Workflow gives a notice, not an error. */
-
 export async function getWorkflowInputs(
 	this: ILoadOptionsFunctions,
 ): Promise<ResourceMapperFields> {

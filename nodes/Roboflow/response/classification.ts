@@ -38,7 +38,6 @@ const byConfidenceDesc = (a: Prediction, b: Prediction) => b.confidence - a.conf
  * Either classification answer as output: single-label `predictions` is a thresholded array with
  * `top`; multi-label is keyed by class, with `predicted_classes`.
  */
-
 export function normalizeClassification(raw: unknown, modelId: string): Classification {
 	if (!isRecord(raw)) {
 		throw new UnexpectedResponseError('the answer is not a JSON object');

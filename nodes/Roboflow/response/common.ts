@@ -60,7 +60,6 @@ function validationText(detail: unknown[]): string {
 }
 
 /** What Roboflow said in an error, wherever its server put it: `message`, `error` or `detail`. */
-
 export function serverText(body: unknown): string | undefined {
 	if (!isRecord(body)) return undefined;
 	const { message, error, detail } = body;

@@ -32,7 +32,6 @@ const hasBox = (entry: unknown): boolean =>
  * joined by commas in a `.txt`, or `{"image", "predictions"}` in a `.json`; undefined if none.
 
  */
-
 export function annotationFromPrediction(value: unknown): PredictionAnnotation | undefined {
 	if (!isRecord(value)) return undefined;
 	const { predictions, top } = value;

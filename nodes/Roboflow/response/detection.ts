@@ -4,7 +4,6 @@ import type { AnswerMetadata } from './common';
 import { isRecord, readMetadata, toNumber, UnexpectedResponseError } from './common';
 
 /** One prediction as Roboflow sends it (box centre and size in pixels), kept whole. */
-
 export interface Detection extends IDataObject {
 	x: number;
 	y: number;
@@ -92,7 +91,6 @@ export function normalizeDetections(
 const SIMPLIFIED_OBJECTS = 20;
 
 /** Simplify Output: counts, top class and a few boxes, so a model's context is not flooded. */
-
 export function simplifyDetections(result: DetectionResult): IDataObject {
 	return {
 		count: result.count,

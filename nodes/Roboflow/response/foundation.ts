@@ -45,7 +45,6 @@ function polygonPoints(polygon: unknown): Array<{ x: number; y: number }> {
 }
 
 /** A SAM 3 prediction as a detection: the box over its polygons' boundary pixels, so +1 (§11.3). */
-
 function sam3Detection(raw: unknown, prompt: string, promptIndex: number): IDataObject | undefined {
 	if (!isRecord(raw) || !Array.isArray(raw.masks)) return undefined;
 	const outlines = raw.masks.map(polygonPoints).filter((points) => points.length);
@@ -134,7 +133,6 @@ export function florenceValue(answer: unknown, prompt: string): unknown {
 }
 
 /** Florence-2's corner boxes as detections, confidence 1 as Roboflow's own block sets (§11.5). */
-
 export function florenceDetections(
 	value: unknown,
 	answer: unknown,

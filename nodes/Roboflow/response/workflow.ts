@@ -74,7 +74,6 @@ export function readWorkflowOutputs(raw: unknown): Record<string, unknown> {
 }
 
 /** Simplify Output for a Workflow: its outputs with every `{type: "binary"}` reference dropped. */
-
 export function withoutImages(json: IDataObject): IDataObject {
 	const walk = (value: unknown): unknown => {
 		if (Array.isArray(value)) return value.filter((entry) => !isImageReference(entry)).map(walk);

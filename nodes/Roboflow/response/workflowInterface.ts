@@ -75,7 +75,6 @@ export function interfaceFromSpecification(answer: unknown): WorkflowInterface |
 }
 
 /** Inputs from `describe_interface`: `{inputs: {name: [kind, ...]}}` (docs/roboflow-api.md §6.4b). */
-
 export function interfaceFromDescription(answer: unknown): WorkflowInterface | NotDescribed {
 	const inputs = isRecord(answer) ? answer.inputs : undefined;
 	if (!isRecord(inputs)) return { problem: 'The answer has no `inputs`.' };

@@ -4,7 +4,6 @@ import type { Clock } from './retry';
 import { SharedPause, systemClock } from './retry';
 
 /** Default in flight per account: about Serverless's 20 requests a second (docs/roboflow-api.md §5, §8). */
-
 export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 20;
 
 /** The starting window, so a burst meeting a smaller capacity draws at most this many 429s. */

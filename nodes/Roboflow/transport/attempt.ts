@@ -113,7 +113,6 @@ function header(headers: FullResponse['headers'], name: string): string | undefi
 }
 
 /** Reads up to `maxBytes`; fails past that or on an `idleMs` stall (axios' timeout ends earlier). */
-
 async function readBody(stream: BodyStream, maxBytes: number, idleMs: number): Promise<string> {
 	return await new Promise<string>((resolve, reject) => {
 		const chunks: Buffer[] = [];
@@ -221,7 +220,6 @@ function withKey(
 }
 
 /** Calls n8n's helper; stopping the execution cuts the connection, as n8n's own helper does. */
-
 async function callHelper(
 	this: RequestContext,
 	request: RoboflowRequest,

@@ -28,7 +28,6 @@ export function managementBaseUrl(credentials: Partial<RoboflowCredentials>): st
  * The header, unless the credential asks for the query (servers before 1.5.0) or the host is a
  * Legacy one, which predates the header (docs/roboflow-api.md §2).
  */
-
 export function inferenceKeyTransport(
 	credentials: Partial<RoboflowCredentials>,
 	url: string,

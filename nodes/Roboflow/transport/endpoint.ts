@@ -89,7 +89,6 @@ export function endpointFor(apiUrl: unknown, task?: Task): Endpoint {
 }
 
 /** Whether the API URL is Roboflow-hosted (Serverless, Legacy, `*.roboflow.cloud`), not self-hosted. */
-
 export function isRoboflowHosted(apiUrl: unknown): boolean {
 	const host = hostOf(apiBaseUrl(apiUrl));
 	return (

@@ -173,7 +173,6 @@ const NETWORK_CODE = /^(E[A-Z_]+|ERR_[A-Z_]+)$/;
  * The network code of a failed request, never from message text: n8n 2.x keeps axios' error as
  * `cause`; n8n 1.x loses it, but both copy the code into `httpCode` when there was no answer.
  */
-
 export function networkCode(error: unknown): string | undefined {
 	for (
 		let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;

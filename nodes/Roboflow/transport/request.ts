@@ -84,7 +84,6 @@ async function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<vo
 }
 
 /** Sends one request, retrying temporary failures; a 429 pauses the policy's requests too. */
-
 export async function sendRoboflowRequest(
 	this: RequestContext,
 	request: RoboflowRequest,

@@ -51,7 +51,6 @@ function parseRetryAfter(header: string | undefined, now: number): number | unde
 }
 
 /** The wait before retry `attempt` (from 1), or none: capped `Retry-After`, else jittered backoff. */
-
 export function retryDelayMs(
 	outcome: AttemptOutcome,
 	attempt: number,
@@ -69,7 +68,6 @@ export function retryDelayMs(
 }
 
 /** One pause shared by a run's or account's requests: when one is rate-limited, all hold back. */
-
 export class SharedPause {
 	private until = 0;
 

@@ -13,7 +13,6 @@ interface ClassifyByTextOptions {
 }
 
 /** CLIP scores each label independently, so labels go in groups of 8, joined before the softmax. */
-
 export const classifyByText: RoboflowOperation = {
 	option: {
 		name: 'Classify by Text Labels',

@@ -4,7 +4,6 @@ import { forOperations, optionsCollection, SHARED_OPTIONS } from '../shared/desc
 import { FOUNDATION_SERVER_ERROR, foundationSender } from '../shared/foundation';
 
 /** EasyOCR's models and language codes, paired as Roboflow's block does (docs/roboflow-api.md §11.4). */
-
 const EASY_OCR_LANGUAGES: Record<string, { name: string; codes: string[] }> = {
 	english_g2: { name: 'English', codes: ['en'] },
 	japanese_g2: { name: 'Japanese', codes: ['en', 'ja'] },

@@ -12,7 +12,6 @@ import {
 export const DEFAULT_IMAGE_INPUT = 'image';
 
 /** The image input's name for an undescribed Workflow; in Options from version 1.1. */
-
 const imageInputName = (displayName: string): INodeProperties => ({
 	displayName,
 	name: 'imageInputName',

@@ -117,7 +117,6 @@ async function inputImage(
 }
 
 /** One job's inputs: the Inputs fields, name/value inputs (which win) and the images. */
-
 async function workflowInputs(this: IExecuteFunctions, job: Job, endpoint: Endpoint) {
 	const { itemIndex } = job;
 	const mapped = readMappedInputs(

@@ -79,7 +79,6 @@ export const imageInputProperties: INodeProperties[] = [
 ];
 
 /** The model, from the list or by ID; workflows saved when this was a plain string keep working. */
-
 export const modelIdProperty: INodeProperties = {
 	displayName: 'Model',
 	name: 'modelId',

@@ -24,7 +24,6 @@ export function maxDetectionsParameter(value: unknown): number {
 }
 
 /** Detect, segment and keypoints differ only in task, prediction shape and words. */
-
 export function detectionOperation(spec: {
 	option: INodePropertyOptions & { value: string };
 	toolDescription: string;

@@ -37,7 +37,6 @@ export async function foundationSender(
 }
 
 /** A list parameter (comma-separated or a list), trimmed, deduplicated; empty fails the item. */
-
 export function wordList(value: unknown, label: string, example: string): string[] {
 	const entries = Array.isArray(value)
 		? value.map((entry) => String(entry ?? '').trim()).filter(Boolean)

@@ -61,7 +61,6 @@ export function derivedFileStem(image: JobImage, suffix: string): string {
  * Stores a base64 image Roboflow sent back through n8n's binary helpers (so it can leave memory),
  * typed by its bytes (a Workflow may echo the input's format).
  */
-
 export async function storeReturnedImage(
 	this: IExecuteFunctions,
 	base64: string,

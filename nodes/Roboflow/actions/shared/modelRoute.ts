@@ -41,7 +41,6 @@ async function annotatedPicture(
 }
 
 /** Runs the job's image through its Model on the model route; `query` is the operation's own. */
-
 export async function runModelRoute(
 	this: IExecuteFunctions,
 	job: Job,

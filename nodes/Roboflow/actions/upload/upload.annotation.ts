@@ -141,7 +141,6 @@ function uploadedNote(error: unknown, uploaded: UploadAnswer): unknown {
 }
 
 /** Attaches the planned annotation to the stored image; returns the output's status. */
-
 export async function attachAnnotation(
 	api: JobApi,
 	project: string,
