@@ -148,6 +148,22 @@ function workflows(sets: Record<string, ImageSet>, serverUrl: string): Record<st
 	return flows;
 }
 
+/** A fresh server state with latency L for the next measurement. */
+function prepare(server: RoboflowServer, latency: Latency, label: string): void {
+	server.reset();
+	server.setFaults({ latencyMs: latencyMs(latency) });
+	log(`  ${label}, L = ${latency} ms...`);
+}
+
+/** The bare client on a set, in its own process: the latency-bound floor. */
+async function raw(server: RoboflowServer, latency: Latency, set: ImageSet): Promise<Measurement> {
+	prepare(server, latency, `${RAW_CLIENT}, ${set.name}`);
+	const url = `${server.url}/${OPERATIONS[set.operation].model}?api_key=${API_KEY}`;
+	const boxes = set.operation === 'classify' ? undefined : BOXES;
+	const { ms } = await rawClient(url, set.dir, C, boxes);
+	return { ms, peakMb: Number.NaN, nodePeakMb: Number.NaN, maxInFlight: server.stats.maxInFlight };
+}
+
 /** Each kind of row, measured with the benchmark's n8n, server, workflows and image sets. */
 function bench(
 	n8n: N8n,
@@ -157,11 +173,6 @@ function bench(
 ) {
 	/** The JSON of the node's first output item, per set (what the Set node control gives every item). */
 	const firstJson: Record<string, unknown> = {};
-	const prepare = (latency: Latency, label: string) => {
-		server.reset();
-		server.setFaults({ latencyMs: latencyMs(latency) });
-		log(`  ${label}, L = ${latency} ms...`);
-	};
 	/** Runs workflow `key`, timing `timed`; with `set`, every output item must hold the set's answer. */
 	const run = async (
 		key: string,
@@ -169,7 +180,7 @@ function bench(
 		timed: string[],
 		set?: ImageSet,
 	): Promise<Measurement> => {
-		prepare(latency, flows[key].name);
+		prepare(server, latency, flows[key].name);
 		const result = await measure(n8n, key, timed);
 		const items = nodeOutputs(result.run, timed.at(-1) as string)[0] ?? [];
 		const good = set ? items.filter(answered(set)).length : 0;
@@ -203,29 +214,13 @@ function bench(
 		}
 		return await run(key, L, [control.name]);
 	};
-	const raw = async (latency: Latency, set: ImageSet): Promise<Measurement> => {
-		prepare(latency, `${RAW_CLIENT}, ${set.name}`);
-		const url = `${server.url}/${OPERATIONS[set.operation].model}?api_key=${API_KEY}`;
-		const { ms } = await rawClient(
-			url,
-			set.dir,
-			C,
-			set.operation === 'classify' ? undefined : BOXES,
-		);
-		return {
-			ms,
-			peakMb: Number.NaN,
-			nodePeakMb: Number.NaN,
-			maxInFlight: server.stats.maxInFlight,
-		};
-	};
 	return {
 		sets,
 		firstJson,
 		run,
 		withNode,
 		sameJson,
-		raw,
+		raw: async (latency: Latency, set: ImageSet) => await raw(server, latency, set),
 		readOnly: async (set: ImageSet) => await run(`${set.name}-read`, L, ['Read images']),
 		diy: async (key: string, latency: number) =>
 			await run(key, latency, ['Extract base64', 'HTTP Request'], sets.small),

@@ -71,6 +71,21 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 const refuse = (res: http.ServerResponse, status: number, message: string) =>
 	send(res, status, { error: { message, type: 'invalid_request_error', param: null, code: null } });
 
+/** Each tool call's answer, once, with the tool's name, from the requests that carried it. */
+function toolMessages(requests: RecordedRequest[]): Array<{ tool: string; content: string }> {
+	const found = new Map<string, { tool: string; content: string }>();
+	for (const { messages } of requests) {
+		const calls = messages.flatMap((m) => m.tool_calls ?? []);
+		for (const m of messages.filter(
+			(m) => m.role === 'tool' && m.tool_call_id && !found.has(m.tool_call_id),
+		)) {
+			const tool = calls.find((c) => c.id === m.tool_call_id)?.function.name ?? '';
+			found.set(m.tool_call_id as string, { tool, content: messageText(m) });
+		}
+	}
+	return [...found.values()];
+}
+
 export function createOpenAiServer({
 	rules = [],
 	models = ['local-model'],
@@ -121,19 +136,7 @@ export function createOpenAiServer({
 		/** Every chat completion request, in order. */
 		requests,
 		/** What each tool call returned, in order, as the model received it. */
-		toolMessages(): Array<{ tool: string; content: string }> {
-			const found = new Map<string, { tool: string; content: string }>();
-			for (const { messages } of requests) {
-				const calls = messages.flatMap((m) => m.tool_calls ?? []);
-				for (const m of messages.filter(
-					(m) => m.role === 'tool' && m.tool_call_id && !found.has(m.tool_call_id),
-				)) {
-					const tool = calls.find((c) => c.id === m.tool_call_id)?.function.name ?? '';
-					found.set(m.tool_call_id as string, { tool, content: messageText(m) });
-				}
-			}
-			return [...found.values()];
-		},
+		toolMessages: () => toolMessages(requests),
 		async start(port = 0, host = '127.0.0.1'): Promise<string> {
 			this.url = await listen(server, port, host);
 			return this.url;
