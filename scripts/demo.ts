@@ -105,6 +105,41 @@ async function local(work: string) {
 	};
 }
 
+/** Run Workflow's parameters for a real `workspace/workflow` (or a bare id), its inputs by name. */
+function workflowParameters(setting: string) {
+	const env = process.env;
+	const [first, ...rest] = setting.trim().split('/');
+	const inputs = Object.entries(
+		JSON.parse(env.ROBOFLOW_WORKFLOW_INPUTS || '{}') as Record<string, unknown>,
+	).map(([name, value]) => ({
+		name,
+		value: typeof value === 'string' ? value : JSON.stringify(value),
+	}));
+	return {
+		workspace: rest.length ? first : '',
+		workflowId: { __rl: true, value: rest.length ? rest.join('/') : first, mode: 'id' },
+		// The example's Inputs fields are the local Workflow's: a real one gets its inputs by name.
+		inputFields: { mappingMode: 'defineBelow', value: null },
+		options: {
+			imageInputName: env.ROBOFLOW_WORKFLOW_IMAGE_INPUT || 'image',
+			workflowInputs: inputs.length ? { input: inputs } : {},
+		},
+	};
+}
+
+/** The credential for real Roboflow: the key, and the URLs the settings give. */
+function realCredentials(apiKey: string): Credential[] {
+	const env = process.env;
+	const urls = {
+		...(env.ROBOFLOW_API_URL ? { apiUrl: env.ROBOFLOW_API_URL } : {}),
+		...(env.ROBOFLOW_MANAGEMENT_URL ? { managementUrl: env.ROBOFLOW_MANAGEMENT_URL } : {}),
+	};
+	log(
+		`Using real Roboflow at ${urls.apiUrl ?? "the node's default API URL (Roboflow's Serverless Cloud API)"}`,
+	);
+	return [{ ...LOCAL_CREDENTIAL, type: 'roboflowApi', data: { apiKey, ...urls } }];
+}
+
 /** The examples the ROBOFLOW_* settings name, against real Roboflow; undefined without a key and a model. */
 function real(work: string) {
 	const env = process.env;
@@ -147,23 +182,7 @@ function real(work: string) {
 			),
 		);
 	if (env.ROBOFLOW_WORKFLOW) {
-		const [first, ...rest] = env.ROBOFLOW_WORKFLOW.trim().split('/');
-		const inputs = Object.entries(
-			JSON.parse(env.ROBOFLOW_WORKFLOW_INPUTS || '{}') as Record<string, unknown>,
-		).map(([name, value]) => ({
-			name,
-			value: typeof value === 'string' ? value : JSON.stringify(value),
-		}));
-		const parameters = {
-			workspace: rest.length ? first : '',
-			workflowId: { __rl: true, value: rest.length ? rest.join('/') : first, mode: 'id' },
-			// The example's Inputs fields are the local Workflow's: a real one gets its inputs by name.
-			inputFields: { mappingMode: 'defineBelow', value: null },
-			options: {
-				imageInputName: env.ROBOFLOW_WORKFLOW_IMAGE_INPUT || 'image',
-				workflowInputs: inputs.length ? { input: inputs } : {},
-			},
-		};
+		const parameters = workflowParameters(env.ROBOFLOW_WORKFLOW);
 		examples.push(
 			workflowExample(work, shapes(['ROBOFLOW_WORKFLOW_IMAGES', ...detectSettings]), parameters),
 		);
@@ -187,17 +206,7 @@ function real(work: string) {
 			),
 		);
 	}
-	const urls = {
-		...(env.ROBOFLOW_API_URL ? { apiUrl: env.ROBOFLOW_API_URL } : {}),
-		...(env.ROBOFLOW_MANAGEMENT_URL ? { managementUrl: env.ROBOFLOW_MANAGEMENT_URL } : {}),
-	};
-	log(
-		`Using real Roboflow at ${urls.apiUrl ?? "the node's default API URL (Roboflow's Serverless Cloud API)"}`,
-	);
-	const credentials: Credential[] = [
-		{ ...LOCAL_CREDENTIAL, type: 'roboflowApi', data: { apiKey: env.ROBOFLOW_API_KEY, ...urls } },
-	];
-	return { examples, credentials, stop: async () => {} };
+	return { examples, credentials: realCredentials(env.ROBOFLOW_API_KEY), stop: async () => {} };
 }
 
 /** Runs each example in n8n and prints its table; throws on a failed run or a wrong answer. */
