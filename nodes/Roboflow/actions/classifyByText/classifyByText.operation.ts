@@ -2,7 +2,7 @@ import type { RoboflowOperation } from '../../batch/operation';
 import { clipSimilarities, zeroShotClassification } from '../../response/foundation';
 import { simplifyClassification } from '../../response/classification';
 import { forOperations, optionsCollection, SHARED_OPTIONS } from '../shared/descriptions';
-import { FOUNDATION_SERVER_ERROR, foundationSender, wordList } from '../shared/foundation';
+import { foundationSender, wordList } from '../shared/foundation';
 
 /** Roboflow's CLIP route compares at most this many labels per request (docs/roboflow-api.md §11.1). */
 const LABELS_PER_REQUEST = 8;
@@ -61,10 +61,7 @@ export const classifyByText: RoboflowOperation = {
 			'a receipt, an invoice, a selfie',
 		);
 		const clipVersion = String(options.clipVersion ?? '').trim();
-		const send = await foundationSender.call(this, job, api, {
-			expected: 'a CLIP comparison',
-			advice: { serverError: FOUNDATION_SERVER_ERROR },
-		});
+		const send = await foundationSender.call(this, job, api, 'a CLIP comparison');
 		const similarities: number[] = [];
 		for (let start = 0; start < labels.length; start += LABELS_PER_REQUEST) {
 			const group = labels.slice(start, start + LABELS_PER_REQUEST);

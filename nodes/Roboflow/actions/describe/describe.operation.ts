@@ -6,7 +6,7 @@ import { MODEL_ID } from '../../input/identifiers';
 import { simplifyDetections } from '../../response/detection';
 import { florenceDetections, florenceValue } from '../../response/foundation';
 import { forOperations, optionsCollection, SHARED_OPTIONS } from '../shared/descriptions';
-import { FOUNDATION_SERVER_ERROR, foundationSender } from '../shared/foundation';
+import { foundationSender } from '../shared/foundation';
 
 /** Florence-2's task tokens (docs/roboflow-api.md §11.5); `findPhrase` adds the phrase after its token. */
 const TASK_TOKENS: Record<string, string> = {
@@ -138,10 +138,7 @@ export const describe: RoboflowOperation = {
 		const task = String(this.getNodeParameter('task', job.itemIndex, 'caption'));
 		const prompt = florencePrompt.call(this, job.itemIndex, task);
 		const model = florenceModel(options.model);
-		const send = await foundationSender.call(this, job, api, {
-			expected: 'a Florence-2 result',
-			advice: { serverError: FOUNDATION_SERVER_ERROR },
-		});
+		const send = await foundationSender.call(this, job, api, 'a Florence-2 result');
 		const answer = await send('/infer/lmm', (image) => ({ model_id: model, image, prompt }));
 		const value = florenceValue(answer, prompt);
 		if (DETECTION_TASKS.has(task)) {

@@ -7,7 +7,7 @@ import { normalizeDetections, simplifyDetections } from '../../response/detectio
 import { perPrompt, sam3Detections } from '../../response/foundation';
 import { maxDetectionsParameter } from '../shared/detectionOperation';
 import { forOperations, optionsCollection, SHARED_OPTIONS } from '../shared/descriptions';
-import { FOUNDATION_SERVER_ERROR, foundationSender, wordList } from '../shared/foundation';
+import { foundationSender, wordList } from '../shared/foundation';
 
 /** SAM 3 takes at most 16 prompts per request (docs/roboflow-api.md §11.3). */
 const SAM3_MAX_PROMPTS = 16;
@@ -47,17 +47,17 @@ const options = optionsCollection([
 	SHARED_OPTIONS.simplify,
 ]);
 
-/** The request body of each engine for the image and prompts. */
+/** Each engine's route, request body for the image and prompts, and reading of its answer. */
 function engineRequest(engine: string, prompts: string[], confidence: number | undefined) {
 	if (engine === 'yoloWorld') {
 		return {
 			route: '/yolo_world/infer',
-			modelId: 'yolo_world/l',
 			fields: (image: IDataObject) => ({
 				image,
 				text: prompts,
 				...(confidence !== undefined ? { confidence } : {}),
 			}),
+			read: (answer: unknown) => normalizeDetections(answer, 'yolo_world/l', 'box'),
 		};
 	}
 	if (prompts.length > SAM3_MAX_PROMPTS) {
@@ -72,13 +72,13 @@ function engineRequest(engine: string, prompts: string[], confidence: number | u
 			: { output_prob_thresh: Math.max(confidence, SAM3_LOWEST_THRESHOLD) };
 	return {
 		route: '/sam3/concept_segment',
-		modelId: 'sam3/sam3_final',
 		fields: (image: IDataObject) => ({
 			image,
 			prompts: prompts.map((text) => ({ type: 'text', text })),
 			format: 'polygon',
 			...threshold,
 		}),
+		read: (answer: unknown) => sam3Detections(answer, prompts, 'sam3/sam3_final'),
 	};
 }
 
@@ -129,15 +129,8 @@ export const findByText: RoboflowOperation = {
 				? undefined
 				: maxDetectionsParameter(jobOptions.maxDetections);
 		const engine = engineRequest(jobOptions.engine ?? 'sam3', prompts, confidence);
-		const send = await foundationSender.call(this, job, api, {
-			expected: 'a list of objects found',
-			advice: { serverError: FOUNDATION_SERVER_ERROR },
-		});
-		const answer = await send(engine.route, engine.fields);
-		const found =
-			engine.route === '/yolo_world/infer'
-				? normalizeDetections(answer, engine.modelId, 'box')
-				: sam3Detections(answer, prompts, engine.modelId);
+		const send = await foundationSender.call(this, job, api, 'a list of objects found');
+		const found = engine.read(await send(engine.route, engine.fields));
 		const result = perPrompt(found, prompts, max);
 		return { json: jobOptions.simplify ? simplifyDetections(result) : result };
 	},

@@ -1,7 +1,7 @@
 import type { RoboflowOperation } from '../../batch/operation';
 import { ocrResult } from '../../response/foundation';
 import { forOperations, optionsCollection, SHARED_OPTIONS } from '../shared/descriptions';
-import { FOUNDATION_SERVER_ERROR, foundationSender } from '../shared/foundation';
+import { foundationSender } from '../shared/foundation';
 
 /** EasyOCR's models and language codes, paired as Roboflow's block does (docs/roboflow-api.md §11.4). */
 const EASY_OCR_LANGUAGES: Record<string, { name: string; codes: string[] }> = {
@@ -84,10 +84,7 @@ export const readText: RoboflowOperation = {
 		const model = jobOptions.language ?? 'english_g2';
 		const codes = EASY_OCR_LANGUAGES[model]?.codes ?? ['en'];
 		const withWords = !jobOptions.simplify && (easyOcr || jobOptions.wordBoxes === true);
-		const send = await foundationSender.call(this, job, api, {
-			expected: 'the text of an image',
-			advice: { serverError: FOUNDATION_SERVER_ERROR },
-		});
+		const send = await foundationSender.call(this, job, api, 'the text of an image');
 		const answer = easyOcr
 			? await send('/easy_ocr/ocr', (image) => ({
 					image,

@@ -8,6 +8,12 @@ import { checkRequestSize } from '../../input/imageSource';
 import type { ErrorAdvice } from '../../transport/errorMapping';
 import { imagePayload, readJobImage } from './imageInput';
 
+/** 500 "Internal error." from a foundation route: what usually causes it (docs/roboflow-api.md §11.0). */
+const ADVICE: ErrorAdvice = {
+	serverError:
+		'Foundation models answer so when they cannot handle the request: send one image at a time, in a common format (JPEG, PNG), with short, plain-text labels or prompts.',
+};
+
 /** Sends the job's image to a foundation model's route, with the route's own fields. */
 export type FoundationSend = (
 	route: string,
@@ -19,7 +25,7 @@ export async function foundationSender(
 	this: IExecuteFunctions,
 	job: Job,
 	api: JobApi,
-	spec: { expected: string; advice?: ErrorAdvice },
+	expected: string,
 ): Promise<FoundationSend> {
 	const endpoint = api.inference.endpoint('foundation');
 	const image = await readJobImage.call(this, job, endpoint);
@@ -32,7 +38,7 @@ export async function foundationSender(
 	return async (route, fields) => {
 		const body = JSON.stringify(fields(value));
 		checkRequestSize(Buffer.byteLength(body), endpoint, what);
-		return await api.send(api.inference.foundationRequest(route, body, spec.expected, spec.advice));
+		return await api.send(api.inference.foundationRequest(route, body, expected, ADVICE));
 	};
 }
 
@@ -50,7 +56,3 @@ export function wordList(value: unknown, label: string, example: string): string
 	}
 	return words;
 }
-
-/** 500 "Internal error." from a foundation route: what usually causes it (docs/roboflow-api.md §11.0). */
-export const FOUNDATION_SERVER_ERROR =
-	'Foundation models answer so when they cannot handle the request: send one image at a time, in a common format (JPEG, PNG), with short, plain-text labels or prompts.';
