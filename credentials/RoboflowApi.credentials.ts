@@ -16,8 +16,9 @@ import { DEFAULT_MAX_REQUESTS_IN_FLIGHT } from '../nodes/Roboflow/transport/acco
 import type { RoboflowCredentials } from '../nodes/Roboflow/transport/credentials';
 import {
 	DEFAULT_KEY_TRANSPORT,
-	inferenceKeyTransport,
+	keyTransportFor,
 	managementBaseUrl,
+	withKeyIn,
 } from '../nodes/Roboflow/transport/credentials';
 
 export class RoboflowApi implements ICredentialType {
@@ -99,18 +100,12 @@ export class RoboflowApi implements ICredentialType {
 	): Promise<IHttpRequestOptions> {
 		const fields = credentials as RoboflowCredentials;
 		const url = `${requestOptions.baseURL ?? ''}${requestOptions.url}`;
-		const header =
-			!url.startsWith(managementBaseUrl(fields)) && inferenceKeyTransport(fields, url) === 'header';
-		if (header) {
-			const headers = { ...requestOptions.headers, Authorization: `Bearer ${fields.apiKey}` };
-			return { ...requestOptions, headers };
-		}
-		return { ...requestOptions, qs: { ...requestOptions.qs, api_key: fields.apiKey } };
+		const api = url.startsWith(managementBaseUrl(fields)) ? 'management' : 'inference';
+		return withKeyIn(requestOptions, keyTransportFor(fields, url, api), fields.apiKey);
 	}
 
 	// Checked against the management API for every API URL (Inference servers have no key check).
 	// Error statuses are read, not thrown: n8n 1.x would lose the status, so the rules judge the body.
-
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: `={{ ($credentials.managementUrl || "${DEFAULT_MANAGEMENT_URL}").replace(/\\/+$/, "") }}`,

@@ -4,7 +4,7 @@ import { randomString } from 'n8n-workflow';
 
 import { RoboflowApiError } from '../helpers/errors';
 import type { RoboflowCredentials } from './credentials';
-import { inferenceKeyTransport } from './credentials';
+import { keyTransportFor, withKeyIn } from './credentials';
 import { apiErrorFromNetwork, apiErrorFromStatus, networkCode } from './errorMapping';
 import type { FormPart, RequestContext, RequestPolicy, RoboflowRequest } from './request';
 import type { AttemptOutcome } from './retry';
@@ -211,12 +211,10 @@ function withKey(
 	credentials: RoboflowCredentials,
 ): IHttpRequestOptions {
 	const { apiKey } = credentials;
-	const transport =
-		request.api === 'management' ? 'query' : inferenceKeyTransport(credentials, request.url);
-	if (transport === 'header')
-		return { ...options, headers: { ...options.headers, Authorization: `Bearer ${apiKey}` } };
-	if (request.keyInBody) return { ...options, body: withKeyInBody(options.body, apiKey) };
-	return { ...options, qs: { ...options.qs, api_key: apiKey } };
+	const transport = keyTransportFor(credentials, request.url, request.api);
+	if (transport === 'query' && request.keyInBody)
+		return { ...options, body: withKeyInBody(options.body, apiKey) };
+	return withKeyIn(options, transport, apiKey);
 }
 
 /** Calls n8n's helper; stopping the execution cuts the connection, as n8n's own helper does. */

@@ -1,3 +1,5 @@
+import type { IHttpRequestOptions } from 'n8n-workflow';
+
 import { DEFAULT_MANAGEMENT_URL, isLegacyHost } from './endpoint';
 
 /** How the key travels to the inference hosts; the management API always takes the query. */
@@ -25,13 +27,26 @@ export function managementBaseUrl(credentials: Partial<RoboflowCredentials>): st
 }
 
 /**
- * The header, unless the credential asks for the query (servers before 1.5.0) or the host is a
- * Legacy one, which predates the header (docs/roboflow-api.md §2).
+ * Where a request's key goes: the management API takes the query; inference hosts the header,
+ * unless the credential asks for the query (servers before 1.5.0) or the host is a Legacy one,
+ * which predates the header (docs/roboflow-api.md §2).
  */
-export function inferenceKeyTransport(
+export function keyTransportFor(
 	credentials: Partial<RoboflowCredentials>,
 	url: string,
+	api: 'inference' | 'management',
 ): KeyTransport {
-	if (isLegacyHost(url)) return 'query';
+	if (api === 'management' || isLegacyHost(url)) return 'query';
 	return credentials.keyTransport === 'query' ? 'query' : DEFAULT_KEY_TRANSPORT;
+}
+
+/** The request with the key as a Bearer header or as the `api_key` query parameter. */
+export function withKeyIn(
+	options: IHttpRequestOptions,
+	transport: KeyTransport,
+	apiKey: string,
+): IHttpRequestOptions {
+	if (transport === 'header')
+		return { ...options, headers: { ...options.headers, Authorization: `Bearer ${apiKey}` } };
+	return { ...options, qs: { ...options.qs, api_key: apiKey } };
 }
