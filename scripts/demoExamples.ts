@@ -44,14 +44,15 @@ export function folder(work: string, name: string): string {
 	return dir;
 }
 
-/** The name of the output of `node` the item left by (its file name found there). */
-function route(run: RunData | undefined, node: string, names: string[], item: N8nItem): string {
-	const outputs = nodeOutputs(run, node);
-	return (
-		names[
-			outputs.findIndex((items) => items.some((other) => fileName(other) === fileName(item)))
-		] ?? '-'
-	);
+/** A column: the output of `node` the item left by (its file name found there), and its file (`field`) in that output's folder. */
+function routedFile(node: string, outputs: Array<[string, string]>, field?: string) {
+	return (item: N8nItem, run: RunData | undefined) => {
+		const index = nodeOutputs(run, node).findIndex((items) =>
+			items.some((other) => fileName(other) === fileName(item)),
+		);
+		const [taken, dir] = outputs[index] ?? ['-', ''];
+		return `${taken}: ${saved(path.join(dir, fileName(item, field)))}`;
+	};
 }
 
 /** The route example's Switch and Save nodes for `classes` (it has red, green, blue), then `unsure`. */
@@ -90,8 +91,6 @@ export function routeExample(
 		folders: { images, sorted },
 	});
 	if (classes.join() !== 'red,green,blue') withClasses(workflow, classes);
-	const taken = (item: N8nItem, run: RunData | undefined) =>
-		route(run, EXAMPLES.route.switch, names, item);
 	return {
 		file: EXAMPLES.route.file,
 		workflow,
@@ -101,8 +100,10 @@ export function routeExample(
 			image: (item) => fileName(item),
 			'top class': (item) => String(item.json.top || '(none)'),
 			confidence: (item) => Number(item.json.confidence).toFixed(3),
-			'route taken': (item, run) =>
-				`${taken(item, run)}: ${saved(path.join(sorted, taken(item, run), fileName(item)))}`,
+			'route taken': routedFile(
+				EXAMPLES.route.switch,
+				names.map((name) => [name, path.join(sorted, name)]),
+			),
 		},
 		note: `Images sorted into ${sorted}/<class>/`,
 		right: colours && { column: 1, answers: colours },
@@ -127,8 +128,6 @@ export function countExample(
 		conditions: Array<{ rightValue: number }>;
 	};
 	ifNode.conditions[0].rightValue = alertAbove;
-	const taken = (item: N8nItem, run: RunData | undefined) =>
-		route(run, check, ['alerts', 'ok'], item) as 'alerts' | 'ok';
 	return {
 		file,
 		workflow,
@@ -141,8 +140,7 @@ export function countExample(
 				Object.entries(item.json.class_counts as object)
 					.map((e) => e.join(' '))
 					.join(', ') || '-',
-			'annotated picture saved': (item, run) =>
-				`${taken(item, run)}: ${saved(path.join(dirs[taken(item, run)] ?? '', fileName(item, 'annotated')))}`,
+			'annotated picture saved': routedFile(check, Object.entries(dirs), 'annotated'),
 		},
 		note: `Annotated pictures saved into ${dirs.alerts}/ (more than ${alertAbove} objects) and ${dirs.ok}/`,
 		right: counts && { column: 1, answers: counts },
@@ -159,7 +157,6 @@ export function classifyByTextExample(
 	const sorted = folder(work, 'sorted-by-text');
 	const names = ['red', 'green', 'blue'];
 	for (const name of names) folder(sorted, name);
-	const taken = (item: N8nItem, run: RunData | undefined) => route(run, switchNode, names, item);
 	return {
 		file,
 		workflow: example(file, 'rf-classify-by-text', { folders: { images, sorted } }),
@@ -169,8 +166,10 @@ export function classifyByTextExample(
 			image: (item) => fileName(item),
 			'top label': (item) => String(item.json.top),
 			confidence: (item) => Number(item.json.confidence).toFixed(3),
-			'route taken': (item, run) =>
-				`${taken(item, run)}: ${saved(path.join(sorted, taken(item, run), fileName(item)))}`,
+			'route taken': routedFile(
+				switchNode,
+				names.map((name) => [name, path.join(sorted, name)]),
+			),
 		},
 		note: `No trained model: images sorted into ${sorted}/<colour>/ by the best of the labels`,
 		right: colours && {
@@ -188,8 +187,6 @@ export function findByTextExample(
 ): DemoExample {
 	const { file, find, check, prompt } = EXAMPLES.findByText;
 	const dirs = { alerts: folder(work, 'text-alerts'), ok: folder(work, 'text-ok') };
-	const taken = (item: N8nItem, run: RunData | undefined) =>
-		route(run, check, ['alerts', 'ok'], item) as 'alerts' | 'ok';
 	return {
 		file,
 		workflow: example(file, 'rf-find-objects-by-text', { folders: { images, ...dirs } }),
@@ -200,8 +197,7 @@ export function findByTextExample(
 			[`"${prompt}" found`]: (item) =>
 				String((item.json.class_counts as Record<string, number>)[prompt]),
 			'best confidence': (item) => Number(item.json.confidence ?? 0).toFixed(2),
-			'image saved': (item, run) =>
-				`${taken(item, run)}: ${saved(path.join(dirs[taken(item, run)] ?? '', fileName(item)))}`,
+			'image saved': routedFile(check, Object.entries(dirs)),
 		},
 		note: `No trained model: images with a ${prompt} saved into ${dirs.alerts}/, the others into ${dirs.ok}/`,
 		right: found && { column: 1, answers: found },
