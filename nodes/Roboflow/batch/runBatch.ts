@@ -177,7 +177,6 @@ export async function runBatch(
 	const node = this.getNode();
 	// As an AI Agent's tool only the result goes back (the model knows its arguments), and a
 	// failure too, as the item's error for the model to read (n8n 1.x would stop instead).
-
 	const asTool = node.rewireOutputLogTo === NodeConnectionTypes.AiTool;
 	const continueOnFail = this.continueOnFail() || (asTool && node.onError !== 'stopWorkflow');
 	const input = this.getInputData();

@@ -106,7 +106,6 @@ export async function sendRoboflowRequest(
 		}
 		const delay = retryDelayMs(result, attempt, policy.maxRetries);
 		// Paused before the slot is given back, so no waiting request slips in first.
-
 		if (result.status === 429)
 			policy.pause.extend(delay ?? retryDelayMs(result, 1, 1) ?? BACKOFF_BASE_MS);
 		slot?.done(result.status === 429 ? 'rateLimited' : 'other');
